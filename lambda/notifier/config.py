@@ -1,0 +1,75 @@
+"""Settings from environment variables, validated once at cold start: a bad value fails fast and names itself."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+from notifier.poller import PollSettings
+
+Number = TypeVar("Number", int, float)
+
+_TOPIC_ARN = re.compile(r"^arn:[a-z\d-]+:sns:[a-z\d-]+:\d{12}:[\w-]{1,256}$")
+
+
+class ConfigError(ValueError):
+    """A missing or invalid environment variable; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    table_name: str
+    topic_arn: str
+    max_concurrency: int = 8
+    time_margin_seconds: float = 15.0
+    publish_lease_seconds: int = 120
+    retention_days: int = 90
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        topic_arn = _required(env, "TOPIC_ARN")
+        if not _TOPIC_ARN.match(topic_arn):
+            raise ConfigError(f"TOPIC_ARN {topic_arn!r} is not an SNS topic ARN")
+        return cls(
+            table_name=_required(env, "TABLE_NAME"),
+            topic_arn=topic_arn,
+            max_concurrency=_number(env, "MAX_CONCURRENCY", 8, (1, 64)),
+            time_margin_seconds=_number(env, "TIME_MARGIN_SECONDS", 15.0, (0.0, 600.0)),
+            publish_lease_seconds=_number(env, "PUBLISH_LEASE_SECONDS", 120, (10, 3600)),
+            retention_days=_number(env, "RETENTION_DAYS", 90, (1, 3650)),
+        )
+
+    def poll_settings(self) -> PollSettings:
+        return PollSettings(
+            max_concurrency=self.max_concurrency,
+            time_margin_seconds=self.time_margin_seconds,
+            publish_lease=timedelta(seconds=self.publish_lease_seconds),
+            retention=timedelta(days=self.retention_days),
+        )
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"environment variable {name} is required and is not set")
+    return value
+
+
+def _number(env: Mapping[str, str], name: str, default: Number, bounds: tuple[Number, Number]) -> Number:
+    """An optional number of the default's type within `bounds`."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = type(default)(raw)
+    except ValueError:
+        raise ConfigError(f"environment variable {name}={raw!r} is not a number") from None
+    low, high = bounds
+    if not low <= value <= high:
+        raise ConfigError(f"environment variable {name}={raw!r} is out of range [{low}, {high}]")
+    return value

@@ -1,0 +1,45 @@
+"""Scheduled poll: one cycle over the tracked jobs, then the cycle's figures as metrics."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from notifier.config import Settings
+from notifier.observability import logger, metrics, tracer
+from notifier.poller import Poller, PollReport
+from notifier.runtime import build_poller
+
+SETTINGS = Settings.from_env()  # cold start: a missing TABLE_NAME or TOPIC_ARN fails here, by name
+
+
+@cache
+def _poller() -> Poller:
+    return build_poller(SETTINGS)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
+    report = _poller().poll(remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000)
+    record_metrics(report)
+    logger.info("Poll finished", extra=report.summary())
+    return report.summary()
+
+
+def record_metrics(report: PollReport) -> None:
+    for name, value in (
+        ("JobsPolled", report.jobs_polled),
+        ("Transitions", report.transitions),
+        ("NotificationsPublished", report.notifications_published),
+        ("DescribeErrors", report.describe_errors),
+        ("PublishErrors", report.publish_errors),
+        ("StoreErrors", report.store_errors),
+        ("MalformedItems", report.malformed_items),
+        ("DeferredJobs", report.deferred),
+    ):
+        metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -1,0 +1,323 @@
+"""Job kinds, ARNs, statuses and the tracked-job record. Pure: no boto3, no clock, no I/O."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+# Personalize's own ARN pattern (botocore's service model), plus its 256-character limit.
+ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
+ARN_MAX_LENGTH = 256
+_ARN_PARTS = re.compile(
+    r"^arn:(?P<partition>[a-z\d-]+):personalize:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
+    r"(?P<account>\d{12}):(?P<resource_type>[a-z-]+)/(?P<name>[^/]+)$"
+)
+
+
+class Outcome(StrEnum):
+    """What a raw status means for routing; messages still show the raw status."""
+
+    IN_PROGRESS = "in_progress"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    STOPPED = "stopped"
+
+
+class Event(StrEnum):
+    """Why a notification was sent (the `event` message attribute)."""
+
+    TRANSITION = "transition"
+    NOT_FOUND = "not_found"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """One row of the registry: everything the poller needs to watch one kind of Personalize job."""
+
+    name: str  # the `jobKind` message attribute
+    label: str  # for people: "Dataset export job"
+    arn_resource_type: str
+    describe_operation: str  # boto3 method name
+    describe_arn_parameter: str
+    describe_response_key: str
+    list_operation: str
+    list_response_key: str
+    success_statuses: frozenset[str]
+    failure_statuses: frozenset[str]
+    stopped_statuses: frozenset[str] = frozenset()
+
+    def outcome(self, status: str | None) -> Outcome:
+        if status in self.success_statuses:
+            return Outcome.SUCCEEDED
+        if status in self.failure_statuses:
+            return Outcome.FAILED
+        if status in self.stopped_statuses:
+            return Outcome.STOPPED
+        # Unknown strings are statuses too: keep watching until a terminal one arrives.
+        return Outcome.IN_PROGRESS
+
+    def is_terminal(self, status: str | None) -> bool:
+        return self.outcome(status) is not Outcome.IN_PROGRESS
+
+
+DATASET_EXPORT_JOB = JobKind(
+    name="dataset-export-job",
+    label="Dataset export job",
+    arn_resource_type="dataset-export-job",
+    describe_operation="describe_dataset_export_job",
+    describe_arn_parameter="datasetExportJobArn",
+    describe_response_key="datasetExportJob",
+    list_operation="list_dataset_export_jobs",
+    list_response_key="datasetExportJobs",
+    success_statuses=frozenset({"ACTIVE"}),
+    failure_statuses=frozenset({"CREATE FAILED"}),
+)
+
+JOB_KINDS: dict[str, JobKind] = {kind.arn_resource_type: kind for kind in (DATASET_EXPORT_JOB,)}
+
+
+class InvalidJobArn(ValueError):
+    """An ARN this tool cannot watch; the message names the ARN and why."""
+
+    def __init__(self, arn: object, why: str) -> None:
+        self.arn = arn
+        self.why = why
+        super().__init__(f"{arn!r} is not a job ARN this notifier can watch: {why}")
+
+
+@dataclass(frozen=True)
+class JobArn:
+    arn: str
+    partition: str
+    region: str
+    account: str
+    kind: JobKind
+    name: str
+
+
+def parse_job_arn(arn: object) -> JobArn:
+    """Validate a tracked ARN and tell its kind, region and name."""
+    if not isinstance(arn, str) or not arn:
+        raise InvalidJobArn(arn, "expected a non-empty string")
+    if len(arn) > ARN_MAX_LENGTH:
+        raise InvalidJobArn(arn, f"longer than {ARN_MAX_LENGTH} characters")
+    if not ARN_PATTERN.fullmatch(arn):
+        raise InvalidJobArn(arn, "not a Personalize ARN (arn:PARTITION:personalize:REGION:ACCOUNT:TYPE/NAME)")
+    parts = _ARN_PARTS.match(arn)
+    if parts is None:
+        raise InvalidJobArn(arn, "expected arn:PARTITION:personalize:REGION:ACCOUNT:TYPE/NAME")
+    kind = JOB_KINDS.get(parts["resource_type"])
+    if kind is None:
+        supported = ", ".join(sorted(JOB_KINDS))
+        raise InvalidJobArn(arn, f"resource type {parts['resource_type']!r} is not supported (supported: {supported})")
+    return JobArn(
+        arn=arn,
+        partition=parts["partition"],
+        region=parts["region"],
+        account=parts["account"],
+        kind=kind,
+        name=parts["name"],
+    )
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """What one describe call said about a job, in the API's own words."""
+
+    status: str
+    name: str | None = None
+    dataset_arn: str | None = None
+    ingestion_mode: str | None = None
+    output_path: str | None = None
+    failure_reason: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: str
+    at: str
+
+
+@dataclass(frozen=True)
+class PendingNotification:
+    """A notification decided and stored, not yet confirmed published.
+
+    `id` is deterministic (job ARN and the version that decided it), so a re-publish carries
+    the same id as the first attempt and subscribers can drop duplicates.
+    """
+
+    id: str
+    event: Event
+    old_status: str | None
+    new_status: str | None
+    at: str
+    output_path: str | None = None
+    failure_reason: str | None = None
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackedJob:
+    """One item of the tracked-jobs table."""
+
+    arn: str
+    kind: JobKind
+    name: str
+    region: str
+    tracked_at: str
+    last_checked_at: str
+    version: int = 0
+    status: str | None = None
+    history: tuple[StatusChange, ...] = ()
+    dataset_arn: str | None = None
+    ingestion_mode: str | None = None
+    output_path: str | None = None
+    failure_reason: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    ended_by: Event | None = None  # not_found / invalid: tracking ended without a terminal status
+    pending: tuple[PendingNotification, ...] = ()
+    lease_until: str | None = None
+    expires_at: int | None = None
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.kind.outcome(self.status)
+
+    @property
+    def finished(self) -> bool:
+        """Nothing more to poll: a terminal status, or the job is gone."""
+        return self.ended_by is not None or self.kind.is_terminal(self.status)
+
+    @property
+    def in_active_index(self) -> bool:
+        """Polls read this job: still running, or a notification still owed."""
+        return not self.finished or bool(self.pending)
+
+    def evolve(self, **changes: object) -> TrackedJob:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+# --- Decisions: how a tracked job changes. Each returns the next record, or None for "no write". ---
+
+_NOTIFICATION_NAMESPACE = uuid.UUID("5b1f0f0e-3c55-4f51-9d0e-7d1c2a8f7e21")
+
+
+def iso(moment: datetime) -> str:
+    """UTC timestamps as sortable ISO-8601 strings with milliseconds."""
+    utc = moment.astimezone(UTC)
+    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+
+def notification_id(arn: str, version: int) -> str:
+    """Same job, same deciding version: same id, however often it is re-published."""
+    return str(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"{arn}#{version}"))
+
+
+def new_tracked_job(job_arn: JobArn, now: datetime, snapshot: JobSnapshot | None = None) -> TrackedJob:
+    """A job as `track` records it: the status seen at tracking time is the baseline, not a transition."""
+    stamp = iso(now)
+    job = TrackedJob(
+        arn=job_arn.arn,
+        kind=job_arn.kind,
+        name=job_arn.name,
+        region=job_arn.region,
+        tracked_at=stamp,
+        last_checked_at=stamp,
+        version=1,
+    )
+    if snapshot is None:
+        return job
+    return _with_details(job, snapshot).evolve(status=snapshot.status, history=(StatusChange(snapshot.status, stamp),))
+
+
+def observe(job: TrackedJob, snapshot: JobSnapshot, now: datetime, lease: timedelta) -> TrackedJob | None:
+    """Apply what a describe said. None when nothing changed (no write, no notification).
+
+    A status change appends to the history and owes one notification. The first status seen for a job
+    tracked before it could be described is a baseline, not a transition, unless it is already the
+    outcome the user is waiting for.
+    """
+    if snapshot.status == job.status:
+        return None
+    stamp = iso(now)
+    version = job.version + 1
+    changed = _with_details(job, snapshot).evolve(
+        status=snapshot.status,
+        history=(*job.history, StatusChange(snapshot.status, stamp)),
+        version=version,
+        last_checked_at=stamp,
+    )
+    if job.status is None and not job.kind.is_terminal(snapshot.status):
+        return changed
+    owed = PendingNotification(
+        id=notification_id(job.arn, version),
+        event=Event.TRANSITION,
+        old_status=job.status,
+        new_status=snapshot.status,
+        at=stamp,
+        output_path=changed.output_path,
+        failure_reason=changed.failure_reason,
+    )
+    return changed.evolve(pending=(*job.pending, owed), lease_until=iso(now + lease))
+
+
+def end_tracking(job: TrackedJob, event: Event, detail: str, now: datetime, lease: timedelta) -> TrackedJob:
+    """The job cannot be described any more (gone, or an ARN Personalize rejects): say so once, then stop."""
+    stamp = iso(now)
+    version = job.version + 1
+    owed = PendingNotification(
+        id=notification_id(job.arn, version),
+        event=event,
+        old_status=job.status,
+        new_status=job.status,
+        at=stamp,
+        detail=detail,
+    )
+    return job.evolve(
+        ended_by=event,
+        version=version,
+        last_checked_at=stamp,
+        pending=(*job.pending, owed),
+        lease_until=iso(now + lease),
+    )
+
+
+def lease_held(job: TrackedJob, now: datetime) -> bool:
+    """Another poll claimed this job's pending notifications and may be publishing them right now."""
+    return job.lease_until is not None and job.lease_until > iso(now)
+
+
+def claim_pending(job: TrackedJob, now: datetime, lease: timedelta) -> TrackedJob:
+    return job.evolve(version=job.version + 1, lease_until=iso(now + lease))
+
+
+def after_publish(job: TrackedJob, published: int, now: datetime, retention: timedelta) -> TrackedJob:
+    """Drop the notifications confirmed published; a finished job with none owed expires after `retention`."""
+    remaining = job.pending[published:]
+    done = job.finished and not remaining
+    return job.evolve(
+        version=job.version + 1,
+        pending=remaining,
+        lease_until=job.lease_until if remaining else None,
+        expires_at=int((now + retention).timestamp()) if done else None,
+    )
+
+
+def _with_details(job: TrackedJob, snapshot: JobSnapshot) -> TrackedJob:
+    """Keep what the API said; a field it stopped sending keeps its last known value."""
+    return job.evolve(
+        name=snapshot.name or job.name,
+        dataset_arn=snapshot.dataset_arn or job.dataset_arn,
+        ingestion_mode=snapshot.ingestion_mode or job.ingestion_mode,
+        output_path=snapshot.output_path or job.output_path,
+        failure_reason=snapshot.failure_reason or job.failure_reason,
+        created_at=snapshot.created_at or job.created_at,
+        updated_at=snapshot.updated_at or job.updated_at,
+    )

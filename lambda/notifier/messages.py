@@ -1,0 +1,181 @@
+"""What a notification says, per subscriber protocol. Pure: the same input always renders the same text."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import quote
+
+from notifier.jobs import Event, Outcome, PendingNotification, TrackedJob
+
+SCHEMA_VERSION = "1.0"
+SUBJECT_MAX_CHARS = 99  # SNS: ASCII, under 100 characters, no line breaks
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One SNS publish: a subject, a body per protocol, and attributes for subscription filter policies."""
+
+    id: str
+    subject: str
+    bodies: dict[str, str]
+    attributes: dict[str, str]
+    document: dict[str, object]
+
+
+def render(job: TrackedJob, owed: PendingNotification) -> Notification:
+    document = event_document(job, owed)
+    headline = _headline(job, owed)
+    return Notification(
+        id=owed.id,
+        subject=ascii_subject(f"Personalize: {headline}"),
+        bodies={
+            "default": headline,
+            "email": _email_text(job, owed, headline, document),
+            "sqs": json.dumps(document, sort_keys=True),
+            "lambda": json.dumps(document, sort_keys=True),
+        },
+        attributes={
+            "status": owed.new_status or "UNKNOWN",
+            "jobKind": job.kind.name,
+            "terminal": "true" if document["terminal"] else "false",
+            "event": owed.event.value,
+        },
+        document=document,
+    )
+
+
+def event_document(job: TrackedJob, owed: PendingNotification) -> dict[str, object]:
+    """The versioned JSON event for programs (SQS, Lambda, EventBridge)."""
+    outcome = _outcome(job, owed)
+    return {
+        "version": SCHEMA_VERSION,
+        "id": owed.id,
+        "event": owed.event.value,
+        "at": owed.at,
+        "jobKind": job.kind.name,
+        "jobArn": job.arn,
+        "jobName": job.name,
+        "region": job.region,
+        "datasetArn": job.dataset_arn,
+        "ingestionMode": job.ingestion_mode,
+        "previousStatus": owed.old_status,
+        "status": owed.new_status,
+        "outcome": outcome,
+        "terminal": owed.event is not Event.TRANSITION or job.kind.is_terminal(owed.new_status),
+        "createdAt": job.created_at,
+        "lastUpdatedAt": job.updated_at,
+        "durationSeconds": _duration_seconds(job),
+        "outputPath": owed.output_path,
+        "failureReason": owed.failure_reason,
+        "detail": owed.detail,
+        "consoleUrl": console_url(job),
+        "outputConsoleUrl": s3_console_url(owed.output_path) if owed.output_path else None,
+    }
+
+
+def ascii_subject(text: str) -> str:
+    """SNS subjects must be ASCII without control characters and under 100 characters."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    flat = " ".join("".join(ch if ch.isprintable() else " " for ch in folded).split())
+    if len(flat) <= SUBJECT_MAX_CHARS:
+        return flat
+    return flat[: SUBJECT_MAX_CHARS - 3].rstrip() + "..."
+
+
+def console_url(job: TrackedJob) -> str:
+    return f"https://{job.region}.console.aws.amazon.com/personalize/home?region={job.region}"
+
+
+def s3_console_url(path: str) -> str | None:
+    """s3://bucket/prefix/ -> the S3 console page listing that prefix."""
+    if not path.startswith("s3://"):
+        return None
+    bucket, _, prefix = path[len("s3://") :].partition("/")
+    if not bucket:
+        return None
+    return f"https://s3.console.aws.amazon.com/s3/buckets/{quote(bucket)}?prefix={quote(prefix)}"
+
+
+def format_duration(seconds: float) -> str:
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s"
+    return f"{secs} s"
+
+
+def _outcome(job: TrackedJob, owed: PendingNotification) -> str:
+    if owed.event is not Event.TRANSITION:
+        return owed.event.value
+    return job.kind.outcome(owed.new_status).value
+
+
+def _headline(job: TrackedJob, owed: PendingNotification) -> str:
+    what = f"{job.kind.label} {job.name}"
+    if owed.event is Event.NOT_FOUND:
+        return f"{what} no longer exists; it is no longer watched"
+    if owed.event is Event.INVALID:
+        return f"{what} was rejected by Personalize; it is no longer watched"
+    outcome = job.kind.outcome(owed.new_status)
+    if outcome is Outcome.SUCCEEDED:
+        return f"{what} finished: {owed.output_path}" if owed.output_path else f"{what} finished ({owed.new_status})"
+    if outcome is Outcome.FAILED:
+        reason = " ".join((owed.failure_reason or "no reason given").split())
+        return f"{what} failed: {reason}"
+    if outcome is Outcome.STOPPED:
+        return f"{what} stopped ({owed.new_status})"
+    return f"{what} is now {owed.new_status}"
+
+
+def _email_text(job: TrackedJob, owed: PendingNotification, headline: str, document: dict[str, object]) -> str:
+    lines = [headline, ""]
+    if owed.event is Event.TRANSITION:
+        lines.append(f"Status:      {owed.old_status or 'not yet seen'} -> {owed.new_status}")
+    else:
+        lines.append(f"Last status: {owed.new_status or 'never seen'}")
+        lines.append(f"Personalize: {owed.detail}")
+    lines.append(f"When:        {_readable_time(owed.at)}")
+    duration = document["durationSeconds"]
+    if isinstance(duration, (int, float)) and job.kind.is_terminal(owed.new_status):
+        lines.append(f"Took:        {format_duration(duration)} (created {_readable_time(job.created_at)})")
+    if owed.output_path:
+        lines.append(f"Output:      {owed.output_path}")
+    if owed.failure_reason:
+        lines += ["", "Failure reason:", owed.failure_reason]
+    lines += ["", "Details", f"Job:         {job.name}", f"Job ARN:     {job.arn}"]
+    if job.dataset_arn:
+        lines.append(f"Dataset:     {job.dataset_arn}")
+    if job.ingestion_mode:
+        lines.append(f"Ingestion:   {job.ingestion_mode}")
+    lines += ["", "Links", f"Personalize console: {document['consoleUrl']}"]
+    if document["outputConsoleUrl"]:
+        lines.append(f"Output in S3 console: {document['outputConsoleUrl']}")
+    lines += ["", f"Notification id: {owed.id}"]
+    return "\n".join(lines) + "\n"
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _readable_time(value: str | None) -> str:
+    moment = _parse_time(value)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "unknown"
+
+
+def _duration_seconds(job: TrackedJob) -> float | None:
+    start, end = _parse_time(job.created_at), _parse_time(job.updated_at)
+    if start is None or end is None or end < start:
+        return None
+    return (end - start).total_seconds()

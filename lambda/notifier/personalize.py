@@ -1,0 +1,91 @@
+"""Personalize adapter: describe a tracked job in the region its ARN names, and say what went wrong in domain terms."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from notifier.jobs import JobSnapshot, TrackedJob, iso
+from notifier.ports import DescribeFailed, JobNotFound, JobRejected
+
+DEFAULT_MAX_ATTEMPTS = 5
+
+
+def client_config(max_pool_connections: int, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
+    """Adaptive retries: botocore backs off and rate-limits itself when Personalize throttles."""
+    return Config(
+        retries={"mode": "adaptive", "max_attempts": max_attempts},
+        max_pool_connections=max_pool_connections,
+        connect_timeout=5,
+        read_timeout=20,
+    )
+
+
+class PersonalizeJobs:
+    """One client per region, made on first use and shared by the describe threads (clients are thread-safe)."""
+
+    def __init__(self, session: boto3.session.Session | None = None, max_pool_connections: int = 10) -> None:
+        self._session = session or boto3.session.Session()
+        self._config = client_config(max_pool_connections)
+        self._clients: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def client(self, region: str) -> Any:
+        with self._lock:
+            if region not in self._clients:
+                self._clients[region] = self._session.client("personalize", region_name=region, config=self._config)
+            return self._clients[region]
+
+    def describe(self, job: TrackedJob) -> JobSnapshot:
+        kind = job.kind
+        try:
+            response = getattr(self.client(job.region), kind.describe_operation)(
+                **{kind.describe_arn_parameter: job.arn}
+            )
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code, message = str(error.get("Code", "Unknown")), str(error.get("Message", ""))
+            if code == "ResourceNotFoundException":
+                raise JobNotFound(message or f"{job.arn} does not exist") from exc
+            if code == "InvalidInputException":
+                raise JobRejected(message or f"{job.arn} was rejected") from exc
+            raise DescribeFailed(job.arn, code, message) from exc
+        except BotoCoreError as exc:
+            raise DescribeFailed(job.arn, type(exc).__name__, str(exc)) from exc
+        return snapshot_from(job.arn, response.get(kind.describe_response_key))
+
+
+def snapshot_from(arn: str, described: Any) -> JobSnapshot:
+    """Read the fields worth telling; a missing status is a malformed answer, any other gap is tolerated."""
+    if not isinstance(described, dict):
+        raise DescribeFailed(arn, "MalformedResponse", "the describe response has no job description")
+    status = described.get("status")
+    if not isinstance(status, str) or not status.strip():
+        raise DescribeFailed(arn, "MalformedResponse", f"the describe response has no usable status ({status!r})")
+    destination = described.get("jobOutput", {})
+    output_path = None
+    if isinstance(destination, dict) and isinstance(destination.get("s3DataDestination"), dict):
+        output_path = _text(destination["s3DataDestination"].get("path"))
+    return JobSnapshot(
+        status=status,
+        name=_text(described.get("jobName")),
+        dataset_arn=_text(described.get("datasetArn")),
+        ingestion_mode=_text(described.get("ingestionMode")),
+        output_path=output_path,
+        failure_reason=_text(described.get("failureReason")),
+        created_at=_time(described.get("creationDateTime")),
+        updated_at=_time(described.get("lastUpdatedDateTime")),
+    )
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _time(value: Any) -> str | None:
+    return iso(value) if isinstance(value, datetime) else None

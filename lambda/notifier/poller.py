@@ -1,0 +1,236 @@
+"""One poll cycle: re-publish what is owed, describe active jobs, notify each transition exactly once.
+
+The protocol (DESIGN.md): every record change is a conditional write on the record's version, so two
+overlapping polls never both notify one transition; a notification is stored as pending before it is
+published and cleared only after SNS accepted it, so a failed publish is retried, never lost.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from notifier import jobs
+from notifier.jobs import Event, JobSnapshot, TrackedJob
+from notifier.messages import Notification, render
+from notifier.observability import logger
+from notifier.ports import (
+    DescribeFailed,
+    JobDescriber,
+    JobNotFound,
+    JobRejected,
+    JobStore,
+    MalformedItem,
+    NotifierError,
+    Publisher,
+    PublishFailed,
+    StaleVersion,
+)
+
+
+@dataclass(frozen=True)
+class PollSettings:
+    max_concurrency: int = 8
+    time_margin_seconds: float = 15.0
+    publish_lease: timedelta = timedelta(minutes=2)
+    retention: timedelta = timedelta(days=90)
+
+
+@dataclass
+class PollReport:
+    """What one poll did; the handler turns it into metrics, the CLI prints it."""
+
+    jobs_read: int = 0
+    jobs_polled: int = 0
+    transitions: int = 0
+    ended: int = 0
+    notifications_published: int = 0
+    publish_errors: int = 0
+    describe_errors: int = 0
+    store_errors: int = 0
+    malformed_items: int = 0
+    lost_races: int = 0
+    leased_elsewhere: int = 0
+    deferred: int = 0
+    published: list[Notification] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        return {name: value for name, value in vars(self).items() if isinstance(value, int)}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def unlimited_time() -> float:
+    return math.inf
+
+
+class Poller:
+    def __init__(
+        self,
+        store: JobStore,
+        describer: JobDescriber,
+        publisher: Publisher,
+        settings: PollSettings | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._store = store
+        self._describer = describer
+        self._publisher = publisher
+        self._settings = settings or PollSettings()
+        self._clock = clock
+
+    def poll(self, remaining_seconds: Callable[[], float] = unlimited_time) -> PollReport:
+        """Run one cycle; `remaining_seconds` is the Lambda's remaining time (no new call starts under the margin)."""
+        report = PollReport()
+
+        def out_of_time() -> bool:
+            return remaining_seconds() < self._settings.time_margin_seconds
+
+        to_describe: list[TrackedJob] = []
+        for entry in list(self._store.active_jobs()):
+            if isinstance(entry, MalformedItem):
+                report.malformed_items += 1
+                logger.warning("Skipping a malformed table item", extra={"job_arn": entry.key, "reason": entry.reason})
+                continue
+            report.jobs_read += 1
+            job: TrackedJob | None = entry
+            if entry.pending:
+                if jobs.lease_held(entry, self._clock()):
+                    report.leased_elsewhere += 1
+                    continue
+                if out_of_time():
+                    report.deferred += 1
+                    continue
+                job = self._republish(entry, report)
+            if job is not None and not job.finished and not job.pending:
+                to_describe.append(job)
+
+        self._describe_all(to_describe, out_of_time, report)
+        return report
+
+    # --- re-publishing what an earlier poll owed ---
+
+    def _republish(self, job: TrackedJob, report: PollReport) -> TrackedJob | None:
+        claimed = jobs.claim_pending(job, self._clock(), self._settings.publish_lease)
+        if not self._save(claimed, job.version, report):
+            return None
+        logger.info("Re-publishing owed notifications", extra={"job_arn": job.arn, "owed": len(job.pending)})
+        return self._deliver(claimed, report)
+
+    # --- describing active jobs ---
+
+    def _describe_all(self, batch: list[TrackedJob], out_of_time: Callable[[], bool], report: PollReport) -> None:
+        if not batch:
+            return  # the idle poll: no Personalize call, no thread pool
+        checked: list[TrackedJob] = []
+
+        def describe_in_time(job: TrackedJob) -> JobSnapshot | None:
+            return None if out_of_time() else self._describer.describe(job)
+
+        workers = max(1, min(self._settings.max_concurrency, len(batch)))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="describe") as pool:
+            futures = {pool.submit(describe_in_time, job): job for job in batch}
+            for future in as_completed(futures):
+                job = futures[future]
+                try:
+                    snapshot = future.result()
+                except (JobNotFound, JobRejected) as exc:
+                    report.jobs_polled += 1
+                    event = Event.NOT_FOUND if isinstance(exc, JobNotFound) else Event.INVALID
+                    self._end(job, event, str(exc), report)
+                    continue
+                except DescribeFailed as exc:
+                    report.jobs_polled += 1
+                    report.describe_errors += 1
+                    checked.append(job)
+                    logger.warning(
+                        "Describe failed; the job stays tracked and is tried next poll",
+                        extra={"job_arn": job.arn, "error_code": exc.code, "error": str(exc)},
+                    )
+                    continue
+                except Exception:  # one job's surprise never stops the others
+                    report.jobs_polled += 1
+                    report.describe_errors += 1
+                    checked.append(job)
+                    logger.exception("Unexpected error describing a job", extra={"job_arn": job.arn})
+                    continue
+                if snapshot is None:
+                    report.deferred += 1
+                    continue
+                report.jobs_polled += 1
+                self._apply(job, snapshot, report, checked)
+
+        if report.deferred and checked:
+            # Only when some jobs were left for next poll does the queue order matter: move these behind them.
+            try:
+                self._store.touch(checked, self._clock())
+            except NotifierError as exc:
+                report.store_errors += 1
+                logger.warning("Could not record check times", extra={"error": str(exc)})
+
+    def _apply(self, job: TrackedJob, snapshot: JobSnapshot, report: PollReport, checked: list[TrackedJob]) -> None:
+        changed = jobs.observe(job, snapshot, self._clock(), self._settings.publish_lease)
+        if changed is None:
+            checked.append(job)
+            return
+        if not self._save(changed, job.version, report):
+            return
+        if changed.pending:
+            report.transitions += 1
+            logger.info(
+                "Status changed",
+                extra={"job_arn": job.arn, "old_status": job.status, "new_status": changed.status},
+            )
+            self._deliver(changed, report)
+
+    def _end(self, job: TrackedJob, event: Event, detail: str, report: PollReport) -> None:
+        ended = jobs.end_tracking(job, event, detail, self._clock(), self._settings.publish_lease)
+        if self._save(ended, job.version, report):
+            report.ended += 1
+            logger.info(
+                "Job can no longer be described; tracking ends", extra={"job_arn": job.arn, "event": event.value}
+            )
+            self._deliver(ended, report)
+
+    # --- publishing and recording ---
+
+    def _deliver(self, job: TrackedJob, report: PollReport) -> TrackedJob:
+        """Publish owed notifications in order; record the ones SNS accepted."""
+        published = 0
+        for owed in job.pending:
+            notification = render(job, owed)
+            try:
+                self._publisher.publish(notification)
+            except PublishFailed as exc:
+                report.publish_errors += 1
+                logger.warning(
+                    "Publish failed; the notification stays owed and is retried next poll",
+                    extra={"job_arn": job.arn, "notification_id": owed.id, "error": str(exc)},
+                )
+                break
+            published += 1
+            report.notifications_published += 1
+            report.published.append(notification)
+        if not published:
+            return job
+        recorded = jobs.after_publish(job, published, self._clock(), self._settings.retention)
+        self._save(recorded, job.version, report)
+        return recorded
+
+    def _save(self, job: TrackedJob, expected_version: int, report: PollReport) -> bool:
+        try:
+            self._store.save(job, expected_version)
+        except StaleVersion:
+            report.lost_races += 1
+            logger.info("Another poll changed this job first; leaving it to that poll", extra={"job_arn": job.arn})
+            return False
+        except NotifierError as exc:
+            report.store_errors += 1
+            logger.warning("Could not write the job record", extra={"job_arn": job.arn, "error": str(exc)})
+            return False
+        return True

@@ -1,0 +1,77 @@
+"""The interfaces the poll logic works through, and the domain errors adapters raise.
+
+Adapters (store.py, personalize.py, publisher.py) implement these with boto3; tests may pass fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from notifier.jobs import JobSnapshot, TrackedJob
+from notifier.messages import Notification
+
+
+class NotifierError(Exception):
+    """Base of the errors this package raises on purpose."""
+
+
+class StaleVersion(NotifierError):
+    """A conditional write lost: another poll (or a CLI command) changed the item first."""
+
+
+class AlreadyTracked(NotifierError):
+    pass
+
+
+class StoreUnavailable(NotifierError):
+    """The table could not be read or written (throttled after retries, access denied, missing table)."""
+
+
+class JobNotFound(NotifierError):
+    pass
+
+
+class JobRejected(NotifierError):
+    """Personalize answered InvalidInputException for this ARN."""
+
+
+class DescribeFailed(NotifierError):
+    """A describe failed for a reason that may pass (throttling, access denied, a malformed answer)."""
+
+    def __init__(self, arn: str, code: str, message: str) -> None:
+        self.arn = arn
+        self.code = code
+        super().__init__(f"{code}: {message} ({arn})")
+
+
+class PublishFailed(NotifierError):
+    pass
+
+
+@dataclass(frozen=True)
+class MalformedItem:
+    """A table item that is not a readable tracked job; it is logged and left in place, never deleted."""
+
+    key: str
+    reason: str
+
+
+class JobStore(Protocol):
+    def active_jobs(self) -> Iterable[TrackedJob | MalformedItem]: ...
+
+    def save(self, job: TrackedJob, expected_version: int | None) -> None:
+        """Write the whole record if the stored version is `expected_version` (None: only if absent)."""
+
+    def touch(self, jobs: Sequence[TrackedJob], checked_at: datetime) -> None:
+        """Move checked jobs to the back of the queue, without changing their version."""
+
+
+class JobDescriber(Protocol):
+    def describe(self, job: TrackedJob) -> JobSnapshot: ...
+
+
+class Publisher(Protocol):
+    def publish(self, notification: Notification) -> None: ...

@@ -1,0 +1,264 @@
+"""DynamoDB adapter for the tracked-jobs table. The only module that knows the item layout.
+
+Layout: key `jobArn`; `activeShard` (always "active") is present only while a job is polled, which
+makes the `active-jobs` index sparse: a poll reads active jobs, least recently checked first
+(`lastCheckedAt`), and never the finished history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import BotoCoreError, ClientError
+
+from notifier.jobs import (
+    JOB_KINDS,
+    Event,
+    PendingNotification,
+    StatusChange,
+    TrackedJob,
+    iso,
+)
+from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable
+
+ACTIVE_INDEX = "active-jobs"
+ACTIVE_SHARD = "active"
+TTL_ATTRIBUTE = "expiresAt"
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class DynamoJobStore:
+    def __init__(self, table_name: str, client: Any) -> None:
+        self._table = table_name
+        self._client = client
+
+    # --- reads ---
+
+    def active_jobs(self) -> Iterator[TrackedJob | MalformedItem]:
+        """Jobs still polled, least recently checked first: one Query per 1 MB page of active jobs."""
+        pages = self._paginate(
+            "query",
+            TableName=self._table,
+            IndexName=ACTIVE_INDEX,
+            KeyConditionExpression="activeShard = :active",
+            ExpressionAttributeValues={":active": {"S": ACTIVE_SHARD}},
+            ScanIndexForward=True,
+        )
+        for item in pages:
+            yield decode_or_report(item)
+
+    def all_jobs(self) -> Iterator[TrackedJob | MalformedItem]:
+        for item in self._paginate("scan", TableName=self._table):
+            yield decode_or_report(item)
+
+    def get(self, arn: str) -> TrackedJob | MalformedItem | None:
+        response = self._call("get_item", TableName=self._table, Key={"jobArn": {"S": arn}}, ConsistentRead=True)
+        item = response.get("Item")
+        return None if item is None else decode_or_report(item)
+
+    # --- writes ---
+
+    def add(self, job: TrackedJob) -> None:
+        try:
+            self.save(job, expected_version=None)
+        except StaleVersion as exc:
+            raise AlreadyTracked(job.arn) from exc
+
+    def save(self, job: TrackedJob, expected_version: int | None) -> None:
+        if expected_version is None:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(jobArn)"}
+        else:
+            condition = {
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            }
+        self._call("put_item", TableName=self._table, Item=_to_wire(encode(job)), **condition)
+
+    def touch(self, jobs: Sequence[TrackedJob], checked_at: datetime) -> None:
+        stamp = iso(checked_at)
+        for job in jobs:
+            try:
+                self._call(
+                    "update_item",
+                    TableName=self._table,
+                    Key={"jobArn": {"S": job.arn}},
+                    UpdateExpression="SET lastCheckedAt = :at",
+                    ConditionExpression="attribute_exists(activeShard)",
+                    ExpressionAttributeValues={":at": {"S": stamp}},
+                )
+            except StaleVersion:
+                continue  # finished or untracked meanwhile: nothing to reorder
+
+    def delete(self, arn: str) -> bool:
+        response = self._call("delete_item", TableName=self._table, Key={"jobArn": {"S": arn}}, ReturnValues="ALL_OLD")
+        return "Attributes" in response
+
+    # --- plumbing ---
+
+    def _paginate(self, operation: str, **params: Any) -> Iterable[dict[str, Any]]:
+        try:
+            for page in self._client.get_paginator(operation).paginate(**params):
+                yield from page.get("Items", [])
+        except (ClientError, BotoCoreError) as exc:
+            raise _store_error(exc, self._table) from exc
+
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        try:
+            return getattr(self._client, operation)(**params)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise StaleVersion(f"conditional {operation} on table {self._table!r} lost") from exc
+            raise _store_error(exc, self._table) from exc
+        except BotoCoreError as exc:
+            raise _store_error(exc, self._table) from exc
+
+
+def _store_error(exc: Exception, table: str) -> StoreUnavailable:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        return StoreUnavailable(f"table {table!r}: {error.get('Code')}: {error.get('Message')}")
+    return StoreUnavailable(f"table {table!r}: {exc}")
+
+
+def _to_wire(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
+
+
+# --- the item layout ---
+
+
+def encode(job: TrackedJob) -> dict[str, Any]:
+    """A tracked job as a plain item (None values are left out of the stored item)."""
+    return {
+        "jobArn": job.arn,
+        "jobKind": job.kind.arn_resource_type,
+        "jobName": job.name,
+        "region": job.region,
+        "status": job.status,
+        "version": job.version,
+        "trackedAt": job.tracked_at,
+        "lastCheckedAt": job.last_checked_at,
+        "history": [{"status": change.status, "at": change.at} for change in job.history],
+        "datasetArn": job.dataset_arn,
+        "ingestionMode": job.ingestion_mode,
+        "outputPath": job.output_path,
+        "failureReason": job.failure_reason,
+        "jobCreatedAt": job.created_at,
+        "jobUpdatedAt": job.updated_at,
+        "endedBy": job.ended_by.value if job.ended_by else None,
+        "pending": [_encode_pending(owed) for owed in job.pending] or None,
+        "leaseUntil": job.lease_until,
+        "activeShard": ACTIVE_SHARD if job.in_active_index else None,
+        TTL_ATTRIBUTE: job.expires_at,
+    }
+
+
+def _encode_pending(owed: PendingNotification) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in {
+            "id": owed.id,
+            "event": owed.event.value,
+            "oldStatus": owed.old_status,
+            "newStatus": owed.new_status,
+            "at": owed.at,
+            "outputPath": owed.output_path,
+            "failureReason": owed.failure_reason,
+            "detail": owed.detail,
+        }.items()
+        if value is not None
+    }
+
+
+class _Malformed(ValueError):
+    pass
+
+
+def decode_or_report(wire_item: dict[str, Any]) -> TrackedJob | MalformedItem:
+    key = wire_item.get("jobArn", {}).get("S", "<no jobArn>") if isinstance(wire_item.get("jobArn"), dict) else "?"
+    try:
+        item = {name: _deserializer.deserialize(value) for name, value in wire_item.items()}
+        return decode(item)
+    except (_Malformed, TypeError, ValueError, KeyError) as exc:
+        return MalformedItem(key=key, reason=str(exc))
+
+
+def decode(item: dict[str, Any]) -> TrackedJob:
+    kind_name = _text(item, "jobKind")
+    kind = JOB_KINDS.get(kind_name)
+    if kind is None:
+        raise _Malformed(f"jobKind {kind_name!r} is not a known job kind")
+    ended_by = _optional_text(item, "endedBy")
+    expires_at = item.get(TTL_ATTRIBUTE)
+    return TrackedJob(
+        arn=_text(item, "jobArn"),
+        kind=kind,
+        name=_text(item, "jobName"),
+        region=_text(item, "region"),
+        tracked_at=_text(item, "trackedAt"),
+        last_checked_at=_text(item, "lastCheckedAt"),
+        version=_whole_number(item, "version"),
+        status=_optional_text(item, "status"),
+        history=tuple(
+            StatusChange(status=_text(change, "status"), at=_text(change, "at")) for change in _list(item, "history")
+        ),
+        dataset_arn=_optional_text(item, "datasetArn"),
+        ingestion_mode=_optional_text(item, "ingestionMode"),
+        output_path=_optional_text(item, "outputPath"),
+        failure_reason=_optional_text(item, "failureReason"),
+        created_at=_optional_text(item, "jobCreatedAt"),
+        updated_at=_optional_text(item, "jobUpdatedAt"),
+        ended_by=Event(ended_by) if ended_by else None,
+        pending=tuple(_decode_pending(owed) for owed in _list(item, "pending")),
+        lease_until=_optional_text(item, "leaseUntil"),
+        expires_at=None if expires_at is None else int(expires_at),
+    )
+
+
+def _decode_pending(owed: Any) -> PendingNotification:
+    if not isinstance(owed, dict):
+        raise _Malformed(f"pending entry {owed!r} is not a map")
+    return PendingNotification(
+        id=_text(owed, "id"),
+        event=Event(_text(owed, "event")),
+        old_status=_optional_text(owed, "oldStatus"),
+        new_status=_optional_text(owed, "newStatus"),
+        at=_text(owed, "at"),
+        output_path=_optional_text(owed, "outputPath"),
+        failure_reason=_optional_text(owed, "failureReason"),
+        detail=_optional_text(owed, "detail"),
+    )
+
+
+def _text(item: dict[str, Any], name: str) -> str:
+    value = item.get(name)
+    if not isinstance(value, str) or not value:
+        raise _Malformed(f"{name} must be a non-empty string, found {value!r}")
+    return value
+
+
+def _optional_text(item: dict[str, Any], name: str) -> str | None:
+    value = item.get(name)
+    if value is not None and not isinstance(value, str):
+        raise _Malformed(f"{name} must be a string, found {value!r}")
+    return value
+
+
+def _whole_number(item: dict[str, Any], name: str) -> int:
+    value = item.get(name)
+    if value is None or isinstance(value, bool) or not hasattr(value, "as_integer_ratio") or value != int(value):
+        raise _Malformed(f"{name} must be a whole number, found {value!r}")
+    return int(value)
+
+
+def _list(item: dict[str, Any], name: str) -> list[Any]:
+    value = item.get(name, [])
+    if not isinstance(value, list):
+        raise _Malformed(f"{name} must be a list, found {value!r}")
+    return value

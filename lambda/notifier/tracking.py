@@ -1,0 +1,56 @@
+"""Putting jobs under watch: validate the ARN, record the current status as the baseline, never overwrite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from notifier import jobs
+from notifier.jobs import InvalidJobArn, TrackedJob
+from notifier.poller import utc_now
+from notifier.ports import AlreadyTracked, DescribeFailed, JobDescriber, JobNotFound, JobRejected
+
+
+@dataclass(frozen=True)
+class TrackResult:
+    arn: str
+    outcome: str  # tracked | already_tracked | invalid
+    job: TrackedJob | None = None
+    message: str = ""
+
+
+class JobAdder(Protocol):
+    """What `track` needs from the store."""
+
+    def add(self, job: TrackedJob) -> None: ...
+
+
+def track(
+    arn: str,
+    store: JobAdder,
+    describer: JobDescriber | None,
+    clock: Callable[[], datetime] = utc_now,
+) -> TrackResult:
+    """Track one job. A job that cannot be described yet is tracked anyway; the poll will tell what it finds."""
+    try:
+        parsed = jobs.parse_job_arn(arn)
+    except InvalidJobArn as exc:
+        return TrackResult(arn=str(arn), outcome="invalid", message=str(exc))
+    job = jobs.new_tracked_job(parsed, clock())
+    note = ""
+    if describer is not None:
+        try:
+            job = jobs.new_tracked_job(parsed, clock(), describer.describe(job))
+        except (JobNotFound, JobRejected) as exc:
+            note = f"Personalize does not know this job yet ({exc}); the next poll reports it"
+        except DescribeFailed as exc:
+            note = f"could not describe it now ({exc.code}); the next poll will"
+    if job.finished:
+        note = "already finished, nothing to wait for"
+    try:
+        store.add(job)
+    except AlreadyTracked:
+        return TrackResult(arn=arn, outcome="already_tracked", message="already tracked; nothing changed")
+    return TrackResult(arn=arn, outcome="tracked", job=job, message=note)

@@ -1,0 +1,231 @@
+"""One poll cycle against moto and the Personalize emulator, judged by what a subscribed SQS queue receives."""
+
+from __future__ import annotations
+
+import pytest
+
+from notifier_local import personalize as emulator
+from tests.conftest import World
+
+pytestmark = pytest.mark.integration
+
+SUCCESS = ("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE")
+
+
+def statuses(world: World) -> list[tuple[str | None, str]]:
+    return [(d.document["previousStatus"], d.document["status"]) for d in world.delivered()]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (SUCCESS, [("CREATE PENDING", "CREATE IN_PROGRESS"), ("CREATE IN_PROGRESS", "ACTIVE")]),
+        (
+            ("CREATE PENDING", "CREATE IN_PROGRESS", "CREATE FAILED"),
+            [("CREATE PENDING", "CREATE IN_PROGRESS"), ("CREATE IN_PROGRESS", "CREATE FAILED")],
+        ),
+        (("CREATE PENDING", "CREATE FAILED"), [("CREATE PENDING", "CREATE FAILED")]),
+        (("CREATE PENDING", "ACTIVE"), [("CREATE PENDING", "ACTIVE")]),
+    ],
+    ids=["pending-progress-active", "pending-progress-failed", "pending-failed", "pending-active"],
+)
+def test_each_edge_of_the_state_machine_is_notified_once_in_order(world: World, path, expected) -> None:
+    arn = world.export_job("nightly-users")
+    assert world.track(arn).job.status == "CREATE PENDING"
+    for status in path[1:]:
+        emulator.set_status(arn, status, failure_reason="boom" if status == "CREATE FAILED" else None)
+        world.clock.advance(minutes=5)
+        world.poll()
+    assert statuses(world) == expected
+
+
+def test_tracking_baseline_is_not_a_transition_and_no_change_sends_nothing(world: World) -> None:
+    arn = world.export_job("quiet")
+    world.track(arn)
+    for _ in range(3):
+        world.clock.advance(minutes=5)
+        report = world.poll()
+        assert report.jobs_polled == 1
+    assert world.delivered() == []
+
+
+def test_active_carries_the_output_path_everywhere_a_subscriber_looks(world: World) -> None:
+    arn = world.export_job("nightly-users", output="s3://acme-exports/personalize/nightly/")
+    world.track(arn)
+    emulator.set_status(arn, "ACTIVE")
+    world.poll()
+    [message] = world.delivered()
+    assert message.document["outputPath"] == "s3://acme-exports/personalize/nightly/"
+    assert message.document["status"] == "ACTIVE"
+    assert message.document["outcome"] == "succeeded"
+    assert (
+        message.subject
+        == "Personalize: Dataset export job nightly-users finished: s3://acme-exports/personalize/nightly/"
+    )
+    assert message.attributes == {
+        "status": "ACTIVE",
+        "jobKind": "dataset-export-job",
+        "terminal": "true",
+        "event": "transition",
+    }
+
+
+def test_failure_reason_arrives_verbatim(world: World) -> None:
+    reason = "Access denied to s3://acme-exports/ for role PersonalizeExport.\nCheck the bucket policy — «kms:Decrypt»."
+    arn = world.export_job("nightly-users")
+    world.track(arn)
+    emulator.set_status(arn, "CREATE FAILED", failure_reason=reason)
+    world.poll()
+    [message] = world.delivered()
+    assert message.document["failureReason"] == reason
+    assert message.attributes["status"] == "CREATE FAILED"
+    assert message.attributes["terminal"] == "true"
+    assert message.subject.isascii() and len(message.subject) < 100
+
+
+def test_finished_jobs_leave_the_active_index_and_get_a_ttl(world: World) -> None:
+    arn = world.export_job("done")
+    world.track(arn)
+    emulator.set_status(arn, "ACTIVE")
+    world.poll()
+    item = world.session.client("dynamodb").get_item(TableName=world.table_name, Key={"jobArn": {"S": arn}})["Item"]
+    assert "activeShard" not in item and "pending" not in item
+    assert int(item["expiresAt"]["N"]) > world.clock().timestamp()
+    assert [h["M"]["status"]["S"] for h in item["history"]["L"]] == ["CREATE PENDING", "ACTIVE"]
+    emulator.calls.reset()
+    world.clock.advance(minutes=5)
+    assert world.poll().jobs_read == 0
+    assert emulator.calls.total() == 0
+
+
+def test_idle_poll_makes_no_personalize_call_and_one_query(world: World) -> None:
+    for index in range(5):
+        arn = world.export_job(f"finished-{index}")
+        emulator.set_status(arn, "ACTIVE")
+        world.track(arn)  # tracked when already finished: kept for `show`, never polled
+    emulator.calls.reset()
+    dynamodb_calls: list[str] = []
+    poller = world.poller()
+    poller._store._client.meta.events.register(
+        "before-call.dynamodb", lambda model, **_: dynamodb_calls.append(model.name)
+    )
+    report = poller.poll()
+    assert report.jobs_read == 0
+    assert emulator.calls.total() == 0
+    assert dynamodb_calls == ["Query"]
+    assert world.delivered() == []
+
+
+def test_unknown_status_is_stored_notified_and_still_watched(world: World) -> None:
+    arn = world.export_job("odd")
+    world.track(arn)
+    emulator.set_status(arn, "CREATE STOPPING")
+    world.poll()
+    [message] = world.delivered()
+    assert message.attributes["status"] == "CREATE STOPPING"
+    assert message.attributes["terminal"] == "false"
+    emulator.set_status(arn, "ACTIVE")
+    world.clock.advance(minutes=5)
+    world.poll()
+    assert statuses(world) == [("CREATE STOPPING", "ACTIVE")]
+
+
+def test_a_job_that_no_longer_exists_is_reported_once_then_dropped(world: World) -> None:
+    arn = world.export_job("vanishing")
+    world.track(arn)
+    emulator.delete_job(arn)
+    report = world.poll()
+    assert report.ended == 1
+    [message] = world.delivered()
+    assert message.attributes["event"] == "not_found"
+    assert message.document["jobArn"] == arn
+    assert "no longer exists" in message.subject
+    world.clock.advance(minutes=5)
+    assert world.poll().jobs_read == 0
+    assert world.delivered() == []
+    assert world.store.get(arn).ended_by.value == "not_found"  # kept, not deleted: `show` can still tell
+
+
+def test_an_arn_personalize_rejects_is_reported_once_as_invalid(world: World) -> None:
+    arn = world.export_job("rejected")
+    world.track(arn)
+    emulator.inject_fault(arn, "InvalidInputException", "The ARN is not valid for this account")
+    world.poll()
+    [message] = world.delivered()
+    assert message.attributes["event"] == "invalid"
+    assert "not valid for this account" in message.document["detail"]
+    world.clock.advance(minutes=5)
+    assert world.poll().jobs_read == 0
+
+
+def test_throttling_keeps_the_job_tracked_and_never_stops_the_others(world: World) -> None:
+    throttled, healthy = world.export_job("throttled"), world.export_job("healthy")
+    world.track(throttled)
+    world.track(healthy)
+    emulator.set_status(throttled, "ACTIVE")
+    emulator.set_status(healthy, "ACTIVE")
+    emulator.inject_fault(throttled, "ThrottlingException", "Rate exceeded")
+    poller = world.poller()
+    poller._describer._config.retries["max_attempts"] = 2
+    report = poller.poll()
+    assert report.describe_errors == 1
+    assert [d.document["jobArn"] for d in world.delivered()] == [healthy]
+    assert world.store.get(throttled).status == "CREATE PENDING"
+
+    emulator.clear_faults()
+    world.clock.advance(minutes=5)
+    world.poll()
+    assert [(d.document["jobArn"], d.document["status"]) for d in world.delivered()] == [(throttled, "ACTIVE")]
+
+
+def test_access_denied_is_logged_with_the_arn_and_retried(world: World, caplog) -> None:
+    arn = world.export_job("denied")
+    world.track(arn)
+    emulator.inject_fault(arn, "AccessDeniedException", "not authorized to perform personalize:Describe")
+    report = world.poll()
+    assert report.describe_errors == 1
+    [warning] = [r for r in caplog.records if getattr(r, "job_arn", None) == arn]
+    assert warning.levelname == "WARNING" and warning.error_code == "AccessDeniedException"
+    assert world.store.get(arn).in_active_index
+
+
+def test_a_malformed_item_is_skipped_logged_and_left_in_place(world: World, caplog) -> None:
+    client = world.session.client("dynamodb")
+    broken = {
+        "jobArn": {"S": "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/hand-edited"},
+        "activeShard": {"S": "active"},
+        "lastCheckedAt": {"S": "2026-01-01T00:00:00.000Z"},
+        "version": {"S": "three"},
+    }
+    client.put_item(TableName=world.table_name, Item=broken)
+    arn = world.export_job("fine")
+    world.track(arn)
+    emulator.set_status(arn, "ACTIVE")
+    report = world.poll()
+    assert report.malformed_items == 1
+    assert [d.document["jobArn"] for d in world.delivered()] == [arn]
+    [warning] = [r for r in caplog.records if "hand-edited" in str(getattr(r, "job_arn", ""))]
+    assert warning.reason == "jobKind must be a non-empty string, found None"
+    still_there = client.get_item(TableName=world.table_name, Key={"jobArn": broken["jobArn"]})["Item"]
+    assert still_there == broken
+
+
+def test_time_budget_defers_the_rest_and_they_go_first_next_poll(world: World) -> None:
+    arns = [world.export_job(f"job-{index}") for index in range(3)]
+    for arn in arns:
+        world.track(arn)
+        world.clock.advance(seconds=1)
+        emulator.set_status(arn, "CREATE IN_PROGRESS")
+    budget = iter([60.0])  # one describe may start, then the Lambda is under the margin
+
+    def remaining() -> float:
+        return next(budget, 1.0)
+
+    report = world.poller(max_concurrency=1).poll(remaining_seconds=remaining)
+    assert (report.jobs_polled, report.deferred) == (1, 2)
+    assert [d.document["jobArn"] for d in world.delivered()] == [arns[0]]
+
+    world.clock.advance(minutes=5)
+    budget = iter([60.0])
+    world.poller(max_concurrency=1).poll(remaining_seconds=remaining)
+    assert [d.document["jobArn"] for d in world.delivered()] == [arns[1]]

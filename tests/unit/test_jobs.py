@@ -1,0 +1,118 @@
+"""Job ARNs, statuses and the decisions about a tracked job: pure logic."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from notifier import jobs
+from notifier.jobs import DATASET_EXPORT_JOB, Event, InvalidJobArn, JobSnapshot, Outcome
+
+pytestmark = pytest.mark.unit
+
+ARN = "arn:aws:personalize:eu-west-1:123456789012:dataset-export-job/nightly-users"
+NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+LEASE = timedelta(minutes=2)
+
+
+def tracked(status: str | None = "CREATE PENDING"):
+    snapshot = JobSnapshot(status=status) if status else None
+    return jobs.new_tracked_job(jobs.parse_job_arn(ARN), NOW, snapshot)
+
+
+def test_parse_job_arn_reads_kind_region_account_and_name() -> None:
+    parsed = jobs.parse_job_arn(ARN)
+    assert (parsed.kind, parsed.region, parsed.account, parsed.name) == (
+        DATASET_EXPORT_JOB,
+        "eu-west-1",
+        "123456789012",
+        "nightly-users",
+    )
+
+
+@pytest.mark.parametrize(
+    ("bad", "why"),
+    [
+        ("", "non-empty string"),
+        (None, "non-empty string"),
+        ("arn:aws:s3:::bucket", "not a Personalize ARN"),
+        ("nightly-users", "not a Personalize ARN"),
+        ("arn:aws:personalize:us-east-1:123456789012:dataset-export-job", "expected arn:PARTITION"),
+        ("arn:aws:personalize:us-east-1:12345:dataset-export-job/x", "expected arn:PARTITION"),
+        ("arn:aws:personalize:us-east-1:123456789012:dataset/retail/USERS", "expected arn:PARTITION"),
+        ("arn:aws:personalize:us-east-1:123456789012:schema/s", "'schema' is not supported"),
+        ("arn:aws:personalize:us-east-1:123456789012:dataset-export-job/" + "x" * 250, "longer than 256"),
+    ],
+)
+def test_bad_arns_are_rejected_with_a_message_naming_them(bad, why) -> None:
+    with pytest.raises(InvalidJobArn) as error:
+        jobs.parse_job_arn(bad)
+    assert repr(bad) in str(error.value)
+    assert why in str(error.value)
+
+
+def test_statuses_are_the_apis_exact_strings() -> None:
+    kind = DATASET_EXPORT_JOB
+    assert kind.outcome("ACTIVE") is Outcome.SUCCEEDED
+    assert kind.outcome("CREATE FAILED") is Outcome.FAILED
+    assert kind.outcome("CREATE_FAILED") is Outcome.IN_PROGRESS  # not the API's spelling: not terminal
+    assert kind.outcome("SOMETHING NEW") is Outcome.IN_PROGRESS
+
+
+def test_same_status_means_no_write_and_no_notification() -> None:
+    assert jobs.observe(tracked(), JobSnapshot(status="CREATE PENDING"), NOW, LEASE) is None
+
+
+def test_a_change_appends_history_and_owes_one_notification_with_a_deterministic_id() -> None:
+    job = tracked()
+    changed = jobs.observe(job, JobSnapshot(status="CREATE IN_PROGRESS"), NOW + timedelta(minutes=5), LEASE)
+    assert changed.version == job.version + 1
+    assert [c.status for c in changed.history] == ["CREATE PENDING", "CREATE IN_PROGRESS"]
+    [owed] = changed.pending
+    assert (owed.event, owed.old_status, owed.new_status) == (Event.TRANSITION, "CREATE PENDING", "CREATE IN_PROGRESS")
+    assert owed.id == jobs.notification_id(ARN, changed.version)
+    assert changed.in_active_index and not changed.finished
+
+
+def test_first_status_seen_after_an_undescribed_track_is_a_baseline_unless_terminal() -> None:
+    blind = tracked(status=None)
+    baseline = jobs.observe(blind, JobSnapshot(status="CREATE IN_PROGRESS"), NOW, LEASE)
+    assert baseline.status == "CREATE IN_PROGRESS" and baseline.pending == ()
+    finished = jobs.observe(blind, JobSnapshot(status="ACTIVE", output_path="s3://b/p/"), NOW, LEASE)
+    assert [owed.new_status for owed in finished.pending] == ["ACTIVE"]
+
+
+def test_after_publish_a_finished_job_leaves_the_index_and_expires() -> None:
+    done = jobs.observe(tracked(), JobSnapshot(status="ACTIVE"), NOW, LEASE)
+    assert done.in_active_index  # still owes its notification
+    recorded = jobs.after_publish(done, 1, NOW, timedelta(days=90))
+    assert not recorded.in_active_index
+    assert recorded.pending == () and recorded.lease_until is None
+    assert recorded.expires_at == int((NOW + timedelta(days=90)).timestamp())
+
+
+def test_partial_publish_keeps_the_rest_owed_in_order() -> None:
+    first = jobs.observe(tracked(), JobSnapshot(status="CREATE IN_PROGRESS"), NOW, LEASE)
+    second = jobs.observe(first, JobSnapshot(status="ACTIVE"), NOW, LEASE)
+    recorded = jobs.after_publish(second, 1, NOW, timedelta(days=1))
+    assert [owed.new_status for owed in recorded.pending] == ["ACTIVE"]
+    assert recorded.expires_at is None and recorded.in_active_index
+
+
+def test_lease_is_held_until_it_expires() -> None:
+    owed = jobs.observe(tracked(), JobSnapshot(status="ACTIVE"), NOW, LEASE)
+    assert jobs.lease_held(owed, NOW + timedelta(seconds=119))
+    assert not jobs.lease_held(owed, NOW + timedelta(seconds=121))
+
+
+def test_details_the_api_stopped_sending_keep_their_last_value() -> None:
+    job = jobs.observe(tracked(), JobSnapshot(status="CREATE IN_PROGRESS", dataset_arn="arn:d"), NOW, LEASE)
+    later = jobs.observe(job, JobSnapshot(status="ACTIVE"), NOW, LEASE)
+    assert later.dataset_arn == "arn:d"
+
+
+def test_iso_timestamps_sort_in_time_order() -> None:
+    earlier, later = NOW, NOW + timedelta(milliseconds=1)
+    assert jobs.iso(earlier) == "2026-11-24T09:00:00.000Z"
+    assert jobs.iso(earlier) < jobs.iso(later)
