@@ -1,41 +1,61 @@
-# The team's vocabulary. Every target installs what it needs into .venv first, so a fresh clone just works.
+# The team's vocabulary. Every target installs what it needs first (.venv from PyPI, the pinned CDK CLI
+# from npm), so a fresh clone just works.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-INSTALLED := $(VENV)/.installed
+PY_DEPS := $(VENV)/.installed
+NODE_DEPS := node_modules/.installed
+CDK := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 node_modules/.bin/cdk --app "$(BIN)/python app.py"
 
 .DEFAULT_GOAL := help
-.PHONY: help dev lint format unit integration test clean
+.PHONY: help dev lint format unit integration infra test synth deploy destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(INSTALLED): requirements.txt requirements-dev.txt pyproject.toml
-	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version' 
+$(PY_DEPS): requirements.txt requirements-dev.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
 	@touch $@
 
-dev: $(INSTALLED) ## create .venv with everything installed
+$(NODE_DEPS): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm (Node.js 20 or newer) is needed for the CDK CLI" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
-lint: $(INSTALLED) ## ruff: lint and format check
+dev: $(PY_DEPS) $(NODE_DEPS) ## install everything: .venv and the pinned CDK CLI
+
+lint: $(PY_DEPS) ## ruff: lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: $(INSTALLED) ## ruff: fix what can be fixed
+format: $(PY_DEPS) ## ruff: fix what can be fixed
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-unit: $(INSTALLED) ## pure-logic tests
+unit: $(PY_DEPS) ## pure-logic tests
 	$(BIN)/python -m pytest -m unit
 
-integration: $(INSTALLED) ## tests against moto and the Personalize emulator
+integration: $(PY_DEPS) ## tests against moto and the Personalize emulator
 	$(BIN)/python -m pytest -m integration
 
-test: lint ## every test (what CI runs)
+infra: dev ## the CDK stack: assertions, cdk-nag, cfn-lint, deploys into moto
+	$(BIN)/python -m pytest -m infra
+
+test: dev lint ## every test (what CI runs)
 	$(BIN)/python -m pytest
 
-clean: ## remove the virtualenv, caches and synth output
-	rm -rf $(VENV) .pytest_cache .ruff_cache cdk.out node_modules
+synth: dev ## synthesize the stack into cdk.out (cdk-nag runs here)
+	$(CDK) synth --quiet
+
+deploy: dev ## deploy to your AWS account: make deploy ARGS="-c notifyEmails=you@example.com"
+	$(CDK) deploy $(ARGS)
+
+destroy: dev ## delete the stack (the jobs table is retained)
+	$(CDK) destroy $(ARGS)
+
+clean: ## remove the virtualenv, node_modules, caches and synth output
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache cdk.out *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -42,6 +42,7 @@ def render(job: TrackedJob, owed: PendingNotification) -> Notification:
             "jobKind": job.kind.name,
             "terminal": "true" if document["terminal"] else "false",
             "event": owed.event.value,
+            "outcome": str(document["outcome"]),
         },
         document=document,
     )

@@ -67,6 +67,7 @@ def test_active_carries_the_output_path_everywhere_a_subscriber_looks(world: Wor
         "jobKind": "dataset-export-job",
         "terminal": "true",
         "event": "transition",
+        "outcome": "succeeded",
     }
 
 

@@ -75,6 +75,7 @@ def test_filter_attributes_follow_the_design_contract() -> None:
         "jobKind": "dataset-export-job",
         "terminal": "true",
         "event": "transition",
+        "outcome": "succeeded",
     }
 
 

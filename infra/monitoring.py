@@ -1,0 +1,77 @@
+"""Alarms on the notifier itself, sent to the same topic: a silent notifier must not look like quiet jobs."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from notifier.observability import SERVICE
+
+
+class Monitoring(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        function: lambda_.IFunction,
+        dead_letters: sqs.IQueue,
+        topic: sns.ITopic,
+        namespace: str,
+        poll_minutes: int,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        period = Duration.minutes(max(5, poll_minutes))
+        self.alarms = [
+            # A crashed poll (not one job's error: those are caught and counted below), twice in a row.
+            self._alarm("PollErrors", function.metric_errors(period=period), "The poll Lambda failed", 2),
+            # Throttling passes; describes failing for three periods running do not.
+            self._alarm(
+                "DescribeErrors",
+                self._metric(namespace, "DescribeErrors", period),
+                "Personalize describe calls keep failing (throttling or access denied)",
+                3,
+            ),
+            self._alarm(
+                "PublishErrors",
+                self._metric(namespace, "PublishErrors", period),
+                "Notifications could not be published; they stay owed and are retried",
+                1,
+            ),
+            self._alarm(
+                "ScheduleDeadLetters",
+                dead_letters.metric_approximate_number_of_messages_visible(period=period),
+                "Scheduled polls could not be delivered to the poll Lambda",
+                1,
+            ),
+        ]
+        for alarm in self.alarms:
+            alarm.add_alarm_action(actions.SnsAction(topic))
+
+    @staticmethod
+    def _metric(namespace: str, name: str, period: Duration) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=namespace,
+            metric_name=name,
+            dimensions_map={"service": SERVICE},
+            statistic="Sum",
+            period=period,
+        )
+
+    def _alarm(self, name: str, metric: cloudwatch.IMetric, description: str, periods: int) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
+            self,
+            name,
+            alarm_description=description,
+            metric=metric,
+            threshold=1,
+            evaluation_periods=periods,
+            datapoints_to_alarm=periods,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )

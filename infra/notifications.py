@@ -1,0 +1,67 @@
+"""The notifications topic (customer-managed KMS key, TLS only) and its subscribers from deploy-time options."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_chatbot as chatbot
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from infra.settings import DeploySettings
+
+# Outcomes worth waking someone for (the `outcome` message attribute).
+FAILURE_OUTCOMES = ["failed", "not_found", "invalid"]
+
+
+class NotificationTopic(Construct):
+    def __init__(self, scope: Construct, construct_id: str, settings: DeploySettings) -> None:
+        super().__init__(scope, construct_id)
+        self.key = kms.Key(
+            self,
+            "Key",
+            description="Encrypts Personalize job notifications at rest",
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7),
+        )
+        # CloudWatch alarms publish to this topic, so their service must be able to use the key.
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" means this key
+            )
+        )
+        self.topic = sns.Topic(
+            self,
+            "Topic",
+            display_name="Personalize jobs",
+            master_key=self.key,
+            enforce_ssl=True,
+        )
+        for email in settings.notify_emails:
+            self.topic.add_subscription(subscriptions.EmailSubscription(email))
+        for email in settings.failure_emails:
+            self.topic.add_subscription(
+                subscriptions.EmailSubscription(
+                    email,
+                    filter_policy={"outcome": sns.SubscriptionFilter.string_filter(allowlist=FAILURE_OUTCOMES)},
+                )
+            )
+        if settings.slack:
+            self.slack = chatbot.SlackChannelConfiguration(
+                self,
+                "Slack",
+                slack_channel_configuration_name=f"{Stack.of(self).stack_name}-jobs"[:128],
+                slack_workspace_id=settings.slack_workspace_id,
+                slack_channel_id=settings.slack_channel_id,
+                notification_topics=[self.topic],
+                logging_level=chatbot.LoggingLevel.ERROR,
+                # The channel only receives notifications: nobody can act on AWS from it beyond reading.
+                guardrail_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")],
+                user_role_required=True,
+            )

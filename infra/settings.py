@@ -1,0 +1,87 @@
+"""Deploy-time options from CDK context, validated before anything is built: a bad value stops synth by name."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
+)
+_SLACK_WORKSPACE = re.compile(r"^[0-9A-Z]{1,255}$")
+_SLACK_CHANNEL = re.compile(r"^[A-Za-z0-9]{1,255}$")
+_LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
+
+# The public Powertools for AWS Lambda (Python) v3 layer for this runtime and architecture; its version can
+# be pinned with -c powertoolsLayerArn=... (and must be, where this account cannot read the public layer).
+POWERTOOLS_LAYER = "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:38"
+
+
+class ContextError(ValueError):
+    """A CDK context value that cannot be deployed; the message names the key and the value."""
+
+
+@dataclass(frozen=True)
+class DeploySettings:
+    poll_minutes: int = 5
+    notify_emails: tuple[str, ...] = ()
+    failure_emails: tuple[str, ...] = ()
+    slack_workspace_id: str | None = None
+    slack_channel_id: str | None = None
+    powertools_layer_arn: str | None = None
+
+    @property
+    def slack(self) -> bool:
+        return self.slack_workspace_id is not None
+
+    @classmethod
+    def from_context(cls, get: Callable[[str], object]) -> DeploySettings:
+        workspace, channel = _optional(get, "slackWorkspaceId"), _optional(get, "slackChannelId")
+        if (workspace is None) != (channel is None):
+            raise ContextError("slackWorkspaceId and slackChannelId go together: give both or neither")
+        if workspace is not None and not _SLACK_WORKSPACE.match(workspace):
+            raise ContextError(f"slackWorkspaceId {workspace!r} is not a Slack workspace ID (like T0123ABCD)")
+        if channel is not None and not _SLACK_CHANNEL.match(channel):
+            raise ContextError(f"slackChannelId {channel!r} is not a Slack channel ID (like C0123ABCD)")
+        layer = _optional(get, "powertoolsLayerArn")
+        if layer is not None and not _LAYER_ARN.match(layer):
+            raise ContextError(f"powertoolsLayerArn {layer!r} is not a Lambda layer version ARN")
+        return cls(
+            poll_minutes=_poll_minutes(get("pollMinutes")),
+            notify_emails=_emails(get, "notifyEmails"),
+            failure_emails=_emails(get, "failureEmails"),
+            slack_workspace_id=workspace,
+            slack_channel_id=channel,
+            powertools_layer_arn=layer,
+        )
+
+
+def _optional(get: Callable[[str], object], key: str) -> str | None:
+    value = get(key)
+    if value is None or str(value).strip() == "":
+        return None
+    return str(value).strip()
+
+
+def _poll_minutes(value: object) -> int:
+    if value is None or value == "":
+        return 5
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 1440:
+        raise ContextError(f"pollMinutes {value!r} must be a whole number of minutes from 1 to 1440")
+    return int(text)
+
+
+def _emails(get: Callable[[str], object], key: str) -> tuple[str, ...]:
+    value = get(key)
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else str(value).split(",")
+    emails = tuple(str(item).strip() for item in items if str(item).strip())
+    for email in emails:
+        if not _EMAIL.match(email):
+            raise ContextError(f"{key}: {email!r} is not an email address")
+    if len(set(emails)) != len(emails):
+        raise ContextError(f"{key}: an address is listed twice")
+    return emails

@@ -1,0 +1,77 @@
+"""An embedded AWS on localhost: a moto server with the Personalize emulator, started and always stopped."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from moto.server import ThreadedMotoServer
+
+from notifier_local import personalize  # noqa: F401 - installs the emulated Personalize calls
+
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "embedded",
+    "AWS_SECRET_ACCESS_KEY": "embedded",
+    "AWS_SESSION_TOKEN": "embedded",
+}
+
+
+@dataclass(frozen=True)
+class EmbeddedAws:
+    port: int
+
+    @property
+    def endpoint(self) -> str:
+        # "localhost", not 127.0.0.1: moto reads a template's bucket from the URL path only for that host.
+        return f"http://localhost:{self.port}"
+
+    def environment(self) -> dict[str, str]:
+        """What a process needs to talk to this embedded AWS instead of a real one."""
+        return {
+            **DUMMY_CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "CDK_DEFAULT_ACCOUNT": ACCOUNT,
+            "CDK_DEFAULT_REGION": REGION,
+        }
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def embedded_aws(port: int | None = None) -> Iterator[EmbeddedAws]:
+    """Serve moto on loopback only; stopped on exit, on error and on Ctrl-C alike."""
+    port = port or free_port()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the demo's output
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        yield EmbeddedAws(port=port)
+    finally:
+        server.stop()
+
+
+@contextmanager
+def pointed_at(aws: EmbeddedAws) -> Iterator[None]:
+    """Temporarily point this process's boto3 clients at the embedded AWS."""
+    saved = {name: os.environ.get(name) for name in aws.environment()}
+    os.environ.update(aws.environment())
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

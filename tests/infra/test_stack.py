@@ -1,0 +1,238 @@
+"""What `cdk deploy` creates, asserted on the synthesized template."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from aws_cdk.assertions import Capture, Match, Template
+
+from tests.infra.conftest import FULL_CONTEXT
+
+pytestmark = pytest.mark.infra
+
+
+@pytest.fixture(scope="module")
+def template(synth) -> Template:
+    return synth()
+
+
+@pytest.fixture(scope="module")
+def full(synth) -> Template:
+    return synth(
+        {
+            **FULL_CONTEXT,
+            "pollMinutes": "15",
+            "powertoolsLayerArn": "arn:aws:lambda:us-east-1:111122223333:layer:Powertools:7",
+        }
+    )
+
+
+def the(template: Template, resource_type: str) -> dict:
+    [resource] = template.find_resources(resource_type).values()
+    return resource["Properties"]
+
+
+def test_table_is_on_demand_recoverable_expiring_with_a_sparse_active_index(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::DynamoDB::Table",
+        {
+            "KeySchema": [{"AttributeName": "jobArn", "KeyType": "HASH"}],
+            "BillingMode": "PAY_PER_REQUEST",
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            "TimeToLiveSpecification": {"AttributeName": "expiresAt", "Enabled": True},
+            "SSESpecification": {"SSEEnabled": True},
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": "active-jobs",
+                    "KeySchema": [
+                        {"AttributeName": "activeShard", "KeyType": "HASH"},
+                        {"AttributeName": "lastCheckedAt", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+        },
+    )
+    template.has_resource("AWS::DynamoDB::Table", {"DeletionPolicy": "Retain"})
+
+
+def test_topic_is_encrypted_with_a_rotating_customer_key_and_refuses_plain_http(template: Template) -> None:
+    key = Capture()
+    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": {"Fn::GetAtt": [key, "Arn"]}})
+    assert template.to_json()["Resources"][key.as_string()]["Properties"]["EnableKeyRotation"] is True
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "sns:Publish",
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_poll_function_runs_the_newest_python_on_arm_with_tracing_and_json_logs(template: Template) -> None:
+    function = the(template, "AWS::Lambda::Function")
+    assert function["Runtime"] == "python3.14"
+    assert function["Architectures"] == ["arm64"]
+    assert function["Handler"] == "notifier.handlers.poll.handler"
+    assert function["TracingConfig"] == {"Mode": "Active"}
+    assert function["LoggingConfig"]["LogFormat"] == "JSON"
+    assert function["Timeout"] == 240  # under the 5-minute schedule, with room for the 15 s margin
+    env = function["Environment"]["Variables"]
+    assert env["TABLE_NAME"] == {"Ref": template_logical_id(template, "AWS::DynamoDB::Table")}
+    assert env["TOPIC_ARN"] == {"Ref": template_logical_id(template, "AWS::SNS::Topic")}
+    assert env["TIME_MARGIN_SECONDS"] == "15"
+    assert env["POWERTOOLS_METRICS_NAMESPACE"] == "PersonalizeJobNotifier"
+    assert json.dumps(function["Layers"]).count("AWSLambdaPowertoolsPythonV3-python314-arm64") == 1
+    log_group = the(template, "AWS::Logs::LogGroup")
+    assert log_group["RetentionInDays"] == 30
+
+
+def test_powertools_layer_and_poll_rate_come_from_context(full: Template) -> None:
+    function = the(full, "AWS::Lambda::Function")
+    assert function["Layers"] == ["arn:aws:lambda:us-east-1:111122223333:layer:Powertools:7"]
+    full.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(15 minutes)"})
+
+
+def test_schedule_retries_and_dead_letters_into_an_encrypted_queue(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "ScheduleExpression": "rate(5 minutes)",
+            "State": "ENABLED",
+            "Targets": [
+                Match.object_like(
+                    {
+                        "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300},
+                        "DeadLetterConfig": {"Arn": Match.any_value()},
+                    }
+                )
+            ],
+        },
+    )
+    template.has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
+
+
+def policy_statements(template: Template) -> list[dict]:
+    statements = []
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        statements += policy["Properties"]["PolicyDocument"]["Statement"]
+    return statements
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]
+
+
+def test_no_statement_grants_a_wildcard_action(full: Template) -> None:
+    for statement in policy_statements(full):
+        for action in as_list(statement["Action"]):
+            assert action != "*" and not action.endswith(":*"), statement
+
+
+def test_personalize_access_is_describe_only_on_this_accounts_jobs(template: Template) -> None:
+    [statement] = [s for s in policy_statements(template) if s.get("Sid") == "DescribeTrackedPersonalizeJobs"]
+    assert statement["Action"] == "personalize:DescribeDatasetExportJob"
+    assert statement["Resource"] == {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":personalize:*:", {"Ref": "AWS::AccountId"}, ":dataset-export-job/*"],
+        ]
+    }
+
+
+def test_table_access_is_exactly_what_a_poll_does(template: Template) -> None:
+    [statement] = [s for s in policy_statements(template) if s.get("Sid") == "PollTrackedJobs"]
+    assert sorted(statement["Action"]) == ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+    table = template_logical_id(template, "AWS::DynamoDB::Table")
+    assert statement["Resource"] == [
+        {"Fn::GetAtt": [table, "Arn"]},
+        {"Fn::Join": ["", [{"Fn::GetAtt": [table, "Arn"]}, "/index/active-jobs"]]},
+    ]
+
+
+def test_no_subscriptions_without_context(template: Template) -> None:
+    template.resource_count_is("AWS::SNS::Subscription", 0)
+    template.resource_count_is("AWS::Chatbot::SlackChannelConfiguration", 0)
+
+
+def test_email_subscriptions_and_a_failure_only_filter(full: Template) -> None:
+    subscriptions = {
+        s["Properties"]["Endpoint"]: s["Properties"] for s in full.find_resources("AWS::SNS::Subscription").values()
+    }
+    assert set(subscriptions) == {"ana@example.com", "ben@example.org", "oncall@example.com"}
+    assert all(s["Protocol"] == "email" for s in subscriptions.values())
+    assert "FilterPolicy" not in subscriptions["ana@example.com"]
+    assert subscriptions["oncall@example.com"]["FilterPolicy"] == {"outcome": ["failed", "not_found", "invalid"]}
+
+
+def test_slack_channel_receives_the_topic(full: Template) -> None:
+    topic = template_logical_id(full, "AWS::SNS::Topic")
+    full.has_resource_properties(
+        "AWS::Chatbot::SlackChannelConfiguration",
+        {
+            "SlackWorkspaceId": "T0123ABCD",
+            "SlackChannelId": "C0456EFGH",
+            "SnsTopicArns": [{"Ref": topic}],
+            "UserRoleRequired": True,
+        },
+    )
+
+
+def test_alarms_watch_the_notifier_and_tell_the_topic(template: Template) -> None:
+    topic = template_logical_id(template, "AWS::SNS::Topic")
+    alarms = {
+        a["Properties"].get("MetricName"): a["Properties"]
+        for a in template.find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    assert set(alarms) == {"Errors", "DescribeErrors", "PublishErrors", "ApproximateNumberOfMessagesVisible"}
+    for alarm in alarms.values():
+        assert alarm["AlarmActions"] == [{"Ref": topic}]
+        assert alarm["TreatMissingData"] == "notBreaching"
+    assert alarms["PublishErrors"]["Namespace"] == "PersonalizeJobNotifier"
+    assert alarms["PublishErrors"]["Dimensions"] == [{"Name": "service", "Value": "personalize-job-notifier"}]
+    # CloudWatch must be able to use the topic's key, or alarm notifications vanish silently.
+    key = the(template, "AWS::KMS::Key")
+    assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in key["KeyPolicy"]["Statement"])
+
+
+def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
+    template.has_output("TableName", {"Value": {"Ref": template_logical_id(template, "AWS::DynamoDB::Table")}})
+    template.has_output("TopicArn", {"Value": {"Ref": template_logical_id(template, "AWS::SNS::Topic")}})
+    template.has_output("FunctionName", {"Value": {"Ref": template_logical_id(template, "AWS::Lambda::Function")}})
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"pollMinutes": "5 minute"}, "pollMinutes '5 minute' must be a whole number of minutes"),
+        ({"pollMinutes": "0"}, "pollMinutes '0'"),
+        ({"notifyEmails": "ana@example.com,not-an-email"}, "notifyEmails: 'not-an-email' is not an email address"),
+        ({"failureEmails": "a@b"}, "failureEmails: 'a@b' is not an email address"),
+        ({"slackWorkspaceId": "T0123ABCD"}, "slackWorkspaceId and slackChannelId go together"),
+        ({"slackWorkspaceId": "t-lower", "slackChannelId": "C1"}, "slackWorkspaceId 't-lower'"),
+        ({"powertoolsLayerArn": "Powertools"}, "powertoolsLayerArn 'Powertools' is not a Lambda layer version ARN"),
+    ],
+)
+def test_invalid_context_stops_synth_naming_the_value(context, message) -> None:
+    from app import build_app
+
+    with pytest.raises(SystemExit) as stopped:
+        build_app(context, nag=False)
+    assert message in str(stopped.value)
+
+
+def template_logical_id(template: Template, resource_type: str) -> str:
+    [logical_id] = template.find_resources(resource_type).keys()
+    return logical_id
