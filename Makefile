@@ -8,7 +8,7 @@ NODE_DEPS := node_modules/.installed
 CDK := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 node_modules/.bin/cdk --app "$(BIN)/python app.py"
 
 .DEFAULT_GOAL := help
-.PHONY: help dev lint format unit integration infra test synth deploy destroy clean
+.PHONY: help demo dev lint format unit integration infra e2e test synth deploy destroy clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ $(NODE_DEPS): package.json package-lock.json
 	@command -v npm >/dev/null || { echo "npm (Node.js 20 or newer) is needed for the CDK CLI" >&2; exit 1; }
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
+
+demo: dev ## the whole system on an embedded AWS: deploy, track, poll, show what subscribers get
+	$(BIN)/python -m notifier demo
 
 dev: $(PY_DEPS) $(NODE_DEPS) ## install everything: .venv and the pinned CDK CLI
 
@@ -43,6 +46,9 @@ integration: $(PY_DEPS) ## tests against moto and the Personalize emulator
 
 infra: dev ## the CDK stack: assertions, cdk-nag, cfn-lint, deploys into moto
 	$(BIN)/python -m pytest -m infra
+
+e2e: dev ## the demo, end to end
+	$(BIN)/python -m pytest -m e2e
 
 test: dev lint ## every test (what CI runs)
 	$(BIN)/python -m pytest

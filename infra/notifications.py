@@ -11,9 +11,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.settings import DeploySettings
-
-# Outcomes worth waking someone for (the `outcome` message attribute).
-FAILURE_OUTCOMES = ["failed", "not_found", "invalid"]
+from notifier.messages import FAILURE_OUTCOMES
 
 
 class NotificationTopic(Construct):
@@ -49,7 +47,7 @@ class NotificationTopic(Construct):
             self.topic.add_subscription(
                 subscriptions.EmailSubscription(
                     email,
-                    filter_policy={"outcome": sns.SubscriptionFilter.string_filter(allowlist=FAILURE_OUTCOMES)},
+                    filter_policy={"outcome": sns.SubscriptionFilter.string_filter(allowlist=list(FAILURE_OUTCOMES))},
                 )
             )
         if settings.slack:

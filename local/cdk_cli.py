@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -17,6 +18,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 class DeployFailed(RuntimeError):
     pass
+
+
+def has_cdk_app(repo: Path = REPO_ROOT) -> bool:
+    """True in a clone of the repository; False for an installed package, which ships no CDK app."""
+    return (repo / "app.py").is_file() and (repo / "cdk.json").is_file()
 
 
 def cdk_command(repo: Path = REPO_ROOT) -> list[str]:
@@ -38,8 +44,12 @@ def deploy(
     stack_name: str = "PersonalizeJobNotifier",
     progress: Callable[[str], None] = lambda line: None,
     repo: Path = REPO_ROOT,
+    assembly_dir: Path | None = None,
 ) -> dict[str, str]:
-    """Bootstrap the embedded account, deploy the stack, return its outputs."""
+    """Bootstrap the embedded account, deploy the stack, return its outputs.
+
+    The cloud assembly goes to `assembly_dir` (default: beside `outputs_file`), never the user's cdk.out.
+    """
     env = {
         **os.environ,
         **aws.environment(),
@@ -50,10 +60,11 @@ def deploy(
     }
     cli = cdk_command(repo)
     app = f"{sys.executable} app.py"
+    output = ["--output", str(assembly_dir or outputs_file.parent / "cdk.out")]
     context_args = [arg for key, value in (context or {}).items() for arg in ("-c", f"{key}={value}")]
     context_args += ["-c", f"stackName={stack_name}"]
     steps = [
-        ("bootstrapping the embedded account", [*cli, "bootstrap", f"aws://{ACCOUNT}/{REGION}", "--app", app]),
+        ("bootstrapping the embedded account", [*cli, "bootstrap", f"aws://{ACCOUNT}/{REGION}", "--app", app, *output]),
         (
             "deploying the stack",
             [
@@ -62,6 +73,7 @@ def deploy(
                 stack_name,
                 "--app",
                 app,
+                *output,
                 *context_args,
                 "--require-approval",
                 "never",
@@ -77,10 +89,25 @@ def deploy(
     ]
     for label, command in steps:
         progress(f"cdk: {label}")
-        finished = subprocess.run(command, cwd=repo, env=env, capture_output=True, text=True, check=False)
-        if finished.returncode != 0:
-            raise DeployFailed(f"`cdk {command[1]}` failed (exit {finished.returncode}):\n{finished.stderr[-4000:]}")
-        for line in finished.stderr.splitlines():
-            if "CREATE_COMPLETE" in line or line.startswith(("✅", " ✅")):
-                progress(f"cdk: {line.strip()}")
+        _run_streaming(command, repo, env, progress)
     return json.loads(outputs_file.read_text())[stack_name]
+
+
+# Lines of the CLI's own output worth showing as progress.
+_PROGRESS_MARKERS = ("success: Published", "CREATE_COMPLETE", "Environment aws://", "✅")
+
+
+def _run_streaming(command: list[str], repo: Path, env: dict[str, str], progress: Callable[[str], None]) -> None:
+    """Run a CLI step, forwarding its milestones as they happen; on failure, raise with its last lines."""
+    tail: deque[str] = deque(maxlen=60)
+    with subprocess.Popen(
+        command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+    ) as process:
+        assert process.stdout is not None
+        for line in process.stdout:
+            tail.append(line.rstrip())
+            if any(marker in line for marker in _PROGRESS_MARKERS):
+                progress(f"cdk: {' '.join(line.split())}")
+    if process.returncode != 0:
+        output = "\n".join(tail)
+        raise DeployFailed(f"`cdk {command[1]}` failed (exit {process.returncode}):\n{output}")

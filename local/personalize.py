@@ -223,6 +223,11 @@ def set_status(arn: str, status: str, failure_reason: str | None = None, at: flo
     job.updated = time.time() if at is None else at
 
 
+def backdate(arn: str, seconds: float) -> None:
+    """Pretend the job was created `seconds` ago (a demo job that ran for an hour, in seconds)."""
+    find_job(arn).created -= seconds
+
+
 def delete_job(arn: str) -> None:
     parts = arn.split(":")
     _jobs(backend(parts[3], parts[4])).pop(arn, None)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ def embedded_aws(port: int | None = None) -> Iterator[EmbeddedAws]:
     """Serve moto on loopback only; stopped on exit, on error and on Ctrl-C alike."""
     port = port or free_port()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the demo's output
+    # moto says so for each resource type its CloudFormation does not create; the demo accounts for those.
+    logging.getLogger("moto").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", message="Tried to parse AWS", category=UserWarning)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:

@@ -40,6 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     track_cmd.add_argument(
         "--no-describe", action="store_true", help="do not ask Personalize for the current status now"
     )
+    demo_cmd = commands.add_parser(
+        "demo",
+        help="run the whole notifier on an embedded AWS (needs the 'local' extra)",
+        description="Start an embedded AWS, deploy, track jobs, poll, and show what subscribers receive.",
+    )
+    demo_cmd.add_argument(
+        "--without-cdk", action="store_true", help="create the resources directly instead of with the CDK CLI"
+    )
     return parser
 
 
@@ -47,6 +55,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     out, err = out or sys.stdout, err or sys.stderr
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        return _demo(err, with_cdk=not args.without_cdk)
     try:
         session = boto3.session.Session(region_name=args.region) if args.region else boto3.session.Session()
         return _track(args, session, out, err)
@@ -59,6 +69,22 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: Text
     except (NotifierError, BotoCoreError) as exc:
         print(f"notifier: {exc}", file=err)
         return EXIT_ERROR
+
+
+def _demo(err: TextIO, with_cdk: bool) -> int:
+    try:
+        from notifier_local import demo  # noqa: PLC0415 - an optional extra, loaded only for this command
+    except ImportError as exc:
+        print(
+            f"notifier: the demo needs the 'local' extra ({exc}): pip install 'personalize-job-notifier[local]'",
+            file=err,
+        )
+        return EXIT_ERROR
+    try:
+        return demo.run(with_cdk=with_cdk)
+    except KeyboardInterrupt:
+        print("notifier: demo interrupted; the embedded AWS is stopped", file=err)
+        return 130
 
 
 def table_name(args: argparse.Namespace) -> str:

@@ -11,7 +11,9 @@ from urllib.parse import quote
 from notifier.jobs import Event, Outcome, PendingNotification, TrackedJob
 
 SCHEMA_VERSION = "1.0"
-SUBJECT_MAX_CHARS = 99  # SNS: ASCII, under 100 characters, no line breaks
+SUBJECT_MAX_CHARS = 99
+# `outcome` attribute values worth waking someone for: what a failure-only subscription lets through.
+FAILURE_OUTCOMES = ("failed", "not_found", "invalid")  # SNS: ASCII, under 100 characters, no line breaks
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,9 @@ def _email_text(job: TrackedJob, owed: PendingNotification, headline: str, docum
     if isinstance(duration, (int, float)) and job.kind.is_terminal(owed.new_status):
         lines.append(f"Took:        {format_duration(duration)} (created {_readable_time(job.created_at)})")
     if owed.output_path:
-        lines.append(f"Output:      {owed.output_path}")
+        # Personalize reports the destination from the start; it holds output only once the job succeeded.
+        finished = job.kind.outcome(owed.new_status) is Outcome.SUCCEEDED and owed.event is Event.TRANSITION
+        lines.append(f"{'Output:     ' if finished else 'Destination:'} {owed.output_path}")
     if owed.failure_reason:
         lines += ["", "Failure reason:", owed.failure_reason]
     lines += ["", "Details", f"Job:         {job.name}", f"Job ARN:     {job.arn}"]

@@ -43,8 +43,10 @@ def track(
     if describer is not None:
         try:
             job = jobs.new_tracked_job(parsed, clock(), describer.describe(job))
-        except (JobNotFound, JobRejected) as exc:
-            note = f"Personalize does not know this job yet ({exc}); the next poll reports it"
+        except JobNotFound:
+            note = "Personalize does not know this job; the next poll reports it if that stays so"
+        except JobRejected as exc:
+            note = f"Personalize rejected it ({exc}); the next poll reports it if that stays so"
         except DescribeFailed as exc:
             note = f"could not describe it now ({exc.code}); the next poll will"
     if job.finished:

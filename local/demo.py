@@ -1,0 +1,344 @@
+"""`make demo` / `notifier demo`: the whole notifier on an embedded AWS, narrated for a newcomer.
+
+It starts a moto server with the Personalize emulator, deploys the real stack with the real CDK CLI,
+subscribes an inbox and a queue, tracks three export jobs with the `notifier` CLI, runs the deployed
+function's handler in-process while the jobs move, and prints what each subscriber received. It exits 1
+when a notification is missing or unexpected, and always stops its server.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+import boto3
+
+from notifier.messages import FAILURE_OUTCOMES
+from notifier.observability import logger
+from notifier.runtime import build_store
+from notifier_local import personalize as emulator
+from notifier_local.aws import Delivered, QueueSubscriber, create_jobs_table
+from notifier_local.cdk_cli import deploy, has_cdk_app
+from notifier_local.inbox import Mail, inbox
+from notifier_local.server import ACCOUNT, REGION, EmbeddedAws, embedded_aws, pointed_at
+
+STACK = "PersonalizeJobNotifierDemo"
+EVERYTHING, FAILURES = "ana@example.com", "oncall@example.com"
+DATASET = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset/retail-demo/INTERACTIONS"
+FAILURE_REASON = (
+    "Failed to write to s3://acme-exports/weekly-items/: Access Denied. Check that the role "
+    "arn:aws:iam::123456789012:role/PersonalizeExport may call s3:PutObject on this bucket."
+)
+
+
+@dataclass
+class DemoJob:
+    name: str
+    arn: str
+    output: str | None
+    moves: dict[int, tuple[str, str | None]] = field(default_factory=dict)  # before poll N: (status, reason)
+
+
+class Narrator:
+    def __init__(self, out: TextIO, steps: int) -> None:
+        self._out, self._steps, self._step = out, steps, 0
+        self._started = time.monotonic()
+
+    def step(self, title: str) -> None:
+        self._step += 1
+        self.line(f"\n[{self._step}/{self._steps}] {title}  (+{time.monotonic() - self._started:.1f} s)")
+
+    def line(self, text: str = "") -> None:
+        print(text, file=self._out, flush=True)
+
+    def block(self, text: str, indent: str = "    │ ") -> None:
+        for line in text.rstrip("\n").splitlines():
+            self.line(f"{indent}{line}")
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self._started
+
+
+def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
+    """Run the demo; 0 when every subscriber got exactly what it should, 1 otherwise."""
+    say = Narrator(out or sys.stdout, steps=6)
+    say.line("Personalize job notifier: the whole system on an embedded AWS (no AWS account is used)")
+    inbox.clear()
+    emulator.calls.reset()
+    with tempfile.TemporaryDirectory(prefix="notifier-demo-") as scratch, embedded_aws() as aws, pointed_at(aws):
+        say.step("Starting an embedded AWS: a moto server with the Personalize emulator")
+        say.line(f"    listening on {aws.endpoint} (loopback only; stopped when the demo ends)")
+
+        say.step("Deploying the stack with the real CDK CLI (cdk bootstrap, cdk deploy)")
+        outputs, template = _deploy(aws, Path(scratch), say, with_cdk=with_cdk)
+        for name in ("TableName", "TopicArn", "FunctionName"):
+            say.line(f"    {name}: {outputs[name]}")
+
+        say.step("Subscribing, as people and programs would")
+        session = boto3.session.Session()
+        queue = _subscribe(session, outputs["TopicArn"], template, say)
+
+        say.step("Creating export jobs in the emulator and tracking them with the notifier CLI")
+        jobs = _create_jobs(session)
+        tracked = _cli(["--table", outputs["TableName"], "track", *(job.arn for job in jobs)])
+        say.line(f"    $ notifier --table {outputs['TableName']} track <3 ARNs>")
+        say.block(tracked.stdout + tracked.stderr)
+        if tracked.returncode != 0:
+            say.line(f"    notifier track exited {tracked.returncode}")
+            return 1
+
+        say.step("Polling with the deployed function's handler and environment, while the jobs move")
+        handler = _deployed_handler(session.client("lambda"), outputs["FunctionName"], say)
+        delivered = _poll_while_jobs_move(handler, jobs, queue, say)
+
+        say.step("What the subscribers received")
+        _show_what_arrived(say, delivered, outputs["TableName"])
+        checks = _check(jobs, delivered, inbox.for_address(EVERYTHING), inbox.for_address(FAILURES))
+        say.line("\nChecks:")
+        for passed, text in checks:
+            say.line(f"    {'✓' if passed else '✗'} {text}")
+        ok = all(passed for passed, _ in checks)
+        verdict = "passed" if ok else "FAILED"
+        say.line(f"\nDemo {verdict} in {say.elapsed:.0f} s; the embedded AWS is stopped, nothing is left running.")
+        return 0 if ok else 1
+
+
+# --- the steps ---
+
+
+def _deploy(aws: EmbeddedAws, scratch: Path, say: Narrator, with_cdk: bool) -> tuple[dict[str, str], dict[str, Any]]:
+    context = {"notifyEmails": EVERYTHING, "failureEmails": FAILURES, "pollMinutes": "5"}
+    if with_cdk and has_cdk_app():
+        assembly = scratch / "cdk.out"
+        outputs = deploy(
+            aws,
+            scratch / "outputs.json",
+            context=context,
+            stack_name=STACK,
+            progress=lambda line: say.line(f"    {line}"),
+            assembly_dir=assembly,
+        )
+        return outputs, json.loads((assembly / f"{STACK}.template.json").read_text())
+    why = "--without-cdk was given" if with_cdk is False else "an installed package ships no CDK app"
+    say.line(f"    ({why}: creating the stack's table, encrypted topic and function directly;")
+    say.line("     run `make demo` in a clone to deploy them with the CDK CLI)")
+    return _provision_directly(), {}
+
+
+def _provision_directly() -> dict[str, str]:
+    session = boto3.session.Session()
+    create_jobs_table(session.client("dynamodb"), f"{STACK}-jobs")
+    key = session.client("kms").create_key(Description="demo notifications")["KeyMetadata"]["Arn"]
+    topic = session.client("sns").create_topic(Name=f"{STACK}-topic", Attributes={"KmsMasterKeyId": key})
+    role = session.client("iam").create_role(RoleName=f"{STACK}-poll", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    session.client("lambda").create_function(
+        FunctionName=f"{STACK}-poll",
+        Runtime="python3.14",
+        Role=role,
+        Handler="notifier.handlers.poll.handler",
+        Timeout=240,
+        Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
+        Environment={"Variables": {"TABLE_NAME": f"{STACK}-jobs", "TOPIC_ARN": topic["TopicArn"]}},
+    )
+    return {"TableName": f"{STACK}-jobs", "TopicArn": topic["TopicArn"], "FunctionName": f"{STACK}-poll"}
+
+
+def _declared_subscriptions(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """The stack's email subscriptions, as synthesized. moto's CloudFormation skips this resource type, so the
+    demo creates each through the SNS API, filter policy included, exactly as declared."""
+    declared = [
+        (r["Properties"]["Protocol"], r["Properties"]["Endpoint"], r["Properties"].get("FilterPolicy"))
+        for r in template.get("Resources", {}).values()
+        if r["Type"] == "AWS::SNS::Subscription"
+    ]
+    return declared or [("email", EVERYTHING, None), ("email", FAILURES, {"outcome": list(FAILURE_OUTCOMES)})]
+
+
+def _subscribe(
+    session: boto3.session.Session, topic_arn: str, template: dict[str, Any], say: Narrator
+) -> QueueSubscriber:
+    sns = session.client("sns")
+    for protocol, endpoint, policy in _declared_subscriptions(template):
+        attributes = {"FilterPolicy": json.dumps(policy)} if policy else {}
+        sns.subscribe(TopicArn=topic_arn, Protocol=protocol, Endpoint=endpoint, Attributes=attributes)
+        say.line(f"    {protocol} {endpoint}" + (f"  filter {json.dumps(policy)}" if policy else "  (everything)"))
+    queue = QueueSubscriber(sns, session.client("sqs"), topic_arn, "demo-pipeline")
+    say.line("    sqs demo-pipeline  (a program: receives the JSON document)")
+    return queue
+
+
+def _create_jobs(session: boto3.session.Session) -> list[DemoJob]:
+    personalize = session.client("personalize")
+    jobs = []
+    for name, output in (("nightly-users", "s3://acme-exports/nightly-users/"), ("weekly-items", None)):
+        arn = personalize.create_dataset_export_job(
+            jobName=name,
+            datasetArn=DATASET,
+            ingestionMode="BULK",
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/PersonalizeExport",
+            jobOutput={"s3DataDestination": {"path": output or f"s3://acme-exports/{name}/"}},
+        )["datasetExportJobArn"]
+        emulator.backdate(arn, 72 * 60)
+        jobs.append(DemoJob(name=name, arn=arn, output=output))
+    jobs[0].moves = {2: ("CREATE IN_PROGRESS", None), 3: ("ACTIVE", None)}
+    jobs[1].moves = {2: ("CREATE IN_PROGRESS", None), 3: ("CREATE FAILED", FAILURE_REASON)}
+    ghost = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/typo-in-the-name"
+    jobs.append(DemoJob(name="typo-in-the-name", arn=ghost, output=None))
+    return jobs
+
+
+def _cli(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """The real `notifier` command, in its own process, pointed at the embedded AWS."""
+    return subprocess.run(
+        [sys.executable, "-m", "notifier", *argv], env=os.environ.copy(), capture_output=True, text=True, check=False
+    )
+
+
+@dataclass
+class _DemoContext:
+    function_name: str
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = ""
+    aws_request_id: str = "demo"
+    timeout_ms: int = 240_000
+    started: float = field(default_factory=time.monotonic)
+
+    def get_remaining_time_in_millis(self) -> int:
+        return int(self.timeout_ms - (time.monotonic() - self.started) * 1000)
+
+
+def _deployed_handler(lambda_client: Any, function_name: str, say: Narrator) -> Callable[[], dict[str, int]]:
+    """moto cannot run Lambda code without Docker: import the handler here, with the deployed environment."""
+    configuration = lambda_client.get_function_configuration(FunctionName=function_name)
+    environment = configuration["Environment"]["Variables"]
+    say.line(f"    handler {configuration['Handler']}, environment: {', '.join(sorted(environment))}")
+    os.environ.update(environment)
+    os.environ["POWERTOOLS_TRACE_DISABLED"] = "1"
+    sys.modules.pop("notifier.handlers.poll", None)
+    module = importlib.import_module("notifier.handlers.poll")
+    logs = io.StringIO()  # the handler's JSON logs and metrics, kept out of the narration
+    logger.registered_handler.setStream(logs)  # type: ignore[attr-defined]
+    timeout = int(configuration.get("Timeout", 240)) * 1000
+
+    def invoke() -> dict[str, int]:
+        context = _DemoContext(function_name=function_name, timeout_ms=timeout)
+        stdout = sys.stdout
+        sys.stdout = logs  # Powertools prints EMF metrics to stdout
+        try:
+            return module.handler({"source": "aws.events", "detail-type": "Scheduled Event"}, context)
+        finally:
+            sys.stdout = stdout
+
+    return invoke
+
+
+def _poll_while_jobs_move(
+    handler: Callable[[], dict[str, int]], jobs: list[DemoJob], queue: QueueSubscriber, say: Narrator
+) -> list[Delivered]:
+    delivered: list[Delivered] = []
+    for poll in range(1, 5):
+        for job in jobs:
+            if poll in job.moves:
+                status, reason = job.moves[poll]
+                emulator.set_status(job.arn, status, failure_reason=reason)
+                say.line(f"    (Personalize) {job.name} is now {status}")
+        summary = handler()
+        arrived = queue.receive_all()
+        delivered += arrived
+        say.line(
+            f"    poll {poll}: {summary['jobs_polled']} described, {summary['transitions']} transitions, "
+            f"{summary['ended']} ended, {summary['notifications_published']} published"
+            + (f", {summary['deferred']} left for the next poll (time budget)" if summary["deferred"] else "")
+        )
+        for message in arrived:
+            say.line(f"      → {message.document['jobName']}: {_change(message.document)}")
+    return delivered
+
+
+# --- showing and checking ---
+
+
+def _show_what_arrived(say: Narrator, delivered: list[Delivered], table_name: str) -> None:
+    _show_mail(say, EVERYTHING, inbox.for_address(EVERYTHING))
+    _show_mail(say, FAILURES, inbox.for_address(FAILURES), subjects_only=True)
+    say.line("\n    The queue's JSON document for the finished export (abridged):")
+    finished = next((m.document for m in delivered if m.document.get("status") == "ACTIVE"), {})
+    keys = ("id", "event", "jobName", "previousStatus", "status", "outcome", "outputPath", "durationSeconds")
+    say.block(json.dumps({key: finished.get(key) for key in keys}, indent=2))
+    say.line("\nJobs and their transitions (from the table):")
+    say.block(_summary_table(table_name, delivered), indent="    ")
+
+
+def _change(document: dict[str, Any]) -> str:
+    if document["event"] != "transition":
+        return f"{document['event']} ({document.get('detail') or ''})"
+    text = f"{document.get('previousStatus')} → {document['status']}"
+    if document.get("outputPath") and document["outcome"] == "succeeded":
+        text += f", output {document['outputPath']}"
+    if document.get("failureReason"):
+        text += ", with the failure reason"
+    return text
+
+
+def _show_mail(say: Narrator, address: str, mails: list[Mail], subjects_only: bool = False) -> None:
+    say.line(f"\n    {address} received {len(mails)} email(s):")
+    for mail in mails:
+        say.line(f"    ✉ Subject: {mail.subject}")
+        if not subjects_only and mail.attributes.get("terminal") == "true":
+            say.block(mail.body, indent="      │ ")
+
+
+def _summary_table(table_name: str, delivered: list[Delivered]) -> str:
+    rows = [("job", "status history", "notifications")]
+    for job in build_store(table_name).all_jobs():
+        if not hasattr(job, "history"):
+            continue
+        history = " → ".join(change.status for change in job.history) or "(never described)"
+        if job.ended_by is not None:
+            history += f" ⇢ {job.ended_by.value}"
+        sent = sum(1 for message in delivered if message.document["jobArn"] == job.arn)
+        rows.append((job.name, history, str(sent)))
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
+
+
+def _check(
+    jobs: list[DemoJob], delivered: list[Delivered], everything: list[Mail], failures: list[Mail]
+) -> list[tuple[bool, str]]:
+    nightly, weekly, ghost = jobs
+    expected = [
+        (nightly.arn, "CREATE IN_PROGRESS"),
+        (weekly.arn, "CREATE IN_PROGRESS"),
+        (nightly.arn, "ACTIVE"),
+        (weekly.arn, "CREATE FAILED"),
+        (ghost.arn, "not_found"),
+    ]
+    seen = [
+        (m.document["jobArn"], m.document["status"] if m.document["event"] == "transition" else m.document["event"])
+        for m in delivered
+    ]
+    ids = [m.document["id"] for m in delivered]
+    active = next((m.body for m in everything if m.attributes.get("status") == "ACTIVE"), "")
+    failed = next((m.body for m in everything if m.attributes.get("status") == "CREATE FAILED"), "")
+    return [
+        (sorted(seen) == sorted(expected), f"the queue got exactly the 5 expected notifications (got {len(seen)})"),
+        (len(set(ids)) == len(ids), "no notification was delivered twice"),
+        (len(everything) == 5, f"{EVERYTHING} got all 5 emails (got {len(everything)})"),
+        (
+            sorted(m.attributes.get("outcome", "") for m in failures) == ["failed", "not_found"],
+            f"{FAILURES} got only the failure and the missing job (got {len(failures)})",
+        ),
+        (nightly.output is not None and nightly.output in active, "the ACTIVE email names the output path"),
+        (FAILURE_REASON in failed, "the CREATE FAILED email carries the failure reason verbatim"),
+    ]

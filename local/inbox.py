@@ -1,0 +1,77 @@
+"""Email delivery for moto's SNS, which accepts email subscriptions but delivers nothing to them.
+
+Each publish to an `email` subscription lands in `inbox`, chosen exactly as moto chooses what an SQS
+subscriber gets: the subscription's filter policy first, then the protocol's body of a
+MessageStructure=json message. That lets tests and the demo read what a person's inbox would show, and
+prove a failure-only filter policy on an email subscription.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from moto.sns.models import Subscription
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str | None
+    body: str
+    attributes: dict[str, str]
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self._mail: list[Mail] = []
+        self._lock = threading.Lock()
+
+    def deliver(self, mail: Mail) -> None:
+        with self._lock:
+            self._mail.append(mail)
+
+    def for_address(self, address: str) -> list[Mail]:
+        with self._lock:
+            return [mail for mail in self._mail if mail.to == address]
+
+    def all(self) -> list[Mail]:
+        with self._lock:
+            return list(self._mail)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._mail.clear()
+
+
+inbox = Inbox()
+_moto_publish = Subscription.publish
+
+
+def _publish(self: Subscription, message: str, message_id: str, subject: str | None = None, **kwargs: Any) -> None:
+    if self.protocol != "email":
+        return _moto_publish(self, message, message_id, subject, **kwargs)
+    attributes = kwargs.get("message_attributes") or {}
+    matcher = self._filter_policy_matcher
+    if matcher is not None and not matcher.matches(attributes, message):
+        return None
+    if kwargs.get("message_structure") == "json":
+        message = self._parse_message_structure(message, self.protocol)
+    inbox.deliver(
+        Mail(
+            to=self.endpoint,
+            subject=subject,
+            body=message,
+            attributes={name: str(value.get("Value")) for name, value in attributes.items()},
+        )
+    )
+    return None
+
+
+def install() -> None:
+    """Route email publishes into `inbox` (idempotent)."""
+    Subscription.publish = _publish  # type: ignore[method-assign]
+
+
+install()

@@ -1,0 +1,94 @@
+"""`make demo` end to end: run the demo as a user would and read what it printed."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from notifier_local import demo
+from notifier_local.aws import Delivered
+from notifier_local.inbox import Mail
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def printed() -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "notifier", "demo"], capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_demo_passes_and_says_so(printed) -> None:
+    assert printed.returncode == 0, printed.stdout + printed.stderr
+    assert "Demo passed in" in printed.stdout
+    assert printed.stdout.count("✓") == 6 and "✗" not in printed.stdout
+
+
+def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed) -> None:
+    out = printed.stdout
+    assert "cdk: ✅ Environment aws://123456789012/us-east-1 bootstrapped." in out
+    assert "cdk: ✅ PersonalizeJobNotifierDemo" in out
+    assert re.search(
+        r"tracking  arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly-users  \(CREATE PENDING\)",
+        out,
+    )
+
+
+def test_demo_shows_each_subscribers_view(printed) -> None:
+    out = printed.stdout
+    assert "ana@example.com received 5 email(s)" in out
+    assert "oncall@example.com received 2 email(s)" in out
+    assert "│ Dataset export job nightly-users finished: s3://acme-exports/nightly-users/" in out
+    assert "│ Failed to write to s3://acme-exports/weekly-items/: Access Denied." in out
+    assert re.search(r"nightly-users\s+CREATE PENDING → CREATE IN_PROGRESS → ACTIVE\s+2", out)
+    assert re.search(r"typo-in-the-name\s+\(never described\) ⇢ not_found\s+1", out)
+
+
+def test_demo_leaves_nothing_running(printed) -> None:
+    [port] = re.findall(r"listening on http://localhost:(\d+)", printed.stdout)
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", int(port))) != 0
+    assert "nothing is left running" in printed.stdout
+
+
+def test_demo_without_the_cdk_app_still_runs_the_whole_notifier() -> None:
+    """What `notifier demo` does from an installed package, where no CDK app is shipped."""
+    printed = subprocess.run(
+        [sys.executable, "-m", "notifier", "demo", "--without-cdk"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert printed.returncode == 0, printed.stdout + printed.stderr
+    assert "--without-cdk was given" in printed.stdout
+    assert "cdk:" not in printed.stdout
+    assert printed.stdout.count("✓") == 6
+
+
+def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:
+    jobs = [
+        demo.DemoJob(name, f"arn:{name}", output) for name, output in (("a", "s3://b/a/"), ("b", None), ("c", None))
+    ]
+
+    def message(arn: str, status: str, event: str = "transition", id_: str | None = None) -> Delivered:
+        body = {"jobArn": arn, "status": status, "event": event, "id": id_ or f"{arn}{status}"}
+        return Delivered(subject=None, body=json.dumps(body), attributes={})
+
+    complete = [
+        message("arn:a", "CREATE IN_PROGRESS"),
+        message("arn:b", "CREATE IN_PROGRESS"),
+        message("arn:a", "ACTIVE"),
+        message("arn:b", "CREATE FAILED"),
+        message("arn:c", None, event="not_found"),
+    ]
+    mails = [Mail("x", "s", "s3://b/a/ " + demo.FAILURE_REASON, {"status": "ACTIVE"})] * 5
+    assert all(passed for passed, _ in demo._check(jobs, complete, mails, [])[:3])
+    assert not demo._check(jobs, complete[:-1], mails, [])[0][0]
+    assert not demo._check(jobs, [*complete, complete[0]], mails, [])[1][0]
