@@ -24,6 +24,7 @@ class Monitoring(Construct):
         topic: sns.ITopic,
         namespace: str,
         poll_minutes: int,
+        track_function: lambda_.IFunction | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         period = Duration.minutes(max(5, poll_minutes))
@@ -50,6 +51,15 @@ class Monitoring(Construct):
                 1,
             ),
         ]
+        if track_function is not None:
+            self.alarms.append(
+                self._alarm(
+                    "TrackErrors",
+                    track_function.metric_errors(period=period),
+                    "The auto-track Lambda failed; new jobs may not be tracked (the dead-letter queue keeps events)",
+                    1,
+                )
+            )
         for alarm in self.alarms:
             alarm.add_alarm_action(actions.SnsAction(topic))
 

@@ -11,6 +11,7 @@ _EMAIL = re.compile(
 )
 _SLACK_WORKSPACE = re.compile(r"^[0-9A-Z]{1,255}$")
 _SLACK_CHANNEL = re.compile(r"^[A-Za-z0-9]{1,255}$")
+_DATASET_ARN = re.compile(r"^arn:[a-z\d-]+:personalize:[a-z\d-]+:\d{12}:dataset/.+$")
 _LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
 
 # The public Powertools for AWS Lambda (Python) v3 layer for this runtime and architecture; its version can
@@ -30,6 +31,8 @@ class DeploySettings:
     slack_workspace_id: str | None = None
     slack_channel_id: str | None = None
     powertools_layer_arn: str | None = None
+    auto_track: bool = True
+    discover: str | None = None  # "all", or comma-separated dataset ARNs
 
     @property
     def slack(self) -> bool:
@@ -48,6 +51,8 @@ class DeploySettings:
         if layer is not None and not _LAYER_ARN.match(layer):
             raise ContextError(f"powertoolsLayerArn {layer!r} is not a Lambda layer version ARN")
         return cls(
+            auto_track=_flag(get("autoTrack"), "autoTrack", default=True),
+            discover=_discover(get("discover")),
             poll_minutes=_poll_minutes(get("pollMinutes")),
             notify_emails=_emails(get, "notifyEmails"),
             failure_emails=_emails(get, "failureEmails"),
@@ -62,6 +67,30 @@ def _optional(get: Callable[[str], object], key: str) -> str | None:
     if value is None or str(value).strip() == "":
         return None
     return str(value).strip()
+
+
+def _flag(value: object, key: str, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text not in ("true", "false"):
+        raise ContextError(f"{key} {value!r} must be true or false")
+    return text == "true"
+
+
+def _discover(value: object) -> str | None:
+    if value is None or str(value).strip() in ("", "false", "none"):
+        return None
+    text = str(value).strip()
+    if text == "all":
+        return text
+    arns = [arn.strip() for arn in text.split(",") if arn.strip()]
+    for arn in arns:
+        if not _DATASET_ARN.match(arn):
+            raise ContextError(f"discover: {arn!r} is not a Personalize dataset ARN (or 'all')")
+    return ",".join(arns)
 
 
 def _poll_minutes(value: object) -> int:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import aws_cdk as cdk
 from constructs import Construct
 
+from infra.function import METRICS_NAMESPACE
 from infra.monitoring import Monitoring
 from infra.notifications import NotificationTopic
-from infra.poller import METRICS_NAMESPACE, Poller
+from infra.poller import Poller
 from infra.settings import DeploySettings
 from infra.storage import JobsTable
+from infra.tracking import AutoTracking
 
 DEFAULT_STACK_NAME = "PersonalizeJobNotifier"
 
@@ -20,6 +22,11 @@ class NotifierStack(cdk.Stack):
         self.jobs = JobsTable(self, "Jobs")
         self.notifications = NotificationTopic(self, "Notifications", settings)
         self.poller = Poller(self, "Poller", settings, self.jobs.table, self.notifications.topic)
+        self.tracking = (
+            AutoTracking(self, "AutoTracking", settings, self.jobs.table, self.poller.dead_letters)
+            if settings.auto_track
+            else None
+        )
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -28,6 +35,7 @@ class NotifierStack(cdk.Stack):
             topic=self.notifications.topic,
             namespace=METRICS_NAMESPACE,
             poll_minutes=settings.poll_minutes,
+            track_function=self.tracking.function if self.tracking else None,
         )
         cdk.CfnOutput(self, "TableName", value=self.jobs.table.table_name, description="Tracked-jobs table")
         cdk.CfnOutput(self, "TopicArn", value=self.notifications.topic.topic_arn, description="Notifications topic")

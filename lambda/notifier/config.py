@@ -13,6 +13,7 @@ from notifier.poller import PollSettings
 
 Number = TypeVar("Number", int, float)
 
+_DATASET_ARN = re.compile(r"^arn:[a-z\d-]+:personalize:[a-z\d-]+:\d{12}:dataset/.+$")
 _TOPIC_ARN = re.compile(r"^arn:[a-z\d-]+:sns:[a-z\d-]+:\d{12}:[\w-]{1,256}$")
 
 
@@ -28,6 +29,14 @@ class Settings:
     time_margin_seconds: float = 15.0
     publish_lease_seconds: int = 120
     retention_days: int = 90
+    # Discovery inside the poll, for accounts without a CloudTrail trail: "all", or dataset ARNs.
+    discover_all: bool = False
+    discover_datasets: tuple[str, ...] = ()
+    discover_regions: tuple[str, ...] = ()
+
+    @property
+    def discovers(self) -> bool:
+        return self.discover_all or bool(self.discover_datasets)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -42,6 +51,7 @@ class Settings:
             time_margin_seconds=_number(env, "TIME_MARGIN_SECONDS", 15.0, (0.0, 600.0)),
             publish_lease_seconds=_number(env, "PUBLISH_LEASE_SECONDS", 120, (10, 3600)),
             retention_days=_number(env, "RETENTION_DAYS", 90, (1, 3650)),
+            **_discovery(env),
         )
 
     def poll_settings(self) -> PollSettings:
@@ -51,6 +61,36 @@ class Settings:
             publish_lease=timedelta(seconds=self.publish_lease_seconds),
             retention=timedelta(days=self.retention_days),
         )
+
+
+@dataclass(frozen=True)
+class TrackSettings:
+    """The auto-track Lambda needs only the table."""
+
+    table_name: str
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> TrackSettings:
+        return cls(table_name=_required(os.environ if environ is None else environ, "TABLE_NAME"))
+
+
+def _discovery(env: Mapping[str, str]) -> dict[str, object]:
+    raw = env.get("DISCOVER", "").strip()
+    if not raw:
+        return {}
+    datasets = () if raw == "all" else tuple(arn.strip() for arn in raw.split(",") if arn.strip())
+    for arn in datasets:
+        if not _DATASET_ARN.match(arn):
+            raise ConfigError(f"environment variable DISCOVER: {arn!r} is not a Personalize dataset ARN (or 'all')")
+    # Regions to list: as given, else each dataset's own, else the function's.
+    regions = tuple(r.strip() for r in env.get("DISCOVER_REGIONS", "").split(",") if r.strip())
+    regions = regions or tuple(sorted({arn.split(":")[3] for arn in datasets}))
+    regions = regions or tuple(r for r in (env.get("AWS_REGION", "").strip(),) if r)
+    if not regions:
+        raise ConfigError("environment variable DISCOVER_REGIONS (or AWS_REGION) is needed with DISCOVER")
+    if raw == "all":
+        return {"discover_all": True, "discover_regions": regions}
+    return {"discover_datasets": datasets, "discover_regions": regions}
 
 
 def _required(env: Mapping[str, str], name: str) -> str:

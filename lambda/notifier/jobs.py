@@ -139,6 +139,18 @@ class JobSnapshot:
 
 
 @dataclass(frozen=True)
+class JobSummary:
+    """One row of a List...Jobs page: enough to decide whether to track it (no output path in lists)."""
+
+    arn: str
+    status: str
+    name: str | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    failure_reason: str | None = None
+
+
+@dataclass(frozen=True)
 class StatusChange:
     status: str
     at: str

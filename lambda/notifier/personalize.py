@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from notifier.jobs import JobSnapshot, TrackedJob, iso
+from notifier.jobs import JobKind, JobSnapshot, JobSummary, TrackedJob, iso
 from notifier.ports import DescribeFailed, JobNotFound, JobRejected
 
 DEFAULT_MAX_ATTEMPTS = 5
@@ -58,6 +59,39 @@ class PersonalizeJobs:
         except BotoCoreError as exc:
             raise DescribeFailed(job.arn, type(exc).__name__, str(exc)) from exc
         return snapshot_from(job.arn, response.get(kind.describe_response_key))
+
+    def list_jobs(self, kind: JobKind, region: str, dataset_arn: str | None) -> Iterator[JobSummary]:
+        """botocore's paginator over List...Jobs; a failure mid-way is a DescribeFailed naming the listing."""
+        params = {"datasetArn": dataset_arn} if dataset_arn else {}
+        where = f"{kind.list_operation} in {region}" + (f" for {dataset_arn}" if dataset_arn else "")
+        try:
+            for page in self.client(region).get_paginator(kind.list_operation).paginate(**params):
+                for summary in page.get(kind.list_response_key, []):
+                    parsed = summary_from(summary, kind)
+                    if parsed is not None:
+                        yield parsed
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise DescribeFailed(where, str(error.get("Code")), str(error.get("Message"))) from exc
+        except BotoCoreError as exc:
+            raise DescribeFailed(where, type(exc).__name__, str(exc)) from exc
+
+
+def summary_from(summary: Any, kind: JobKind) -> JobSummary | None:
+    """A list row, or None when it lacks an ARN or a status (nothing to track from it)."""
+    if not isinstance(summary, dict):
+        return None
+    arn, status = summary.get(kind.describe_arn_parameter), summary.get("status")
+    if not isinstance(arn, str) or not isinstance(status, str):
+        return None
+    return JobSummary(
+        arn=arn,
+        status=status,
+        name=_text(summary.get("jobName")),
+        created_at=_time(summary.get("creationDateTime")),
+        updated_at=_time(summary.get("lastUpdatedDateTime")),
+        failure_reason=_text(summary.get("failureReason")),
+    )
 
 
 def snapshot_from(arn: str, described: Any) -> JobSnapshot:

@@ -55,6 +55,7 @@ class PollReport:
     lost_races: int = 0
     leased_elsewhere: int = 0
     deferred: int = 0
+    jobs_discovered: int = 0
     published: list[Notification] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from notifier.jobs import JobSnapshot, TrackedJob
+from notifier.jobs import JobKind, JobSnapshot, JobSummary, TrackedJob
 from notifier.messages import Notification
 
 
@@ -71,6 +71,11 @@ class JobStore(Protocol):
 
 class JobDescriber(Protocol):
     def describe(self, job: TrackedJob) -> JobSnapshot: ...
+
+
+class JobLister(Protocol):
+    def list_jobs(self, kind: JobKind, region: str, dataset_arn: str | None) -> Iterable[JobSummary]:
+        """Every job of `kind` in `region` (of one dataset, or all), page by page."""
 
 
 class Publisher(Protocol):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import boto3
 
 from notifier.config import Settings
+from notifier.discovery import discover
+from notifier.observability import logger
 from notifier.personalize import PersonalizeJobs
-from notifier.poller import Poller
+from notifier.poller import Poller, PollReport, unlimited_time
+from notifier.ports import NotifierError
 from notifier.publisher import SnsPublisher
 from notifier.store import DynamoJobStore
 
@@ -24,3 +29,31 @@ def build_poller(settings: Settings, session: boto3.session.Session | None = Non
         publisher=SnsPublisher(settings.topic_arn, session.client("sns")),
         settings=settings.poll_settings(),
     )
+
+
+class PollCycle:
+    """What one scheduled run does: optional discovery (accounts without a trail), then the poll."""
+
+    def __init__(self, settings: Settings, session: boto3.session.Session | None = None) -> None:
+        session = session or boto3.session.Session()
+        self._settings = settings
+        self.poller = build_poller(settings, session)
+        self._store = build_store(settings.table_name, session)
+        self._lister = PersonalizeJobs(session, max_pool_connections=2)
+
+    def run(self, remaining_seconds: Callable[[], float] = unlimited_time) -> PollReport:
+        discovered = 0
+        if self._settings.discovers and remaining_seconds() > self._settings.time_margin_seconds:
+            try:
+                found = discover(
+                    self._lister,
+                    self._store,
+                    regions=self._settings.discover_regions,
+                    dataset_arns=self._settings.discover_datasets or (None,),
+                )
+                discovered = len(found.tracked)
+            except NotifierError as exc:  # a failed listing never costs the poll itself
+                logger.warning("Discovery failed; polling the jobs already tracked", extra={"error": str(exc)})
+        report = self.poller.poll(remaining_seconds)
+        report.jobs_discovered = discovered
+        return report

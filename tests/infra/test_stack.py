@@ -33,6 +33,28 @@ def the(template: Template, resource_type: str) -> dict:
     return resource["Properties"]
 
 
+def function(template: Template, handler: str) -> dict:
+    [found] = [
+        resource["Properties"]
+        for resource in template.find_resources("AWS::Lambda::Function").values()
+        if resource["Properties"]["Handler"] == handler
+    ]
+    return found
+
+
+def function_id(template: Template, handler: str) -> str:
+    [logical_id] = [
+        logical_id
+        for logical_id, resource in template.find_resources("AWS::Lambda::Function").items()
+        if resource["Properties"]["Handler"] == handler
+    ]
+    return logical_id
+
+
+POLL = "notifier.handlers.poll.handler"
+TRACK = "notifier.handlers.track.handler"
+
+
 def test_table_is_on_demand_recoverable_expiring_with_a_sparse_active_index(template: Template) -> None:
     template.has_resource_properties(
         "AWS::DynamoDB::Table",
@@ -82,26 +104,24 @@ def test_topic_is_encrypted_with_a_rotating_customer_key_and_refuses_plain_http(
 
 
 def test_poll_function_runs_the_newest_python_on_arm_with_tracing_and_json_logs(template: Template) -> None:
-    function = the(template, "AWS::Lambda::Function")
-    assert function["Runtime"] == "python3.14"
-    assert function["Architectures"] == ["arm64"]
-    assert function["Handler"] == "notifier.handlers.poll.handler"
-    assert function["TracingConfig"] == {"Mode": "Active"}
-    assert function["LoggingConfig"]["LogFormat"] == "JSON"
-    assert function["Timeout"] == 240  # under the 5-minute schedule, with room for the 15 s margin
-    env = function["Environment"]["Variables"]
+    function_ = function(template, POLL)
+    assert function_["Runtime"] == "python3.14"
+    assert function_["Architectures"] == ["arm64"]
+    assert function_["TracingConfig"] == {"Mode": "Active"}
+    assert function_["LoggingConfig"]["LogFormat"] == "JSON"
+    assert function_["Timeout"] == 240  # under the 5-minute schedule, with room for the 15 s margin
+    env = function_["Environment"]["Variables"]
     assert env["TABLE_NAME"] == {"Ref": template_logical_id(template, "AWS::DynamoDB::Table")}
     assert env["TOPIC_ARN"] == {"Ref": template_logical_id(template, "AWS::SNS::Topic")}
     assert env["TIME_MARGIN_SECONDS"] == "15"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "PersonalizeJobNotifier"
-    assert json.dumps(function["Layers"]).count("AWSLambdaPowertoolsPythonV3-python314-arm64") == 1
-    log_group = the(template, "AWS::Logs::LogGroup")
-    assert log_group["RetentionInDays"] == 30
+    assert json.dumps(function_["Layers"]).count("AWSLambdaPowertoolsPythonV3-python314-arm64") == 1
+    for log_group in template.find_resources("AWS::Logs::LogGroup").values():
+        assert log_group["Properties"]["RetentionInDays"] == 30
 
 
 def test_powertools_layer_and_poll_rate_come_from_context(full: Template) -> None:
-    function = the(full, "AWS::Lambda::Function")
-    assert function["Layers"] == ["arn:aws:lambda:us-east-1:111122223333:layer:Powertools:7"]
+    assert function(full, POLL)["Layers"] == ["arn:aws:lambda:us-east-1:111122223333:layer:Powertools:7"]
     full.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(15 minutes)"})
 
 
@@ -142,7 +162,9 @@ def test_no_statement_grants_a_wildcard_action(full: Template) -> None:
 
 
 def test_personalize_access_is_describe_only_on_this_accounts_jobs(template: Template) -> None:
-    [statement] = [s for s in policy_statements(template) if s.get("Sid") == "DescribeTrackedPersonalizeJobs"]
+    statements = [s for s in policy_statements(template) if s.get("Sid") == "DescribeTrackedPersonalizeJobs"]
+    assert len(statements) == 2  # the poll and the track Lambda, alike
+    statement = statements[0]
     assert statement["Action"] == "personalize:DescribeDatasetExportJob"
     assert statement["Resource"] == {
         "Fn::Join": [
@@ -192,14 +214,18 @@ def test_slack_channel_receives_the_topic(full: Template) -> None:
 
 def test_alarms_watch_the_notifier_and_tell_the_topic(template: Template) -> None:
     topic = template_logical_id(template, "AWS::SNS::Topic")
-    alarms = {
-        a["Properties"].get("MetricName"): a["Properties"]
-        for a in template.find_resources("AWS::CloudWatch::Alarm").values()
-    }
-    assert set(alarms) == {"Errors", "DescribeErrors", "PublishErrors", "ApproximateNumberOfMessagesVisible"}
-    for alarm in alarms.values():
+    alarms = [a["Properties"] for a in template.find_resources("AWS::CloudWatch::Alarm").values()]
+    assert sorted(a["MetricName"] for a in alarms) == [
+        "ApproximateNumberOfMessagesVisible",  # the schedule's and auto-tracking's dead letters
+        "DescribeErrors",
+        "Errors",  # the poll Lambda
+        "Errors",  # the track Lambda
+        "PublishErrors",
+    ]
+    for alarm in alarms:
         assert alarm["AlarmActions"] == [{"Ref": topic}]
         assert alarm["TreatMissingData"] == "notBreaching"
+    alarms = {a["MetricName"]: a for a in alarms}
     assert alarms["PublishErrors"]["Namespace"] == "PersonalizeJobNotifier"
     assert alarms["PublishErrors"]["Dimensions"] == [{"Name": "service", "Value": "personalize-job-notifier"}]
     # CloudWatch must be able to use the topic's key, or alarm notifications vanish silently.
@@ -210,7 +236,7 @@ def test_alarms_watch_the_notifier_and_tell_the_topic(template: Template) -> Non
 def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
     template.has_output("TableName", {"Value": {"Ref": template_logical_id(template, "AWS::DynamoDB::Table")}})
     template.has_output("TopicArn", {"Value": {"Ref": template_logical_id(template, "AWS::SNS::Topic")}})
-    template.has_output("FunctionName", {"Value": {"Ref": template_logical_id(template, "AWS::Lambda::Function")}})
+    template.has_output("FunctionName", {"Value": {"Ref": function_id(template, POLL)}})
 
 
 @pytest.mark.parametrize(
@@ -223,6 +249,8 @@ def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
         ({"slackWorkspaceId": "T0123ABCD"}, "slackWorkspaceId and slackChannelId go together"),
         ({"slackWorkspaceId": "t-lower", "slackChannelId": "C1"}, "slackWorkspaceId 't-lower'"),
         ({"powertoolsLayerArn": "Powertools"}, "powertoolsLayerArn 'Powertools' is not a Lambda layer version ARN"),
+        ({"autoTrack": "maybe"}, "autoTrack 'maybe' must be true or false"),
+        ({"discover": "retail"}, "discover: 'retail' is not a Personalize dataset ARN (or 'all')"),
     ],
 )
 def test_invalid_context_stops_synth_naming_the_value(context, message) -> None:
@@ -236,3 +264,44 @@ def test_invalid_context_stops_synth_naming_the_value(context, message) -> None:
 def template_logical_id(template: Template, resource_type: str) -> str:
     [logical_id] = template.find_resources(resource_type).keys()
     return logical_id
+
+
+def test_auto_tracking_rule_matches_cloudtrail_create_calls(template: Template) -> None:
+    track = function_id(template, TRACK)
+    template.has_resource_properties(
+        "AWS::Events::Rule",
+        {
+            "EventPattern": {
+                "source": ["aws.personalize"],
+                "detail-type": ["AWS API Call via CloudTrail"],
+                "detail": {"eventSource": ["personalize.amazonaws.com"], "eventName": ["CreateDatasetExportJob"]},
+            },
+            "State": "ENABLED",
+            "Targets": [Match.object_like({"Arn": {"Fn::GetAtt": [track, "Arn"]}, "RetryPolicy": Match.any_value()})],
+        },
+    )
+    env = function(template, TRACK)["Environment"]["Variables"]
+    assert env["TABLE_NAME"] == {"Ref": template_logical_id(template, "AWS::DynamoDB::Table")}
+    assert "TOPIC_ARN" not in env  # it tracks; it never notifies
+
+
+def test_the_track_lambda_may_only_add_jobs(template: Template) -> None:
+    [statement] = [s for s in policy_statements(template) if s.get("Sid") == "AddTrackedJobs"]
+    assert statement["Action"] == "dynamodb:PutItem"
+    table = template_logical_id(template, "AWS::DynamoDB::Table")
+    assert statement["Resource"] == {"Fn::GetAtt": [table, "Arn"]}
+
+
+def test_auto_tracking_can_be_turned_off(synth) -> None:
+    off = synth({"autoTrack": "false"})
+    off.resource_count_is("AWS::Lambda::Function", 1)
+    assert all("EventPattern" not in r["Properties"] for r in off.find_resources("AWS::Events::Rule").values())
+
+
+def test_discovery_in_the_poll_adds_list_permissions_only_when_asked(synth, template: Template) -> None:
+    assert not [s for s in policy_statements(template) if s.get("Sid") == "ListPersonalizeJobs"]
+    assert "DISCOVER" not in function(template, POLL)["Environment"]["Variables"]
+    discovering = synth({"discover": "all"})
+    assert function(discovering, POLL)["Environment"]["Variables"]["DISCOVER"] == "all"
+    [statement] = [s for s in policy_statements(discovering) if s.get("Sid") == "ListPersonalizeJobs"]
+    assert (statement["Action"], statement["Resource"]) == ("personalize:ListDatasetExportJobs", "*")

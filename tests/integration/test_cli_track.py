@@ -69,7 +69,11 @@ def test_table_from_the_environment_and_a_clear_error_without_one(world: World, 
     arn = world.export_job("env-table")
     monkeypatch.delenv("TABLE_NAME", raising=False)
     code, _, err = run("track", arn)
-    assert code == 2 and err == "notifier: no table given: pass --table NAME or set TABLE_NAME\n"
+    assert code == 2
+    assert err == (
+        "notifier: stack 'PersonalizeJobNotifier' not found in us-east-1: pass --table, set TABLE_NAME, "
+        "or name the stack with --stack\n"
+    )
     monkeypatch.setenv("TABLE_NAME", world.table_name)
     assert run("track", arn)[0] == 0
 

@@ -10,22 +10,22 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from notifier.config import Settings
 from notifier.observability import logger, metrics, tracer
-from notifier.poller import Poller, PollReport
-from notifier.runtime import build_poller
+from notifier.poller import PollReport
+from notifier.runtime import PollCycle
 
 SETTINGS = Settings.from_env()  # cold start: a missing TABLE_NAME or TOPIC_ARN fails here, by name
 
 
 @cache
-def _poller() -> Poller:
-    return build_poller(SETTINGS)
+def _cycle() -> PollCycle:
+    return PollCycle(SETTINGS)
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
-    report = _poller().poll(remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000)
+    report = _cycle().run(remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000)
     record_metrics(report)
     logger.info("Poll finished", extra=report.summary())
     return report.summary()
@@ -41,5 +41,6 @@ def record_metrics(report: PollReport) -> None:
         ("StoreErrors", report.store_errors),
         ("MalformedItems", report.malformed_items),
         ("DeferredJobs", report.deferred),
+        ("JobsDiscovered", report.jobs_discovered),
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

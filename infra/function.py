@@ -1,0 +1,124 @@
+"""A notifier Lambda as every one of them is built: python3.14 on arm64, Powertools layer, JSON logs kept a
+month, active tracing, and a role of its own that may write only to its own log group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.settings import POWERTOOLS_LAYER, DeploySettings
+from notifier.jobs import JOB_KINDS
+from notifier.observability import SERVICE
+
+LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambda"
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+METRICS_NAMESPACE = "PersonalizeJobNotifier"
+ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info", "tests", ".pytest_cache"]
+
+
+class NotifierFunction(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: DeploySettings,
+        handler: str,
+        description: str,
+        timeout: Duration,
+        environment: dict[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.role = iam.Role(
+            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description
+        )
+        # Written out instead of the AWSLambdaBasicExecutionRole managed policy: this log group only.
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
+            )
+        )
+        layer_arn = settings.powertools_layer_arn or POWERTOOLS_LAYER.format(region=Stack.of(self).region)
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=description,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=handler,
+            code=lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES),
+            layers=[lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", layer_arn)],
+            memory_size=256,
+            timeout=timeout,
+            role=self.role,
+            log_group=self.log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            tracing=lambda_.Tracing.ACTIVE,
+            environment={
+                **environment,
+                "POWERTOOLS_SERVICE_NAME": SERVICE,
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+            },
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) and, where discovery is "
+                "on, Personalize's List...Jobs actions have no resource-level permissions.",
+            )
+        )
+
+    def allow_describing_jobs(self) -> None:
+        """Describe actions of every registered job kind, on this account's jobs of that kind, in any region."""
+        stack = Stack.of(self)
+        kinds = sorted(JOB_KINDS.values(), key=lambda kind: kind.name)
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DescribeTrackedPersonalizeJobs",
+                actions=sorted({f"personalize:{api_action(kind.describe_operation)}" for kind in kinds}),
+                # Any region: a job's region comes from its ARN. This account's jobs only.
+                resources=[
+                    stack.format_arn(
+                        service="personalize",
+                        region="*",
+                        account=Aws.ACCOUNT_ID,
+                        resource=kind.arn_resource_type,
+                        resource_name="*",
+                    )
+                    for kind in kinds
+                ],
+            )
+        )
+        for kind in kinds:
+            Validations.of(self.role).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:personalize:*:"
+                    f"<AWS::AccountId>:{kind.arn_resource_type}/*]",
+                    reason="Users create Personalize jobs after deploy, in any region: job names and regions are "
+                    "unknown here. The resource is still this account's jobs of this kind only.",
+                )
+            )
+
+    def allow_listing_jobs(self) -> None:
+        """List actions of every registered job kind (Personalize's List actions take no resource ARN)."""
+        kinds = sorted(JOB_KINDS.values(), key=lambda kind: kind.name)
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ListPersonalizeJobs",
+                actions=sorted({f"personalize:{api_action(kind.list_operation)}" for kind in kinds}),
+                resources=["*"],
+            )
+        )
+
+
+def api_action(operation: str) -> str:
+    """describe_dataset_export_job -> DescribeDatasetExportJob"""
+    return "".join(part.capitalize() for part in operation.split("_"))

@@ -1,0 +1,53 @@
+"""Auto-tracking: an EventBridge rule on CloudTrail's record of Create...Job calls, and the Lambda that tracks."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.function import NotifierFunction
+from infra.settings import DeploySettings
+from notifier.discovery import CREATE_EVENTS
+
+
+class AutoTracking(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        settings: DeploySettings,
+        table: dynamodb.ITable,
+        dead_letters: sqs.IQueue,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.lambda_ = NotifierFunction(
+            self,
+            "Track",
+            settings=settings,
+            handler="notifier.handlers.track.handler",
+            description="Tracks Personalize jobs as CloudTrail records their creation",
+            timeout=Duration.seconds(30),
+            environment={"TABLE_NAME": table.table_name},
+        )
+        self.function = self.lambda_.function
+        self.lambda_.allow_describing_jobs()  # the job's status at creation is its baseline
+        # Tracking only ever adds a job (conditional put): no reads, no updates, no deletes.
+        self.lambda_.role.add_to_policy(
+            iam.PolicyStatement(sid="AddTrackedJobs", actions=["dynamodb:PutItem"], resources=[table.table_arn])
+        )
+        self.rule = events.Rule(
+            self,
+            "CreateJobCalls",
+            description="Personalize Create...Job API calls recorded by CloudTrail",
+            event_pattern=events.EventPattern(
+                source=["aws.personalize"],
+                detail_type=["AWS API Call via CloudTrail"],
+                detail={"eventSource": ["personalize.amazonaws.com"], "eventName": sorted(CREATE_EVENTS)},
+            ),
+            targets=[targets.LambdaFunction(self.function, retry_attempts=2, dead_letter_queue=dead_letters)],
+        )

@@ -1,0 +1,165 @@
+"""`notifier untrack | list | show | poll | discover`: what a person sees, and the exit codes."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from notifier.cli import main
+from notifier_local import personalize as emulator
+from tests.conftest import DATASET_ARN, World
+
+pytestmark = pytest.mark.integration
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(argv), out=out, err=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def in_table(world: World, *argv: str) -> tuple[int, str, str]:
+    return run("--table", world.table_name, *argv)
+
+
+def test_untrack_removes_a_job_and_says_when_it_was_not_tracked(world: World) -> None:
+    arn = world.export_job("leaving")
+    world.track(arn)
+    assert in_table(world, "untrack", arn) == (0, f"untracked  {arn}\n", "")
+    assert world.store.get(arn) is None
+    assert in_table(world, "untrack", arn) == (0, f"not tracked  {arn}\n", "")
+    code, _, err = in_table(world, "untrack", "arn:aws:personalize:us-east-1:1:x")
+    assert code == 2 and "'arn:aws:personalize:us-east-1:1:x' is not a job ARN" in err
+
+
+def test_list_shows_active_jobs_by_default_and_everything_with_all(world: World) -> None:
+    running, finished = world.export_job("running"), world.export_job("finished")
+    emulator.set_status(finished, "ACTIVE")
+    world.track(running)
+    world.clock.advance(minutes=1)
+    world.track(finished)
+    code, out, _ = in_table(world, "list")
+    lines = out.splitlines()
+    assert code == 0
+    assert lines[0].split() == ["JOB", "KIND", "STATUS", "REGION", "UPDATED", "ARN"]
+    assert len(lines) == 2 and lines[1].startswith("running ") and "CREATE PENDING" in lines[1]
+    code, out, _ = in_table(world, "list", "--all")
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["running", "finished"]
+
+
+def test_list_json_is_a_document_for_scripts(world: World) -> None:
+    arn = world.export_job("scripted")
+    world.track(arn)
+    code, out, _ = in_table(world, "list", "--json")
+    [job] = json.loads(out)
+    assert code == 0
+    assert (job["jobArn"], job["status"], job["watching"], job["outcome"]) == (
+        arn,
+        "CREATE PENDING",
+        True,
+        "in_progress",
+    )
+
+
+def test_list_with_nothing_tracked_says_so(world: World) -> None:
+    assert in_table(world, "list") == (0, "No jobs are being watched.\n", "")
+
+
+def test_show_tells_the_history_with_times_and_durations(world: World) -> None:
+    arn = world.export_job("nightly-users", output="s3://acme/nightly/")
+    world.track(arn)
+    emulator.set_status(arn, "CREATE IN_PROGRESS")
+    world.clock.advance(minutes=5)
+    world.poll()
+    emulator.set_status(arn, "ACTIVE")
+    world.clock.advance(hours=1, minutes=7)
+    world.poll()
+    code, out, _ = in_table(world, "show", arn)
+    assert code == 0
+    assert out.splitlines() == [
+        "nightly-users  (Dataset export job, us-east-1)",
+        f"ARN         {arn}",
+        f"Dataset     {DATASET_ARN}",
+        "Status      ACTIVE",
+        "Output      s3://acme/nightly/",
+        "Tracked     2026-11-24 09:00:00 UTC",
+        "History",
+        "  2026-11-24 09:00:00 UTC  CREATE PENDING",
+        "  2026-11-24 09:05:00 UTC  CREATE IN_PROGRESS  (+5 min 0 s)",
+        "  2026-11-24 10:12:00 UTC  ACTIVE  (+1 h 7 min)",
+    ]
+
+
+def test_show_an_untracked_job_is_one_clear_line(world: World) -> None:
+    arn = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/never"
+    code, out, err = in_table(world, "show", arn)
+    assert (code, out) == (1, "")
+    assert err == f"notifier: {arn} is not tracked (track it with `notifier track {arn}`)\n"
+
+
+def test_poll_from_a_laptop_prints_what_it_notified(world: World) -> None:
+    arn = world.export_job("laptop")
+    world.track(arn)
+    emulator.set_status(arn, "ACTIVE")
+    code, out, _ = in_table(world, "poll", "--topic", world.topic_arn)
+    assert code == 0
+    assert out.splitlines() == [
+        "notified  Personalize: Dataset export job laptop finished: s3://exports-bucket/laptop/",
+        "polled 1 job(s): 1 transition(s), 1 notification(s) published, 0 describe error(s), 0 publish error(s)",
+    ]
+    assert [d.document["status"] for d in world.delivered()] == ["ACTIVE"]
+
+
+def test_table_and_topic_come_from_the_deployed_stacks_outputs(world: World, monkeypatch) -> None:
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    monkeypatch.delenv("TOPIC_ARN", raising=False)
+    template = {
+        "Resources": {"Nothing": {"Type": "AWS::SNS::Topic"}},
+        "Outputs": {
+            "TableName": {"Value": world.table_name},
+            "TopicArn": {"Value": world.topic_arn},
+        },
+    }
+    world.session.client("cloudformation").create_stack(StackName="MyNotifier", TemplateBody=json.dumps(template))
+    arn = world.export_job("from-stack")
+    assert run("--stack", "MyNotifier", "track", arn)[0] == 0
+    emulator.set_status(arn, "ACTIVE")
+    code, out, _ = run("--stack", "MyNotifier", "poll")
+    assert code == 0 and "1 notification(s) published" in out
+
+
+def test_discover_tracks_running_jobs_of_a_dataset_across_pages(world: World) -> None:
+    arns = [world.export_job(f"job-{index:03d}") for index in range(230)]
+    for arn in arns[:30]:
+        emulator.set_status(arn, "ACTIVE")  # finished: nothing to wait for
+    world.track(arns[100])  # tracked before: left as it is
+    emulator.calls.reset()
+    code, out, err = in_table(world, "discover", "--dataset", DATASET_ARN)
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        "listed 230 job(s) in us-east-1: 199 newly tracked, 1 already tracked, 30 already finished"
+    )
+    assert emulator.calls.counts == {"ListDatasetExportJobs": 3}  # 100 + 100 + 30, botocore's paginator
+    assert "listed 200 job(s)" in err  # progress on a long listing
+    tracked = {job.arn for job in world.store.all_jobs()}
+    assert tracked == set(arns[30:])
+    assert world.store.get(arns[150]).status == "CREATE PENDING"
+
+
+def test_discover_all_and_a_failed_listing_is_one_line(world: World) -> None:
+    world.export_job("anywhere")
+    code, out, _ = in_table(world, "discover", "--all")
+    assert code == 0 and out.startswith(
+        "tracking  arn:aws:personalize:us-east-1:123456789012:dataset-export-job/anywhere"
+    )
+    code, out, _ = in_table(world, "discover", "--all", "--regions", "eu-central-1")
+    assert code == 0 and "listed 0 job(s) in eu-central-1" in out
+
+
+def test_discover_needs_a_scope(world: World, capsys) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        in_table(world, "discover")
+    assert stopped.value.code == 2
+    assert "one of the arguments --dataset --all is required" in capsys.readouterr().err
