@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, Validations
+from aws_cdk import Acknowledgment, Duration, Stack, Validations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
@@ -38,6 +38,9 @@ class Poller(Construct):
             "TABLE_NAME": table.table_name,
             "TOPIC_ARN": topic.topic_arn,
             "TIME_MARGIN_SECONDS": str(TIME_MARGIN_SECONDS),
+            "EVENT_BUS_NAME": "default",
+            "EVENT_SOURCE": settings.event_source,
+            "STUCK_AFTER_MINUTES": str(settings.stuck_after_minutes),
         }
         if settings.discover:
             environment["DISCOVER"] = settings.discover
@@ -64,6 +67,14 @@ class Poller(Construct):
             )
         )
         topic.grant_publish(self.lambda_.role)
+        # Pipelines listen on the account's default bus; this function may put events there and nowhere else.
+        self.lambda_.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="PutJobStateChangeEvents",
+                actions=["events:PutEvents"],
+                resources=[Stack.of(self).format_arn(service="events", resource="event-bus", resource_name="default")],
+            )
+        )
         Validations.of(self.lambda_.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",

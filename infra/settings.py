@@ -12,6 +12,7 @@ _EMAIL = re.compile(
 _SLACK_WORKSPACE = re.compile(r"^[0-9A-Z]{1,255}$")
 _SLACK_CHANNEL = re.compile(r"^[A-Za-z0-9]{1,255}$")
 _DATASET_ARN = re.compile(r"^arn:[a-z\d-]+:personalize:[a-z\d-]+:\d{12}:dataset/.+$")
+_EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
 _LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
 
 # The public Powertools for AWS Lambda (Python) v3 layer for this runtime and architecture; its version can
@@ -32,6 +33,8 @@ class DeploySettings:
     slack_channel_id: str | None = None
     powertools_layer_arn: str | None = None
     auto_track: bool = True
+    event_source: str = "personalize-job-notifier"
+    stuck_after_minutes: int = 360
     discover: str | None = None  # "all", or comma-separated dataset ARNs
 
     @property
@@ -52,6 +55,8 @@ class DeploySettings:
             raise ContextError(f"powertoolsLayerArn {layer!r} is not a Lambda layer version ARN")
         return cls(
             auto_track=_flag(get("autoTrack"), "autoTrack", default=True),
+            event_source=_event_source(get("eventSource")),
+            stuck_after_minutes=_whole(get("stuckAfterMinutes"), "stuckAfterMinutes", 360, (0, 100_000)),
             discover=_discover(get("discover")),
             poll_minutes=_poll_minutes(get("pollMinutes")),
             notify_emails=_emails(get, "notifyEmails"),
@@ -91,6 +96,24 @@ def _discover(value: object) -> str | None:
         if not _DATASET_ARN.match(arn):
             raise ContextError(f"discover: {arn!r} is not a Personalize dataset ARN (or 'all')")
     return ",".join(arns)
+
+
+def _event_source(value: object) -> str:
+    if value is None or str(value).strip() == "":
+        return "personalize-job-notifier"
+    text = str(value).strip()
+    if text.startswith("aws.") or not _EVENT_SOURCE.match(text):
+        raise ContextError(f"eventSource {value!r} must be 1-256 of [A-Za-z0-9._-] and not start with 'aws.'")
+    return text
+
+
+def _whole(value: object, key: str, default: int, bounds: tuple[int, int]) -> int:
+    if value is None or value == "":
+        return default
+    text = str(value).strip()
+    if not text.isdigit() or not bounds[0] <= int(text) <= bounds[1]:
+        raise ContextError(f"{key} {value!r} must be a whole number from {bounds[0]} to {bounds[1]}")
+    return int(text)
 
 
 def _poll_minutes(value: object) -> int:

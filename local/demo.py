@@ -29,7 +29,7 @@ from notifier.runtime import build_store
 from notifier_local import personalize as emulator
 from notifier_local.aws import Delivered, QueueSubscriber, create_jobs_table
 from notifier_local.cdk_cli import deploy, has_cdk_app
-from notifier_local.inbox import Mail, inbox
+from notifier_local.inbox import CHATBOT_ENDPOINT, Mail, inbox
 from notifier_local.server import ACCOUNT, REGION, EmbeddedAws, embedded_aws, pointed_at
 
 STACK = "PersonalizeJobNotifierDemo"
@@ -105,6 +105,11 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
         say.step("What the subscribers received")
         _show_what_arrived(say, delivered, outputs["TableName"])
         checks = _check(jobs, delivered, inbox.for_address(EVERYTHING), inbox.for_address(FAILURES))
+        chats = [json.loads(m.body) for m in inbox.for_address(CHATBOT_ENDPOINT)]
+        threads = {chat["metadata"]["threadId"] for chat in chats}
+        checks.append(
+            (len(chats) == 5 and len(threads) == 3, f"Slack got 5 messages in 3 job threads (got {len(chats)})")
+        )
         say.line("\nChecks:")
         for passed, text in checks:
             say.line(f"    {'✓' if passed else '✗'} {text}")
@@ -173,6 +178,8 @@ def _subscribe(
         attributes = {"FilterPolicy": json.dumps(policy)} if policy else {}
         sns.subscribe(TopicArn=topic_arn, Protocol=protocol, Endpoint=endpoint, Attributes=attributes)
         say.line(f"    {protocol} {endpoint}" + (f"  filter {json.dumps(policy)}" if policy else "  (everything)"))
+    sns.subscribe(TopicArn=topic_arn, Protocol="https", Endpoint=CHATBOT_ENDPOINT)
+    say.line("    https Amazon Q Developer in chat applications  (the Slack channel: the chat JSON)")
     queue = QueueSubscriber(sns, session.client("sqs"), topic_arn, "demo-pipeline")
     say.line("    sqs demo-pipeline  (a program: receives the JSON document)")
     return queue
@@ -272,6 +279,7 @@ def _poll_while_jobs_move(
 def _show_what_arrived(say: Narrator, delivered: list[Delivered], table_name: str) -> None:
     _show_mail(say, EVERYTHING, inbox.for_address(EVERYTHING))
     _show_mail(say, FAILURES, inbox.for_address(FAILURES), subjects_only=True)
+    _show_slack(say, [json.loads(m.body) for m in inbox.for_address(CHATBOT_ENDPOINT)])
     say.line("\n    The queue's JSON document for the finished export (abridged):")
     finished = next((m.document for m in delivered if m.document.get("status") == "ACTIVE"), {})
     keys = ("id", "event", "jobName", "previousStatus", "status", "outcome", "outputPath", "durationSeconds")
@@ -297,6 +305,36 @@ def _show_mail(say: Narrator, address: str, mails: list[Mail], subjects_only: bo
         say.line(f"    ✉ Subject: {mail.subject}")
         if not subjects_only and mail.attributes.get("terminal") == "true":
             say.block(mail.body, indent="      │ ")
+
+
+_EMOJI = {
+    ":white_check_mark:": "✅",
+    ":x:": "❌",
+    ":grey_question:": "❔",
+    ":hourglass_flowing_sand:": "⏳",
+    ":warning:": "⚠️",
+    ":no_entry:": "⛔",
+    ":octagonal_sign:": "🛑",
+}
+
+
+def _show_slack(say: Narrator, chats: list[dict[str, Any]]) -> None:
+    """As the Slack channel shows them: one thread per job, the custom notification's title, text, next steps."""
+    threads: dict[str, list[dict[str, Any]]] = {}
+    for chat in chats:
+        threads.setdefault(chat["metadata"]["threadId"], []).append(chat)
+    say.line(f"\n    Slack channel (Amazon Q Developer): {len(chats)} message(s) in {len(threads)} thread(s)")
+    for thread, messages in threads.items():
+        say.line(f"    🧵 {thread.rsplit('/', 1)[-1]}")
+        for chat in messages:
+            title = chat["content"]["title"]
+            for code, emoji in _EMOJI.items():
+                title = title.replace(code, emoji)
+            say.line(f"      {title}")
+            if chat["metadata"]["additionalContext"]["outcome"] in ("succeeded", "failed"):
+                say.block(chat["content"]["description"], indent="        ")
+                for step in chat["content"]["nextSteps"]:
+                    say.line(f"        → {step}")
 
 
 def _summary_table(table_name: str, delivered: list[Delivered]) -> str:

@@ -1,9 +1,9 @@
-"""Email delivery for moto's SNS, which accepts email subscriptions but delivers nothing to them.
+"""Email and chat delivery for moto's SNS, which accepts such subscriptions but delivers nothing to them.
 
-Each publish to an `email` subscription lands in `inbox`, chosen exactly as moto chooses what an SQS
-subscriber gets: the subscription's filter policy first, then the protocol's body of a
-MessageStructure=json message. That lets tests and the demo read what a person's inbox would show, and
-prove a failure-only filter policy on an email subscription.
+Each publish to an `email` subscription, or to an `https` one (how Amazon Q Developer in chat
+applications subscribes a Slack channel to a topic), lands in `inbox`, chosen exactly as moto chooses
+what an SQS subscriber gets: the subscription's filter policy first, then the protocol's body of a
+MessageStructure=json message. Tests and the demo read what a person's inbox or Slack channel would get.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from moto.sns.models import Subscription
 
 @dataclass(frozen=True)
 class Mail:
-    to: str
+    to: str  # the email address, or the https endpoint
+    protocol: str
     subject: str | None
     body: str
     attributes: dict[str, str]
@@ -45,12 +46,15 @@ class Inbox:
             self._mail.clear()
 
 
+INBOX_PROTOCOLS = ("email", "https")
+# What Amazon Q Developer in chat applications subscribes to a topic for a Slack channel.
+CHATBOT_ENDPOINT = "https://global.sns-api.chatbot.amazonaws.com"
 inbox = Inbox()
 _moto_publish = Subscription.publish
 
 
 def _publish(self: Subscription, message: str, message_id: str, subject: str | None = None, **kwargs: Any) -> None:
-    if self.protocol != "email":
+    if self.protocol not in INBOX_PROTOCOLS:
         return _moto_publish(self, message, message_id, subject, **kwargs)
     attributes = kwargs.get("message_attributes") or {}
     matcher = self._filter_policy_matcher
@@ -61,6 +65,7 @@ def _publish(self: Subscription, message: str, message_id: str, subject: str | N
     inbox.deliver(
         Mail(
             to=self.endpoint,
+            protocol=self.protocol,
             subject=subject,
             body=message,
             attributes={name: str(value.get("Value")) for name, value in attributes.items()},

@@ -13,6 +13,7 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,13 @@ from moto.personalize.responses import PersonalizeResponse
 DEFAULT_ACCOUNT = "123456789012"
 ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
 EXPORT_LIFECYCLE = ("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE")
+
+# Personalize's clock for job timestamps; tests point it at their fake clock so every time agrees.
+clock: Callable[[], float] = time.time
+
+
+def _now() -> float:
+    return clock()  # looked up at call time, so a swapped clock applies
 
 
 class InvalidInputException(JsonRESTError):
@@ -56,8 +64,8 @@ class ExportJob:
     kms_key_arn: str | None
     status: str = "CREATE PENDING"
     failure_reason: str | None = None
-    created: float = field(default_factory=time.time)
-    updated: float = field(default_factory=time.time)
+    created: float = field(default_factory=_now)
+    updated: float = field(default_factory=_now)
 
     def describe(self) -> dict[str, Any]:
         destination: dict[str, Any] = {"path": self.output_path}
@@ -111,6 +119,8 @@ class CallLog:
 
 
 calls = CallLog()
+
+
 # job ARN -> (error code, message): every describe of that job fails so, until cleared.
 faults: dict[str, tuple[str, str]] = {}
 
@@ -220,7 +230,7 @@ def set_status(arn: str, status: str, failure_reason: str | None = None, at: flo
     job = find_job(arn)
     job.status = status
     job.failure_reason = failure_reason
-    job.updated = time.time() if at is None else at
+    job.updated = _now() if at is None else at
 
 
 def backdate(arn: str, seconds: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -110,10 +111,13 @@ def aws() -> Iterator[None]:
 
 
 @pytest.fixture
-def world(aws: None) -> World:
+def world(aws: None) -> Iterator[World]:
     session = boto3.session.Session(region_name=REGION)
     create_jobs_table(session.client("dynamodb"), "tracked-jobs")
     sns = session.client("sns")
     topic_arn = sns.create_topic(Name="job-notifications")["TopicArn"]
     subscriber = QueueSubscriber(sns, session.client("sqs"), topic_arn, "subscriber")
-    return World(session=session, table_name="tracked-jobs", topic_arn=topic_arn, subscriber=subscriber)
+    world = World(session=session, table_name="tracked-jobs", topic_arn=topic_arn, subscriber=subscriber)
+    emulator.clock = lambda: world.clock().timestamp()  # Personalize's timestamps follow the test's clock
+    yield world
+    emulator.clock = time.time

@@ -244,7 +244,8 @@ def _poll(args: argparse.Namespace, session: boto3.session.Session, out: TextIO,
     topic = args.topic or os.environ.get("TOPIC_ARN", "").strip() or stack_outputs(args, session).get("TopicArn")
     if not topic:
         raise UsageError("no topic given: pass --topic ARN or set TOPIC_ARN")
-    settings = Settings.from_env({"TABLE_NAME": table_name(args, session), "TOPIC_ARN": topic})
+    # The Lambda's other settings (EVENT_BUS_NAME, STUCK_AFTER_MINUTES, ...) apply here too when set.
+    settings = Settings.from_env({**os.environ, "TABLE_NAME": table_name(args, session), "TOPIC_ARN": topic})
     report = build_poller(settings, session).poll()
     for notification in report.published:
         print(f"notified  {notification.subject}", file=out)

@@ -33,6 +33,9 @@ class Settings:
     discover_all: bool = False
     discover_datasets: tuple[str, ...] = ()
     discover_regions: tuple[str, ...] = ()
+    event_bus_name: str | None = None  # every notification also goes to this EventBridge bus
+    event_source: str = "personalize-job-notifier"
+    stuck_after_minutes: int = 360  # 0: never report stuck jobs
 
     @property
     def discovers(self) -> bool:
@@ -51,6 +54,8 @@ class Settings:
             time_margin_seconds=_number(env, "TIME_MARGIN_SECONDS", 15.0, (0.0, 600.0)),
             publish_lease_seconds=_number(env, "PUBLISH_LEASE_SECONDS", 120, (10, 3600)),
             retention_days=_number(env, "RETENTION_DAYS", 90, (1, 3650)),
+            stuck_after_minutes=_number(env, "STUCK_AFTER_MINUTES", 360, (0, 100_000)),
+            **_events(env),
             **_discovery(env),
         )
 
@@ -60,6 +65,7 @@ class Settings:
             time_margin_seconds=self.time_margin_seconds,
             publish_lease=timedelta(seconds=self.publish_lease_seconds),
             retention=timedelta(days=self.retention_days),
+            stuck_after=timedelta(minutes=self.stuck_after_minutes) if self.stuck_after_minutes else None,
         )
 
 
@@ -72,6 +78,14 @@ class TrackSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TrackSettings:
         return cls(table_name=_required(os.environ if environ is None else environ, "TABLE_NAME"))
+
+
+def _events(env: Mapping[str, str]) -> dict[str, object]:
+    bus = env.get("EVENT_BUS_NAME", "").strip()
+    source = env.get("EVENT_SOURCE", "").strip() or "personalize-job-notifier"
+    if source.startswith("aws."):
+        raise ConfigError(f"environment variable EVENT_SOURCE={source!r}: sources starting with 'aws.' are AWS's own")
+    return {"event_bus_name": bus or None, "event_source": source}
 
 
 def _discovery(env: Mapping[str, str]) -> dict[str, object]:

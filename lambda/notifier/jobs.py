@@ -32,6 +32,7 @@ class Event(StrEnum):
     TRANSITION = "transition"
     NOT_FOUND = "not_found"
     INVALID = "invalid"
+    STUCK = "stuck"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ class JobKind:
     success_statuses: frozenset[str]
     failure_statuses: frozenset[str]
     stopped_statuses: frozenset[str] = frozenset()
+
+    @property
+    def event_detail_type(self) -> str:
+        """EventBridge detail-type: "Personalize Dataset Export Job State Change"."""
+        return f"Personalize {self.label.title()} State Change"
 
     def outcome(self, status: str | None) -> Outcome:
         if status in self.success_statuses:
@@ -172,6 +178,7 @@ class PendingNotification:
     output_path: str | None = None
     failure_reason: str | None = None
     detail: str | None = None
+    delivered: tuple[str, ...] = ()  # channels (sns, events) that already accepted it
 
 
 @dataclass(frozen=True)
@@ -197,6 +204,7 @@ class TrackedJob:
     pending: tuple[PendingNotification, ...] = ()
     lease_until: str | None = None
     expires_at: int | None = None
+    stuck_notified: bool = False
 
     @property
     def outcome(self) -> Outcome:
@@ -310,9 +318,44 @@ def claim_pending(job: TrackedJob, now: datetime, lease: timedelta) -> TrackedJo
     return job.evolve(version=job.version + 1, lease_until=iso(now + lease))
 
 
-def after_publish(job: TrackedJob, published: int, now: datetime, retention: timedelta) -> TrackedJob:
-    """Drop the notifications confirmed published; a finished job with none owed expires after `retention`."""
+def check_stuck(job: TrackedJob, now: datetime, stuck_after: timedelta | None, lease: timedelta) -> TrackedJob | None:
+    """A job running longer than `stuck_after` (from its creation) owes one `stuck` notification, ever."""
+    if stuck_after is None or job.stuck_notified or job.finished or job.status is None:
+        return None
+    started = _parse_iso(job.created_at) or _parse_iso(job.tracked_at)
+    if started is None or now - started < stuck_after:
+        return None
+    stamp = iso(now)
+    version = job.version + 1
+    hours = (now - started).total_seconds() / 3600
+    owed = PendingNotification(
+        id=notification_id(job.arn, version),
+        event=Event.STUCK,
+        old_status=job.status,
+        new_status=job.status,
+        at=stamp,
+        detail=f"still {job.status} after {hours:.1f} h (threshold {stuck_after.total_seconds() / 3600:g} h)",
+    )
+    return job.evolve(
+        version=version,
+        last_checked_at=stamp,
+        stuck_notified=True,
+        pending=(*job.pending, owed),
+        lease_until=iso(now + lease),
+    )
+
+
+def after_publish(
+    job: TrackedJob, published: int, now: datetime, retention: timedelta, next_delivered: tuple[str, ...] = ()
+) -> TrackedJob:
+    """Drop the notifications confirmed published; a finished job with none owed expires after `retention`.
+
+    `next_delivered` records the channels that accepted the first notification still owed, so a retry
+    sends it only where it has not arrived yet.
+    """
     remaining = job.pending[published:]
+    if remaining and next_delivered:
+        remaining = (replace(remaining[0], delivered=next_delivered), *remaining[1:])
     done = job.finished and not remaining
     return job.evolve(
         version=job.version + 1,
@@ -320,6 +363,15 @@ def after_publish(job: TrackedJob, published: int, now: datetime, retention: tim
         lease_until=job.lease_until if remaining else None,
         expires_at=int((now + retention).timestamp()) if done else None,
     )
+
+
+def _parse_iso(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _with_details(job: TrackedJob, snapshot: JobSnapshot) -> TrackedJob:

@@ -11,9 +11,22 @@ from urllib.parse import quote
 from notifier.jobs import Event, Outcome, PendingNotification, TrackedJob
 
 SCHEMA_VERSION = "1.0"
-SUBJECT_MAX_CHARS = 99
+SUBJECT_MAX_CHARS = 99  # SNS: ASCII, under 100 characters, no line breaks
 # `outcome` attribute values worth waking someone for: what a failure-only subscription lets through.
-FAILURE_OUTCOMES = ("failed", "not_found", "invalid")  # SNS: ASCII, under 100 characters, no line breaks
+FAILURE_OUTCOMES = ("failed", "not_found", "invalid")
+# Amazon Q Developer in chat applications (AWS Chatbot) custom notifications: kept well inside its limits.
+CHAT_TITLE_MAX_CHARS = 250
+CHAT_DESCRIPTION_MAX_CHARS = 8000
+CHAT_SUMMARY_MAX_CHARS = 250
+_CHAT_ICONS = {
+    "succeeded": ":white_check_mark:",
+    "failed": ":x:",
+    "stopped": ":octagonal_sign:",
+    "in_progress": ":hourglass_flowing_sand:",
+    "not_found": ":grey_question:",
+    "invalid": ":no_entry:",
+    "stuck": ":warning:",
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,7 @@ def render(job: TrackedJob, owed: PendingNotification) -> Notification:
         bodies={
             "default": headline,
             "email": _email_text(job, owed, headline, document),
+            "https": json.dumps(chat_notification(job, owed, headline, document), ensure_ascii=False),
             "sqs": json.dumps(document, sort_keys=True),
             "lambda": json.dumps(document, sort_keys=True),
         },
@@ -57,6 +71,7 @@ def event_document(job: TrackedJob, owed: PendingNotification) -> dict[str, obje
         "version": SCHEMA_VERSION,
         "id": owed.id,
         "event": owed.event.value,
+        "detailType": job.kind.event_detail_type,
         "at": owed.at,
         "jobKind": job.kind.name,
         "jobArn": job.arn,
@@ -67,7 +82,7 @@ def event_document(job: TrackedJob, owed: PendingNotification) -> dict[str, obje
         "previousStatus": owed.old_status,
         "status": owed.new_status,
         "outcome": outcome,
-        "terminal": owed.event is not Event.TRANSITION or job.kind.is_terminal(owed.new_status),
+        "terminal": _terminal(job, owed),
         "createdAt": job.created_at,
         "lastUpdatedAt": job.updated_at,
         "durationSeconds": _duration_seconds(job),
@@ -77,6 +92,75 @@ def event_document(job: TrackedJob, owed: PendingNotification) -> dict[str, obje
         "consoleUrl": console_url(job),
         "outputConsoleUrl": s3_console_url(owed.output_path) if owed.output_path else None,
     }
+
+
+def chat_notification(
+    job: TrackedJob, owed: PendingNotification, headline: str, document: dict[str, object]
+) -> dict[str, object]:
+    """The custom notification schema of Amazon Q Developer in chat applications (AWS Chatbot).
+
+    One job's updates share a Slack thread: `threadId` is the job ARN.
+    """
+    outcome = str(document["outcome"])
+    lines = []
+    if owed.event is Event.TRANSITION:
+        lines.append(f"*Status:* {owed.old_status or 'not yet seen'} → *{owed.new_status}*")
+    else:
+        lines.append(f"*Status:* {owed.new_status or 'never seen'}")
+        lines.append(f"*{'Stuck' if owed.event is Event.STUCK else 'Personalize'}:* {owed.detail}")
+    if owed.output_path and outcome == "succeeded":
+        lines.append(f"*Output:* `{owed.output_path}`")
+    duration = document["durationSeconds"]
+    if isinstance(duration, (int, float)) and document["terminal"]:
+        lines.append(f"*Took:* {format_duration(duration)}")
+    if owed.failure_reason:
+        lines.append(f"*Failure reason:*\n```{owed.failure_reason}```")
+    lines.append(f"*Job:* `{job.arn}`")
+    if job.dataset_arn:
+        lines.append(f"*Dataset:* `{job.dataset_arn}`")
+    next_steps = {
+        "succeeded": [f"Open the output: {document['outputConsoleUrl'] or owed.output_path}"],
+        "failed": ["Read the failure reason, fix its cause, and create the job again"],
+        "not_found": ["Check the ARN's region, account and name, then track the right job"],
+        "invalid": ["Check the ARN, then track the right job"],
+        "stuck": [f"Look at the job in the Personalize console: {document['consoleUrl']}"],
+    }.get(outcome, [])
+    related = [resource for resource in (job.arn, job.dataset_arn, owed.output_path) if resource]
+    return {
+        "version": "1.0",
+        "source": "custom",
+        "id": owed.id,
+        "content": {
+            "textType": "client-markdown",
+            "title": shorten(f"{_CHAT_ICONS.get(outcome, '')} {_title(job, owed)}".strip(), CHAT_TITLE_MAX_CHARS),
+            "description": shorten("\n".join(lines), CHAT_DESCRIPTION_MAX_CHARS),
+            "nextSteps": next_steps,
+            "keywords": [job.kind.name, owed.new_status or owed.event.value, job.region],
+        },
+        "metadata": {
+            "threadId": job.arn,
+            "summary": shorten(headline, CHAT_SUMMARY_MAX_CHARS),
+            "eventType": f"{job.kind.label.title().replace(' ', '')}{owed.event.value.title().replace('_', '')}",
+            "relatedResources": related,
+            "additionalContext": {"notificationId": owed.id, "outcome": outcome},
+        },
+    }
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word boundary where one is near, never inside a character.
+
+    Python strings index code points; a combining mark left without its base is dropped too.
+    """
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    while cut and unicodedata.combining(cut[-1]):
+        cut = cut[:-1]
+    return cut.rstrip() + "…"
 
 
 def ascii_subject(text: str) -> str:
@@ -113,10 +197,30 @@ def format_duration(seconds: float) -> str:
     return f"{secs} s"
 
 
+def _terminal(job: TrackedJob, owed: PendingNotification) -> bool:
+    if owed.event is Event.TRANSITION:
+        return job.kind.is_terminal(owed.new_status)
+    return owed.event in (Event.NOT_FOUND, Event.INVALID)  # tracking ended; a stuck job is still running
+
+
 def _outcome(job: TrackedJob, owed: PendingNotification) -> str:
     if owed.event is not Event.TRANSITION:
         return owed.event.value
     return job.kind.outcome(owed.new_status).value
+
+
+def _title(job: TrackedJob, owed: PendingNotification) -> str:
+    """The headline without the details the body carries (path, reason): chat titles stay one line."""
+    what = f"{job.kind.label} *{job.name}*"
+    outcome = _outcome(job, owed)
+    return {
+        "succeeded": f"{what} finished",
+        "failed": f"{what} failed",
+        "stopped": f"{what} stopped",
+        "not_found": f"{what} no longer exists",
+        "invalid": f"{what} was rejected by Personalize",
+        "stuck": f"{what} looks stuck",
+    }.get(outcome, f"{what} is now {owed.new_status}")
 
 
 def _headline(job: TrackedJob, owed: PendingNotification) -> str:
@@ -125,6 +229,8 @@ def _headline(job: TrackedJob, owed: PendingNotification) -> str:
         return f"{what} no longer exists; it is no longer watched"
     if owed.event is Event.INVALID:
         return f"{what} was rejected by Personalize; it is no longer watched"
+    if owed.event is Event.STUCK:
+        return f"{what} looks stuck: {owed.detail}"
     outcome = job.kind.outcome(owed.new_status)
     if outcome is Outcome.SUCCEEDED:
         return f"{what} finished: {owed.output_path}" if owed.output_path else f"{what} finished ({owed.new_status})"
@@ -140,12 +246,15 @@ def _email_text(job: TrackedJob, owed: PendingNotification, headline: str, docum
     lines = [headline, ""]
     if owed.event is Event.TRANSITION:
         lines.append(f"Status:      {owed.old_status or 'not yet seen'} -> {owed.new_status}")
+    elif owed.event is Event.STUCK:
+        lines.append(f"Status:      {owed.new_status} (unchanged)")
+        lines.append(f"Stuck:       {owed.detail}")
     else:
         lines.append(f"Last status: {owed.new_status or 'never seen'}")
         lines.append(f"Personalize: {owed.detail}")
     lines.append(f"When:        {_readable_time(owed.at)}")
     duration = document["durationSeconds"]
-    if isinstance(duration, (int, float)) and job.kind.is_terminal(owed.new_status):
+    if isinstance(duration, (int, float)) and document["terminal"] and owed.event is Event.TRANSITION:
         lines.append(f"Took:        {format_duration(duration)} (created {_readable_time(job.created_at)})")
     if owed.output_path:
         # Personalize reports the destination from the start; it holds output only once the job succeeded.

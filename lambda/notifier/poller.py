@@ -8,7 +8,7 @@ published and cleared only after SNS accepted it, so a failed publish is retried
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -37,6 +37,7 @@ class PollSettings:
     time_margin_seconds: float = 15.0
     publish_lease: timedelta = timedelta(minutes=2)
     retention: timedelta = timedelta(days=90)
+    stuck_after: timedelta | None = timedelta(hours=6)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class PollReport:
     leased_elsewhere: int = 0
     deferred: int = 0
     jobs_discovered: int = 0
+    stuck: int = 0
     published: list[Notification] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
@@ -75,13 +77,13 @@ class Poller:
         self,
         store: JobStore,
         describer: JobDescriber,
-        publisher: Publisher,
+        channels: Sequence[Publisher],
         settings: PollSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._store = store
         self._describer = describer
-        self._publisher = publisher
+        self._channels = list(channels)
         self._settings = settings or PollSettings()
         self._clock = clock
 
@@ -175,18 +177,25 @@ class Poller:
                 logger.warning("Could not record check times", extra={"error": str(exc)})
 
     def _apply(self, job: TrackedJob, snapshot: JobSnapshot, report: PollReport, checked: list[TrackedJob]) -> None:
-        changed = jobs.observe(job, snapshot, self._clock(), self._settings.publish_lease)
+        now, lease = self._clock(), self._settings.publish_lease
+        changed = jobs.observe(job, snapshot, now, lease) or jobs.check_stuck(
+            job, now, self._settings.stuck_after, lease
+        )
         if changed is None:
             checked.append(job)
             return
         if not self._save(changed, job.version, report):
             return
         if changed.pending:
-            report.transitions += 1
-            logger.info(
-                "Status changed",
-                extra={"job_arn": job.arn, "old_status": job.status, "new_status": changed.status},
-            )
+            if changed.stuck_notified and not job.stuck_notified:
+                report.stuck += 1
+                logger.info("Job looks stuck", extra={"job_arn": job.arn, "status": job.status})
+            else:
+                report.transitions += 1
+                logger.info(
+                    "Status changed",
+                    extra={"job_arn": job.arn, "old_status": job.status, "new_status": changed.status},
+                )
             self._deliver(changed, report)
 
     def _end(self, job: TrackedJob, event: Event, detail: str, report: PollReport) -> None:
@@ -201,27 +210,40 @@ class Poller:
     # --- publishing and recording ---
 
     def _deliver(self, job: TrackedJob, report: PollReport) -> TrackedJob:
-        """Publish owed notifications in order; record the ones SNS accepted."""
-        published = 0
+        """Publish owed notifications in order, each to every channel it has not reached; record progress."""
+        published, reached = 0, ()
         for owed in job.pending:
             notification = render(job, owed)
+            reached = self._publish_everywhere(job, owed, notification, report)
+            if len(reached) < len(self._channels):
+                break
+            published, reached = published + 1, ()
+            report.notifications_published += 1
+            report.published.append(notification)
+        if not published and reached == (job.pending[0].delivered if job.pending else ()):
+            return job  # nothing new arrived anywhere: the record stays as it was
+        recorded = jobs.after_publish(job, published, self._clock(), self._settings.retention, reached)
+        self._save(recorded, job.version, report)
+        return recorded
+
+    def _publish_everywhere(
+        self, job: TrackedJob, owed: jobs.PendingNotification, notification: Notification, report: PollReport
+    ) -> tuple[str, ...]:
+        reached = list(owed.delivered)
+        for channel in self._channels:
+            if channel.name in reached:
+                continue  # arrived there on an earlier attempt: never twice
             try:
-                self._publisher.publish(notification)
+                channel.publish(notification)
             except PublishFailed as exc:
                 report.publish_errors += 1
                 logger.warning(
                     "Publish failed; the notification stays owed and is retried next poll",
-                    extra={"job_arn": job.arn, "notification_id": owed.id, "error": str(exc)},
+                    extra={"job_arn": job.arn, "notification_id": owed.id, "channel": channel.name, "error": str(exc)},
                 )
                 break
-            published += 1
-            report.notifications_published += 1
-            report.published.append(notification)
-        if not published:
-            return job
-        recorded = jobs.after_publish(job, published, self._clock(), self._settings.retention)
-        self._save(recorded, job.version, report)
-        return recorded
+            reached.append(channel.name)
+        return tuple(reached)
 
     def _save(self, job: TrackedJob, expected_version: int, report: PollReport) -> bool:
         try:

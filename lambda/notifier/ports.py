@@ -79,4 +79,8 @@ class JobLister(Protocol):
 
 
 class Publisher(Protocol):
+    """A delivery channel; `name` marks, per notification, where it has already arrived."""
+
+    name: str
+
     def publish(self, notification: Notification) -> None: ...

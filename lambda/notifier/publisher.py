@@ -1,4 +1,4 @@
-"""SNS adapter: one publish per notification, a body per protocol, attributes for filter policies."""
+"""Where notifications go: SNS (people, chat, queues) and EventBridge (pipelines). One adapter each."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from notifier.messages import Notification
 from notifier.ports import PublishFailed
 
+# The part of a custom EventBridge source that cannot be used: AWS reserves "aws." sources.
+RESERVED_SOURCE_PREFIX = "aws."
+
 
 class SnsPublisher:
+    """One publish per notification, a body per protocol, attributes for subscription filter policies."""
+
+    name = "sns"
+
     def __init__(self, topic_arn: str, client: Any) -> None:
         self._topic_arn = topic_arn
         self._client = client
@@ -33,3 +40,33 @@ class SnsPublisher:
             raise PublishFailed(f"{error.get('Code')}: {error.get('Message')} (topic {self._topic_arn})") from exc
         except BotoCoreError as exc:
             raise PublishFailed(f"{exc} (topic {self._topic_arn})") from exc
+
+
+class EventBridgePublisher:
+    """Every notification as an event ("Personalize Dataset Export Job State Change"), so pipelines can react."""
+
+    name = "events"
+
+    def __init__(self, bus_name: str, source: str, client: Any) -> None:
+        self._bus_name = bus_name
+        self._source = source
+        self._client = client
+
+    def publish(self, notification: Notification) -> None:
+        entry = {
+            "Source": self._source,
+            "DetailType": str(notification.document["detailType"]),
+            "Detail": json.dumps(notification.document, sort_keys=True),
+            "Resources": [str(notification.document["jobArn"])],
+            "EventBusName": self._bus_name,
+        }
+        try:
+            response = self._client.put_events(Entries=[entry])
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise PublishFailed(f"{error.get('Code')}: {error.get('Message')} (bus {self._bus_name})") from exc
+        except BotoCoreError as exc:
+            raise PublishFailed(f"{exc} (bus {self._bus_name})") from exc
+        if response.get("FailedEntryCount"):
+            [failed] = response["Entries"]
+            raise PublishFailed(f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')} (bus {self._bus_name})")

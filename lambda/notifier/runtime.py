@@ -11,8 +11,8 @@ from notifier.discovery import discover
 from notifier.observability import logger
 from notifier.personalize import PersonalizeJobs
 from notifier.poller import Poller, PollReport, unlimited_time
-from notifier.ports import NotifierError
-from notifier.publisher import SnsPublisher
+from notifier.ports import NotifierError, Publisher
+from notifier.publisher import EventBridgePublisher, SnsPublisher
 from notifier.store import DynamoJobStore
 
 
@@ -21,12 +21,20 @@ def build_store(table_name: str, session: boto3.session.Session | None = None) -
     return DynamoJobStore(table_name, session.client("dynamodb"))
 
 
+def channels(settings: Settings, session: boto3.session.Session) -> list[Publisher]:
+    """SNS first (people wait on it), then EventBridge when a bus is configured."""
+    found: list[Publisher] = [SnsPublisher(settings.topic_arn, session.client("sns"))]
+    if settings.event_bus_name:
+        found.append(EventBridgePublisher(settings.event_bus_name, settings.event_source, session.client("events")))
+    return found
+
+
 def build_poller(settings: Settings, session: boto3.session.Session | None = None) -> Poller:
     session = session or boto3.session.Session()
     return Poller(
         store=build_store(settings.table_name, session),
         describer=PersonalizeJobs(session, max_pool_connections=settings.max_concurrency + 2),
-        publisher=SnsPublisher(settings.topic_arn, session.client("sns")),
+        channels=channels(settings, session),
         settings=settings.poll_settings(),
     )
 

@@ -154,6 +154,7 @@ def encode(job: TrackedJob) -> dict[str, Any]:
         "endedBy": job.ended_by.value if job.ended_by else None,
         "pending": [_encode_pending(owed) for owed in job.pending] or None,
         "leaseUntil": job.lease_until,
+        "stuckNotified": True if job.stuck_notified else None,
         "activeShard": ACTIVE_SHARD if job.in_active_index else None,
         TTL_ATTRIBUTE: job.expires_at,
     }
@@ -171,6 +172,7 @@ def _encode_pending(owed: PendingNotification) -> dict[str, Any]:
             "outputPath": owed.output_path,
             "failureReason": owed.failure_reason,
             "detail": owed.detail,
+            "delivered": list(owed.delivered) or None,
         }.items()
         if value is not None
     }
@@ -218,6 +220,7 @@ def decode(item: dict[str, Any]) -> TrackedJob:
         pending=tuple(_decode_pending(owed) for owed in _list(item, "pending")),
         lease_until=_optional_text(item, "leaseUntil"),
         expires_at=None if expires_at is None else int(expires_at),
+        stuck_notified=item.get("stuckNotified") is True,
     )
 
 
@@ -233,6 +236,7 @@ def _decode_pending(owed: Any) -> PendingNotification:
         output_path=_optional_text(owed, "outputPath"),
         failure_reason=_optional_text(owed, "failureReason"),
         detail=_optional_text(owed, "detail"),
+        delivered=tuple(str(channel) for channel in _list(owed, "delivered")),
     )
 
 

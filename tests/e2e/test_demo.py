@@ -27,7 +27,7 @@ def printed() -> subprocess.CompletedProcess[str]:
 def test_demo_passes_and_says_so(printed) -> None:
     assert printed.returncode == 0, printed.stdout + printed.stderr
     assert "Demo passed in" in printed.stdout
-    assert printed.stdout.count("✓") == 6 and "✗" not in printed.stdout
+    assert printed.stdout.count("✓") == 7 and "✗" not in printed.stdout
 
 
 def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed) -> None:
@@ -44,6 +44,8 @@ def test_demo_shows_each_subscribers_view(printed) -> None:
     out = printed.stdout
     assert "ana@example.com received 5 email(s)" in out
     assert "oncall@example.com received 2 email(s)" in out
+    assert "Slack channel (Amazon Q Developer): 5 message(s) in 3 thread(s)" in out
+    assert "✅ Dataset export job *nightly-users* finished" in out
     assert "│ Dataset export job nightly-users finished: s3://acme-exports/nightly-users/" in out
     assert "│ Failed to write to s3://acme-exports/weekly-items/: Access Denied." in out
     assert re.search(r"nightly-users\s+CREATE PENDING → CREATE IN_PROGRESS → ACTIVE\s+2", out)
@@ -69,7 +71,7 @@ def test_demo_without_the_cdk_app_still_runs_the_whole_notifier() -> None:
     assert printed.returncode == 0, printed.stdout + printed.stderr
     assert "--without-cdk was given" in printed.stdout
     assert "cdk:" not in printed.stdout
-    assert printed.stdout.count("✓") == 6
+    assert printed.stdout.count("✓") == 7
 
 
 def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:
@@ -88,7 +90,7 @@ def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:
         message("arn:b", "CREATE FAILED"),
         message("arn:c", None, event="not_found"),
     ]
-    mails = [Mail("x", "s", "s3://b/a/ " + demo.FAILURE_REASON, {"status": "ACTIVE"})] * 5
+    mails = [Mail("x", "email", "s", "s3://b/a/ " + demo.FAILURE_REASON, {"status": "ACTIVE"})] * 5
     assert all(passed for passed, _ in demo._check(jobs, complete, mails, [])[:3])
     assert not demo._check(jobs, complete[:-1], mails, [])[0][0]
     assert not demo._check(jobs, [*complete, complete[0]], mails, [])[1][0]

@@ -250,6 +250,8 @@ def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
         ({"slackWorkspaceId": "t-lower", "slackChannelId": "C1"}, "slackWorkspaceId 't-lower'"),
         ({"powertoolsLayerArn": "Powertools"}, "powertoolsLayerArn 'Powertools' is not a Lambda layer version ARN"),
         ({"autoTrack": "maybe"}, "autoTrack 'maybe' must be true or false"),
+        ({"eventSource": "aws.personalize"}, "eventSource 'aws.personalize' must be"),
+        ({"stuckAfterMinutes": "six hours"}, "stuckAfterMinutes 'six hours' must be a whole number"),
         ({"discover": "retail"}, "discover: 'retail' is not a Personalize dataset ARN (or 'all')"),
     ],
 )
@@ -305,3 +307,30 @@ def test_discovery_in_the_poll_adds_list_permissions_only_when_asked(synth, temp
     assert function(discovering, POLL)["Environment"]["Variables"]["DISCOVER"] == "all"
     [statement] = [s for s in policy_statements(discovering) if s.get("Sid") == "ListPersonalizeJobs"]
     assert (statement["Action"], statement["Resource"]) == ("personalize:ListDatasetExportJobs", "*")
+
+
+def test_events_go_to_the_default_bus_only(template: Template, synth) -> None:
+    env = function(template, POLL)["Environment"]["Variables"]
+    assert (env["EVENT_BUS_NAME"], env["EVENT_SOURCE"], env["STUCK_AFTER_MINUTES"]) == (
+        "default",
+        "personalize-job-notifier",
+        "360",
+    )
+    [statement] = [s for s in policy_statements(template) if s.get("Sid") == "PutJobStateChangeEvents"]
+    assert statement["Action"] == "events:PutEvents"
+    assert statement["Resource"] == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":events:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":event-bus/default",
+            ],
+        ]
+    }
+    custom = function(synth({"eventSource": "acme.ml", "stuckAfterMinutes": "90"}), POLL)["Environment"]["Variables"]
+    assert (custom["EVENT_SOURCE"], custom["STUCK_AFTER_MINUTES"]) == ("acme.ml", "90")

@@ -112,6 +112,8 @@ def test_an_overlapping_poll_does_not_republish_what_another_poll_is_publishing(
 class DiesAfterTransitionWrite:
     """A publisher whose Lambda is killed (timeout, crash) after the transition was written, before SNS answered."""
 
+    name = "sns"
+
     def publish(self, notification) -> None:
         raise SystemExit("function died")
 
@@ -121,7 +123,7 @@ def test_a_poll_that_dies_before_publishing_loses_nothing(world: World) -> None:
     world.track(arn)
     emulator.set_status(arn, "CREATE FAILED", failure_reason="Input data too small")
     doomed = world.poller()
-    doomed._publisher = DiesAfterTransitionWrite()
+    doomed._channels = [DiesAfterTransitionWrite()]
     with pytest.raises(SystemExit):
         doomed.poll()
     assert world.delivered() == []

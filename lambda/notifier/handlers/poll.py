@@ -42,5 +42,6 @@ def record_metrics(report: PollReport) -> None:
         ("MalformedItems", report.malformed_items),
         ("DeferredJobs", report.deferred),
         ("JobsDiscovered", report.jobs_discovered),
+        ("StuckJobs", report.stuck),
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)

@@ -1,0 +1,108 @@
+"""Each rendering people read, against golden files: email text and the chat (Slack) notification.
+
+Regenerate after an intended change with `UPDATE_GOLDEN=1 make unit`, then read the diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from notifier import jobs
+from notifier.jobs import Event, JobSnapshot
+from notifier.messages import render, shorten
+
+pytestmark = pytest.mark.unit
+
+GOLDEN = Path(__file__).resolve().parent.parent / "golden"
+ARN = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly-users"
+DATASET = "arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS"
+NOW = datetime(2026, 11, 24, 10, 12, 30, tzinfo=UTC)
+LEASE = timedelta(minutes=2)
+REASON = (
+    "Failed to write to s3://acme-exports/nightly/: Access Denied. Check that the role "
+    "arn:aws:iam::123456789012:role/PersonalizeExport may call s3:PutObject on this bucket."
+)
+
+
+def running():
+    snapshot = JobSnapshot(
+        status="CREATE IN_PROGRESS",
+        dataset_arn=DATASET,
+        ingestion_mode="BULK",
+        output_path="s3://acme-exports/nightly/",
+        created_at="2026-11-24T09:00:00.000Z",
+        updated_at="2026-11-24T09:05:00.000Z",
+    )
+    return jobs.new_tracked_job(jobs.parse_job_arn(ARN), NOW - timedelta(hours=1), snapshot)
+
+
+def finished(status: str, **details: str):
+    snapshot = JobSnapshot(status=status, updated_at="2026-11-24T10:12:00.000Z", **details)
+    return jobs.observe(running(), snapshot, NOW, LEASE)
+
+
+CASES = {
+    "active": lambda: finished("ACTIVE"),
+    "failed": lambda: finished("CREATE FAILED", failure_reason=REASON),
+    "not_found": lambda: jobs.end_tracking(running(), Event.NOT_FOUND, f"Could not find resource: {ARN}", NOW, LEASE),
+    "stuck": lambda: jobs.check_stuck(running(), NOW + timedelta(hours=6), timedelta(hours=6), LEASE),
+}
+
+
+def golden(name: str, actual: str) -> str:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        path.write_text(actual, encoding="utf-8")
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_email_text_matches_its_golden_file(case: str) -> None:
+    job = CASES[case]()
+    email = render(job, job.pending[-1]).bodies["email"]
+    assert email == golden(f"{case}.email.txt", email)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_chat_notification_matches_its_golden_file_and_the_schema(case: str) -> None:
+    job = CASES[case]()
+    body = render(job, job.pending[-1]).bodies["https"]
+    chat = json.loads(body)
+    jsonschema.validate(chat, json.loads((GOLDEN / "chatbot-custom-notification.schema.json").read_text()))
+    assert chat["metadata"]["threadId"] == ARN  # one Slack thread per job
+    pretty = json.dumps(chat, indent=2, ensure_ascii=False) + "\n"
+    assert pretty == golden(f"{case}.chat.json", pretty)
+
+
+def test_the_schema_rejects_what_chat_would_reject() -> None:
+    schema = json.loads((GOLDEN / "chatbot-custom-notification.schema.json").read_text())
+    job = CASES["active"]()
+    chat = json.loads(render(job, job.pending[-1]).bodies["https"])
+    for broken in ({**chat, "version": "2.0"}, {**chat, "source": "aws"}, {**chat, "content": {"title": "x"}}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(broken, schema)
+
+
+def test_a_long_failure_reason_keeps_every_channel_readable() -> None:
+    reason = "Zürich bucket é" + "\u0301" * 3 + " ".join(["denied"] * 3000)  # ~21k characters, combining marks
+    job = finished("CREATE FAILED", failure_reason=reason)
+    notification = render(job, job.pending[-1])
+    assert len(notification.subject) < 100 and notification.subject.isascii()
+    assert reason in notification.bodies["email"]
+    assert json.loads(notification.bodies["sqs"])["failureReason"] == reason
+    chat = json.loads(notification.bodies["https"])
+    assert len(chat["content"]["description"]) <= 8000 and chat["content"]["description"].endswith("…")
+    assert len(chat["content"]["title"]) <= 250
+
+
+def test_shorten_never_leaves_a_combining_mark_without_its_letter() -> None:
+    text = "e" + "\u0301" * 10 + " tail"
+    assert shorten(text, 6) == "e…"
+    assert shorten("plain words here", 100) == "plain words here"
+    assert shorten("one two three four five", 12) == "one two…"
