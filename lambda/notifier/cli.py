@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from notifier import jobs
 from notifier.config import Settings
 from notifier.discovery import DiscoveryReport, discover
-from notifier.jobs import InvalidJobArn, TrackedJob
+from notifier.jobs import InvalidJobArn, TrackedJob, parse_iso
 from notifier.messages import format_duration
 from notifier.personalize import PersonalizeJobs
 from notifier.ports import MalformedItem, NotifierError
@@ -229,7 +229,7 @@ def render_show(job: TrackedJob) -> str:
     lines.append("History")
     previous: datetime | None = None
     for change in job.history:
-        moment = _parse(change.at)
+        moment = parse_iso(change.at)
         since = f"  (+{format_duration((moment - previous).total_seconds())})" if previous and moment else ""
         lines.append(f"  {_short_time(change.at)}  {change.status}{since}")
         previous = moment or previous
@@ -332,15 +332,8 @@ def _job_document(job: TrackedJob) -> dict[str, Any]:
     }
 
 
-def _parse(value: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _short_time(value: str) -> str:
-    moment = _parse(value)
+    moment = parse_iso(value)
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else value
 
 

@@ -266,47 +266,25 @@ def observe(job: TrackedJob, snapshot: JobSnapshot, now: datetime, lease: timede
     """
     if snapshot.status == job.status:
         return None
-    stamp = iso(now)
-    version = job.version + 1
     changed = _with_details(job, snapshot).evolve(
-        status=snapshot.status,
-        history=(*job.history, StatusChange(snapshot.status, stamp)),
-        version=version,
-        last_checked_at=stamp,
+        status=snapshot.status, history=(*job.history, StatusChange(snapshot.status, iso(now)))
     )
     if job.status is None and not job.kind.is_terminal(snapshot.status):
-        return changed
-    owed = PendingNotification(
-        id=notification_id(job.arn, version),
-        event=Event.TRANSITION,
+        return changed.evolve(version=job.version + 1, last_checked_at=iso(now))
+    return _owe(
+        changed,
+        Event.TRANSITION,
+        now,
+        lease,
         old_status=job.status,
-        new_status=snapshot.status,
-        at=stamp,
         output_path=changed.output_path,
         failure_reason=changed.failure_reason,
     )
-    return changed.evolve(pending=(*job.pending, owed), lease_until=iso(now + lease))
 
 
 def end_tracking(job: TrackedJob, event: Event, detail: str, now: datetime, lease: timedelta) -> TrackedJob:
     """The job cannot be described any more (gone, or an ARN Personalize rejects): say so once, then stop."""
-    stamp = iso(now)
-    version = job.version + 1
-    owed = PendingNotification(
-        id=notification_id(job.arn, version),
-        event=event,
-        old_status=job.status,
-        new_status=job.status,
-        at=stamp,
-        detail=detail,
-    )
-    return job.evolve(
-        ended_by=event,
-        version=version,
-        last_checked_at=stamp,
-        pending=(*job.pending, owed),
-        lease_until=iso(now + lease),
-    )
+    return _owe(job.evolve(ended_by=event), event, now, lease, detail=detail)
 
 
 def lease_held(job: TrackedJob, now: datetime) -> bool:
@@ -322,26 +300,29 @@ def check_stuck(job: TrackedJob, now: datetime, stuck_after: timedelta | None, l
     """A job running longer than `stuck_after` (from its creation) owes one `stuck` notification, ever."""
     if stuck_after is None or job.stuck_notified or job.finished or job.status is None:
         return None
-    started = _parse_iso(job.created_at) or _parse_iso(job.tracked_at)
+    started = parse_iso(job.created_at) or parse_iso(job.tracked_at)
     if started is None or now - started < stuck_after:
         return None
-    stamp = iso(now)
-    version = job.version + 1
     hours = (now - started).total_seconds() / 3600
+    detail = f"still {job.status} after {hours:.1f} h (threshold {stuck_after.total_seconds() / 3600:g} h)"
+    return _owe(job.evolve(stuck_notified=True), Event.STUCK, now, lease, detail=detail)
+
+
+def _owe(
+    job: TrackedJob, event: Event, now: datetime, lease: timedelta, old_status: str | None = None, **details: str | None
+) -> TrackedJob:
+    """The next version of `job`, owing one notification whose id that version decides."""
+    version = job.version + 1
     owed = PendingNotification(
         id=notification_id(job.arn, version),
-        event=Event.STUCK,
-        old_status=job.status,
+        event=event,
+        old_status=job.status if event is not Event.TRANSITION else old_status,
         new_status=job.status,
-        at=stamp,
-        detail=f"still {job.status} after {hours:.1f} h (threshold {stuck_after.total_seconds() / 3600:g} h)",
+        at=iso(now),
+        **details,
     )
     return job.evolve(
-        version=version,
-        last_checked_at=stamp,
-        stuck_notified=True,
-        pending=(*job.pending, owed),
-        lease_until=iso(now + lease),
+        version=version, last_checked_at=iso(now), pending=(*job.pending, owed), lease_until=iso(now + lease)
     )
 
 
@@ -365,7 +346,8 @@ def after_publish(
     )
 
 
-def _parse_iso(value: str | None) -> datetime | None:
+def parse_iso(value: str | None) -> datetime | None:
+    """Our ISO-8601 timestamps back to datetimes; None for absent or unreadable ones."""
     if not value:
         return None
     try:

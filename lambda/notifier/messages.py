@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 from urllib.parse import quote
 
-from notifier.jobs import Event, Outcome, PendingNotification, TrackedJob
+from notifier.jobs import Event, Outcome, PendingNotification, TrackedJob, parse_iso
 
 SCHEMA_VERSION = "1.0"
 SUBJECT_MAX_CHARS = 99  # SNS: ASCII, under 100 characters, no line breaks
@@ -274,22 +274,13 @@ def _email_text(job: TrackedJob, owed: PendingNotification, headline: str, docum
     return "\n".join(lines) + "\n"
 
 
-def _parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
 def _readable_time(value: str | None) -> str:
-    moment = _parse_time(value)
+    moment = parse_iso(value)
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "unknown"
 
 
 def _duration_seconds(job: TrackedJob) -> float | None:
-    start, end = _parse_time(job.created_at), _parse_time(job.updated_at)
+    start, end = parse_iso(job.created_at), parse_iso(job.updated_at)
     if start is None or end is None or end < start:
         return None
     return (end - start).total_seconds()
