@@ -13,17 +13,20 @@ import json
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import botocore.session
 from moto.core.exceptions import JsonRESTError
 from moto.personalize.models import PersonalizeBackend, personalize_backends
 from moto.personalize.responses import PersonalizeResponse
 
+from notifier.jobs import REGISTRY, JobKind
+
 DEFAULT_ACCOUNT = "123456789012"
 ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
-EXPORT_LIFECYCLE = ("CREATE PENDING", "CREATE IN_PROGRESS", "ACTIVE")
 
 # Personalize's clock for job timestamps; tests point it at their fake clock so every time agrees.
 clock: Callable[[], float] = time.time
@@ -53,50 +56,48 @@ class InjectedFault(JsonRESTError):
         super().__init__(code, message)
 
 
+_MODEL = botocore.session.get_session().get_service_model("personalize")
+
+
 @dataclass
-class ExportJob:
+class EmulatedJob:
+    """A job of any registered kind, answering in the shapes of botocore's service model."""
+
+    kind: JobKind
     arn: str
-    name: str
-    dataset_arn: str
-    ingestion_mode: str
-    role_arn: str
-    output_path: str
-    kms_key_arn: str | None
-    status: str = "CREATE PENDING"
+    name: str | None
+    request: dict[str, Any]  # the Create... parameters, kept as given
+    status: str
     failure_reason: str | None = None
     created: float = field(default_factory=_now)
     updated: float = field(default_factory=_now)
+    details: dict[str, Any] = field(default_factory=dict)  # what Personalize adds (numDeleted, trainingHours)
 
     def describe(self) -> dict[str, Any]:
-        destination: dict[str, Any] = {"path": self.output_path}
-        if self.kms_key_arn:
-            destination["kmsKeyArn"] = self.kms_key_arn
-        described: dict[str, Any] = {
-            "jobName": self.name,
-            "datasetExportJobArn": self.arn,
-            "datasetArn": self.dataset_arn,
-            "ingestionMode": self.ingestion_mode,
-            "roleArn": self.role_arn,
+        operation = _MODEL.operation_model(_api_name(self.kind.describe_operation))
+        members = operation.output_shape.members[self.kind.describe_response_key].members
+        described = {
+            **self.request,
+            **self.details,
+            self.kind.describe_arn_parameter: self.arn,
             "status": self.status,
-            "jobOutput": {"s3DataDestination": destination},
             "creationDateTime": self.created,
             "lastUpdatedDateTime": self.updated,
+            "jobName": self.name,
+            "name": self.name,
         }
         if self.failure_reason is not None:
             described["failureReason"] = self.failure_reason
-        return described
+        return {key: value for key, value in described.items() if key in members and value is not None}
 
     def summary(self) -> dict[str, Any]:
-        summary: dict[str, Any] = {
-            "datasetExportJobArn": self.arn,
-            "jobName": self.name,
-            "status": self.status,
-            "creationDateTime": self.created,
-            "lastUpdatedDateTime": self.updated,
-        }
-        if self.failure_reason is not None:
-            summary["failureReason"] = self.failure_reason
-        return summary
+        operation = _MODEL.operation_model(_api_name(self.kind.list_operation))
+        members = operation.output_shape.members[self.kind.list_response_key].member.members
+        return {key: value for key, value in self.describe().items() if key in members}
+
+    @property
+    def parent(self) -> str | None:
+        return self.request.get(self.kind.list_filter_parameter)
 
 
 @dataclass
@@ -133,7 +134,7 @@ def clear_faults() -> None:
     faults.clear()
 
 
-def _jobs(backend: PersonalizeBackend) -> dict[str, ExportJob]:
+def _jobs(backend: PersonalizeBackend) -> dict[str, EmulatedJob]:
     # Stored on the backend instance, so moto's reset clears emulated jobs with everything else.
     return backend.__dict__.setdefault("emulated_export_jobs", {})
 
@@ -155,81 +156,98 @@ def _check_arn(arn: Any, parameter: str) -> str:
     return arn
 
 
-def _create_dataset_export_job(self: PersonalizeResponse) -> str:
-    calls.record("CreateDatasetExportJob")
+def _create(self: PersonalizeResponse, kind: JobKind) -> str:
+    calls.record(_api_name("create_" + kind.describe_operation.removeprefix("describe_")))
     params = _params(self)
-    dataset_arn = _check_arn(params.get("datasetArn"), "datasetArn")
-    name = params.get("jobName")
-    if not isinstance(name, str) or not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*", name) or len(name) > 63:
-        raise InvalidInputException(f"Value {name!r} at 'jobName' failed to satisfy constraint")
-    output = params.get("jobOutput", {}).get("s3DataDestination", {})
-    job = ExportJob(
-        arn=f"arn:aws:personalize:{self.region}:{self.current_account}:dataset-export-job/{name}",
-        name=name,
-        dataset_arn=dataset_arn,
-        ingestion_mode=params.get("ingestionMode", "PUT"),
-        role_arn=params.get("roleArn", ""),
-        output_path=output.get("path", ""),
-        kms_key_arn=output.get("kmsKeyArn"),
-    )
+    parent = _check_arn(params.get(kind.list_filter_parameter), kind.list_filter_parameter)
+    name = params.get("name" if kind.arn_path_parts == 2 else "jobName")
+    if kind.arn_path_parts == 2:  # a solution version: solution/<solution name>/<version id>
+        path = f"{parent.rsplit('/', 1)[-1]}/{uuid.uuid4().hex[:8]}"
+    else:
+        if not isinstance(name, str) or not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*", name) or len(name) > 63:
+            raise InvalidInputException(f"Value {name!r} at 'jobName' failed to satisfy constraint")
+        path = name
+    arn = f"arn:aws:personalize:{self.region}:{self.current_account}:{kind.arn_resource_type}/{path}"
     jobs = _jobs(self.personalize_backend)
-    if job.arn in jobs:
-        raise ResourceAlreadyExistsException(job.arn)
-    jobs[job.arn] = job
-    return json.dumps({"datasetExportJobArn": job.arn})
+    if arn in jobs:
+        raise ResourceAlreadyExistsException(arn)
+    first = "PENDING" if kind.name == "data-deletion-job" else "CREATE PENDING"
+    jobs[arn] = EmulatedJob(kind=kind, arn=arn, name=name, request=params, status=first)
+    return json.dumps({kind.describe_arn_parameter: arn})
 
 
-def _describe_dataset_export_job(self: PersonalizeResponse) -> str:
-    calls.record("DescribeDatasetExportJob")
-    arn = _check_arn(_params(self).get("datasetExportJobArn"), "datasetExportJobArn")
+def _describe(self: PersonalizeResponse, kind: JobKind) -> str:
+    calls.record(_api_name(kind.describe_operation))
+    arn = _check_arn(_params(self).get(kind.describe_arn_parameter), kind.describe_arn_parameter)
     if arn in faults:
         raise InjectedFault(*faults[arn])
     job = _jobs(self.personalize_backend).get(arn)
-    if job is None:
+    if job is None or job.kind is not kind:
         raise ResourceNotFoundException(arn)
-    return json.dumps({"datasetExportJob": job.describe()})
+    return json.dumps({kind.describe_response_key: job.describe()})
 
 
-def _list_dataset_export_jobs(self: PersonalizeResponse) -> str:
-    calls.record("ListDatasetExportJobs")
+def _list(self: PersonalizeResponse, kind: JobKind) -> str:
+    calls.record(_api_name(kind.list_operation))
     params = _params(self)
-    dataset_arn = params.get("datasetArn")
+    parent = params.get(kind.list_filter_parameter)
     max_results = int(params.get("maxResults", 100))
     if not 1 <= max_results <= 100:
         raise InvalidInputException(f"Value {max_results} at 'maxResults' failed to satisfy constraint")
     listed = sorted(
-        (job for job in _jobs(self.personalize_backend).values() if dataset_arn in (None, job.dataset_arn)),
+        (job for job in _jobs(self.personalize_backend).values() if job.kind is kind and parent in (None, job.parent)),
         key=lambda job: (-job.created, job.arn),
     )
     start = int(params.get("nextToken") or 0)
     page = listed[start : start + max_results]
-    body: dict[str, Any] = {"datasetExportJobs": [job.summary() for job in page]}
+    body: dict[str, Any] = {kind.list_response_key: [job.summary() for job in page]}
     if start + max_results < len(listed):
         body["nextToken"] = str(start + max_results)
     return json.dumps(body)
 
 
+def _api_name(operation: str) -> str:
+    """describe_dataset_export_job -> DescribeDatasetExportJob"""
+    return "".join(part.capitalize() for part in operation.split("_"))
+
+
 def install() -> None:
-    """Teach moto the emulated calls (idempotent)."""
-    PersonalizeResponse.create_dataset_export_job = _create_dataset_export_job  # type: ignore[attr-defined]
-    PersonalizeResponse.describe_dataset_export_job = _describe_dataset_export_job  # type: ignore[attr-defined]
-    PersonalizeResponse.list_dataset_export_jobs = _list_dataset_export_jobs  # type: ignore[attr-defined]
+    """Teach moto the emulated calls of every registered job kind (idempotent)."""
+    for kind in REGISTRY:
+        stem = kind.describe_operation.removeprefix("describe_")
+
+        def create(self: PersonalizeResponse, kind: JobKind = kind) -> str:
+            return _create(self, kind)
+
+        def describe(self: PersonalizeResponse, kind: JobKind = kind) -> str:
+            return _describe(self, kind)
+
+        def list_(self: PersonalizeResponse, kind: JobKind = kind) -> str:
+            return _list(self, kind)
+
+        setattr(PersonalizeResponse, f"create_{stem}", create)
+        setattr(PersonalizeResponse, kind.describe_operation, describe)
+        setattr(PersonalizeResponse, kind.list_operation, list_)
 
 
 # --- moving jobs along, as Personalize would ---
 
 
-def find_job(arn: str) -> ExportJob:
+def find_job(arn: str) -> EmulatedJob:
     parts = arn.split(":")
     if len(parts) < 6:
         raise KeyError(arn)
     return _jobs(backend(parts[3], parts[4]))[arn]
 
 
-def set_status(arn: str, status: str, failure_reason: str | None = None, at: float | None = None) -> None:
+def set_status(
+    arn: str, status: str, failure_reason: str | None = None, at: float | None = None, **details: Any
+) -> None:
+    """Move a job along; `details` are fields Personalize fills in (numDeleted=..., trainingHours=...)."""
     job = find_job(arn)
     job.status = status
     job.failure_reason = failure_reason
+    job.details.update(details)
     job.updated = _now() if at is None else at
 
 

@@ -68,7 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     discover_cmd = commands.add_parser("discover", help="track the running jobs Personalize lists")
     scope = discover_cmd.add_mutually_exclusive_group(required=True)
-    scope.add_argument("--dataset", action="append", metavar="ARN", help="jobs of this dataset (repeatable)")
+    scope.add_argument(
+        "--dataset",
+        action="append",
+        metavar="ARN",
+        help="jobs under this parent: a dataset, dataset group, solution or solution version (repeatable)",
+    )
     scope.add_argument("--all", action="store_true", help="every job in the region(s)")
     discover_cmd.add_argument(
         "--regions", help="comma-separated regions to list (default: the dataset's region, else --region)"
@@ -217,15 +222,23 @@ def _show(args: argparse.Namespace, session: boto3.session.Session, out: TextIO,
 
 
 def render_show(job: TrackedJob) -> str:
-    lines = [f"{job.name}  ({job.kind.label}, {job.region})", f"ARN         {job.arn}"]
-    if job.dataset_arn:
-        lines.append(f"Dataset     {job.dataset_arn}")
-    lines.append(f"Status      {_status_text(job)}")
+    rows: list[tuple[str, str]] = [("ARN", job.arn)]
+    if job.parent_arn:
+        rows.append((job.kind.parent_label, job.parent_arn))
+    if job.input_location:
+        rows.append(("Input", job.input_location))
+    rows += list(job.facts)
+    rows.append(("Status", _status_text(job)))
     if job.output_path:
-        lines.append(f"{'Output' if job.outcome.value == 'succeeded' else 'Destination'}".ljust(12) + job.output_path)
+        rows.append(("Output" if job.outcome.value == "succeeded" else "Destination", job.output_path))
     if job.failure_reason:
-        lines.append(f"Failure     {job.failure_reason}")
-    lines.append(f"Tracked     {_short_time(job.tracked_at)}")
+        rows.append(("Failure", job.failure_reason))
+    rows.append(("Tracked", _short_time(job.tracked_at)))
+    if job.pending:
+        rows.append(("Owed", f"{len(job.pending)} notification(s) not yet confirmed published"))
+    width = max(len(label) for label, _ in rows) + 2
+    lines = [f"{job.name}  ({job.kind.label}, {job.region})"]
+    lines += [f"{label:<{width}}{value}" for label, value in rows]
     lines.append("History")
     previous: datetime | None = None
     for change in job.history:
@@ -235,8 +248,6 @@ def render_show(job: TrackedJob) -> str:
         previous = moment or previous
     if not job.history:
         lines.append("  (not described yet)")
-    if job.pending:
-        lines.append(f"Owed        {len(job.pending)} notification(s) not yet confirmed published")
     return "\n".join(lines)
 
 
@@ -272,12 +283,14 @@ def _discover(args: argparse.Namespace, session: boto3.session.Session, out: Tex
     report = discover(PersonalizeJobs(session), store, regions=regions, dataset_arns=datasets, progress=progress)
     for arn in report.tracked:
         print(f"tracking  {arn}", file=out)
+    for error in report.errors:
+        print(f"notifier: listing failed: {error}", file=err)
     print(
         f"listed {report.listed} job(s) in {', '.join(regions)}: {len(report.tracked)} newly tracked, "
         f"{report.already_tracked} already tracked, {report.finished} already finished",
         file=out,
     )
-    return EXIT_OK
+    return EXIT_ERROR if report.errors else EXIT_OK
 
 
 def _demo(err: TextIO, with_cdk: bool) -> int:

@@ -11,12 +11,11 @@ from typing import Any
 from notifier import jobs
 from notifier.jobs import JOB_KINDS, InvalidJobArn, JobKind, JobSnapshot
 from notifier.poller import utc_now
-from notifier.ports import AlreadyTracked, JobLister
+from notifier.ports import AlreadyTracked, DescribeFailed, JobLister
 from notifier.tracking import JobAdder
 
-# CloudTrail eventName -> the job kind whose ARN its responseElements carry.
-CREATE_EVENTS: dict[str, JobKind] = {"CreateDatasetExportJob": JOB_KINDS["dataset-export-job"]}
-RESPONSE_ARN_KEYS: dict[str, str] = {"CreateDatasetExportJob": "datasetExportJobArn"}
+# CloudTrail eventName -> the job kind whose ARN its responseElements carry (under the kind's ARN key).
+CREATE_EVENTS: dict[str, JobKind] = {kind.create_event: kind for kind in JOB_KINDS.values()}
 
 
 @dataclass
@@ -25,6 +24,26 @@ class DiscoveryReport:
     tracked: list[str] = field(default_factory=list)
     already_tracked: int = 0
     finished: int = 0  # listed but terminal: nothing to wait for, not tracked
+    errors: list[str] = field(default_factory=list)  # listings that failed; the others still ran
+
+
+# What each List... call narrows by, as (ARN resource type, path parts) of the parent it takes.
+_PARENT_SHAPES = {
+    "datasetArn": ("dataset", 2),
+    "datasetGroupArn": ("dataset-group", 1),
+    "solutionArn": ("solution", 1),
+    "solutionVersionArn": ("solution", 2),
+}
+
+
+def kinds_listing_under(parent_arn: str | None, kinds: Iterable[JobKind]) -> list[JobKind]:
+    """The kinds whose List... takes this parent (a dataset: exports and imports; a solution: versions ...)."""
+    if parent_arn is None:
+        return list(kinds)
+    resource = parent_arn.split(":", 5)[-1]
+    resource_type, _, path = resource.partition("/")
+    shape = (resource_type, path.count("/") + 1 if path else 0)
+    return [kind for kind in kinds if _PARENT_SHAPES.get(kind.list_filter_parameter) == shape]
 
 
 def discover(
@@ -32,27 +51,30 @@ def discover(
     store: JobAdder,
     *,
     regions: Iterable[str],
-    dataset_arns: Iterable[str | None] = (None,),
+    dataset_arns: Iterable[str | None] = (None,),  # parents to list by; None: everything
     kinds: Iterable[JobKind] = tuple(JOB_KINDS.values()),
     clock: Callable[[], datetime] = utc_now,
     progress: Callable[[DiscoveryReport], None] = lambda report: None,
 ) -> DiscoveryReport:
     """Track every listed job that is still running and not tracked yet; the listed status is the baseline."""
     report = DiscoveryReport()
-    datasets = list(dataset_arns)
-    for kind in kinds:
-        for region in regions:
-            for dataset_arn in datasets:
-                if dataset_arn is not None and _region_of(dataset_arn) not in (None, region):
-                    continue  # a dataset lives in one region: do not list it everywhere
-                for summary in lister.list_jobs(kind, region, dataset_arn):
-                    report.listed += 1
-                    if kind.is_terminal(summary.status):
-                        report.finished += 1
-                    else:
-                        _track_listed(summary, store, clock, report)
-                    if report.listed % 100 == 0:
-                        progress(report)
+    kinds = list(kinds)
+    for parent_arn in list(dataset_arns):
+        for kind in kinds_listing_under(parent_arn, kinds):
+            for region in regions:
+                if parent_arn is not None and _region_of(parent_arn) not in (None, region):
+                    continue  # a parent lives in one region: do not list it everywhere
+                try:
+                    for summary in lister.list_jobs(kind, region, parent_arn):
+                        report.listed += 1
+                        if kind.is_terminal(summary.status):
+                            report.finished += 1
+                        else:
+                            _track_listed(summary, store, clock, report)
+                        if report.listed % 100 == 0:
+                            progress(report)
+                except DescribeFailed as exc:
+                    report.errors.append(str(exc))  # one kind's listing never stops the others
     return report
 
 
@@ -96,9 +118,10 @@ def arn_from_cloudtrail(event: Mapping[str, Any]) -> str:
     response = detail.get("responseElements")
     if not isinstance(response, Mapping):
         raise IgnoredEvent(f"{name} event has no responseElements")
-    arn = response.get(RESPONSE_ARN_KEYS[name])
+    key = CREATE_EVENTS[name].describe_arn_parameter
+    arn = response.get(key)
     if not isinstance(arn, str) or not arn:
-        raise IgnoredEvent(f"{name} responseElements carry no {RESPONSE_ARN_KEYS[name]}")
+        raise IgnoredEvent(f"{name} responseElements carry no {key}")
     try:
         jobs.parse_job_arn(arn)
     except InvalidJobArn as exc:

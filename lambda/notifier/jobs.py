@@ -13,7 +13,7 @@ ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
 ARN_MAX_LENGTH = 256
 _ARN_PARTS = re.compile(
     r"^arn:(?P<partition>[a-z\d-]+):personalize:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
-    r"(?P<account>\d{12}):(?P<resource_type>[a-z-]+)/(?P<name>[^/]+)$"
+    r"(?P<account>\d{12}):(?P<resource_type>[a-z-]+)/(?P<name>[^/]+(?:/[^/]+)*)$"
 )
 
 
@@ -37,19 +37,31 @@ class Event(StrEnum):
 
 @dataclass(frozen=True)
 class JobKind:
-    """One row of the registry: everything the poller needs to watch one kind of Personalize job."""
+    """One row of the registry: everything needed to watch one kind of Personalize job.
+
+    Operation and field names are botocore's (tests/unit/test_registry.py checks each against the
+    service model); statuses are the API's exact strings from its reference.
+    """
 
     name: str  # the `jobKind` message attribute
     label: str  # for people: "Dataset export job"
-    arn_resource_type: str
+    arn_resource_type: str  # arn:...:<type>/<name>[/<version>]
+    arn_path_parts: int  # 2 for solution versions: solution/<name>/<version id>
     describe_operation: str  # boto3 method name
     describe_arn_parameter: str
     describe_response_key: str
     list_operation: str
     list_response_key: str
+    list_filter_parameter: str  # what List... narrows by: a dataset, a solution version, ...
+    parent_key: str  # that parent's ARN in the describe response
+    parent_label: str
+    create_event: str  # the CloudTrail eventName of the Create... call; its response carries the ARN
     success_statuses: frozenset[str]
     failure_statuses: frozenset[str]
     stopped_statuses: frozenset[str] = frozenset()
+    output_path: tuple[str, ...] = ()  # where the result lands, in the describe response
+    input_path: tuple[str, ...] = ()  # where the input came from
+    facts: tuple[tuple[str, str], ...] = ()  # (label, response key) worth telling
 
     @property
     def event_detail_type(self) -> str:
@@ -70,20 +82,133 @@ class JobKind:
         return self.outcome(status) is not Outcome.IN_PROGRESS
 
 
-DATASET_EXPORT_JOB = JobKind(
-    name="dataset-export-job",
-    label="Dataset export job",
-    arn_resource_type="dataset-export-job",
-    describe_operation="describe_dataset_export_job",
-    describe_arn_parameter="datasetExportJobArn",
-    describe_response_key="datasetExportJob",
-    list_operation="list_dataset_export_jobs",
-    list_response_key="datasetExportJobs",
-    success_statuses=frozenset({"ACTIVE"}),
-    failure_statuses=frozenset({"CREATE FAILED"}),
+_CREATED = frozenset({"ACTIVE"})
+_CREATE_FAILED = frozenset({"CREATE FAILED"})
+_S3_OUTPUT = ("jobOutput", "s3DataDestination", "path")
+
+REGISTRY: tuple[JobKind, ...] = (
+    JobKind(
+        name="dataset-export-job",
+        label="Dataset export job",
+        arn_resource_type="dataset-export-job",
+        arn_path_parts=1,
+        describe_operation="describe_dataset_export_job",
+        describe_arn_parameter="datasetExportJobArn",
+        describe_response_key="datasetExportJob",
+        list_operation="list_dataset_export_jobs",
+        list_response_key="datasetExportJobs",
+        list_filter_parameter="datasetArn",
+        parent_key="datasetArn",
+        parent_label="Dataset",
+        create_event="CreateDatasetExportJob",
+        success_statuses=_CREATED,
+        failure_statuses=_CREATE_FAILED,
+        output_path=_S3_OUTPUT,
+        facts=(("Ingestion mode", "ingestionMode"),),
+    ),
+    JobKind(
+        name="dataset-import-job",
+        label="Dataset import job",
+        arn_resource_type="dataset-import-job",
+        arn_path_parts=1,
+        describe_operation="describe_dataset_import_job",
+        describe_arn_parameter="datasetImportJobArn",
+        describe_response_key="datasetImportJob",
+        list_operation="list_dataset_import_jobs",
+        list_response_key="datasetImportJobs",
+        list_filter_parameter="datasetArn",
+        parent_key="datasetArn",
+        parent_label="Dataset",
+        create_event="CreateDatasetImportJob",
+        success_statuses=_CREATED,
+        failure_statuses=_CREATE_FAILED,
+        input_path=("dataSource", "dataLocation"),
+        facts=(("Import mode", "importMode"),),
+    ),
+    JobKind(
+        name="batch-inference-job",
+        label="Batch inference job",
+        arn_resource_type="batch-inference-job",
+        arn_path_parts=1,
+        describe_operation="describe_batch_inference_job",
+        describe_arn_parameter="batchInferenceJobArn",
+        describe_response_key="batchInferenceJob",
+        list_operation="list_batch_inference_jobs",
+        list_response_key="batchInferenceJobs",
+        list_filter_parameter="solutionVersionArn",
+        parent_key="solutionVersionArn",
+        parent_label="Solution version",
+        create_event="CreateBatchInferenceJob",
+        success_statuses=_CREATED,
+        failure_statuses=_CREATE_FAILED,
+        output_path=_S3_OUTPUT,
+        input_path=("jobInput", "s3DataSource", "path"),
+        facts=(("Results per item", "numResults"), ("Mode", "batchInferenceJobMode")),
+    ),
+    JobKind(
+        name="batch-segment-job",
+        label="Batch segment job",
+        arn_resource_type="batch-segment-job",
+        arn_path_parts=1,
+        describe_operation="describe_batch_segment_job",
+        describe_arn_parameter="batchSegmentJobArn",
+        describe_response_key="batchSegmentJob",
+        list_operation="list_batch_segment_jobs",
+        list_response_key="batchSegmentJobs",
+        list_filter_parameter="solutionVersionArn",
+        parent_key="solutionVersionArn",
+        parent_label="Solution version",
+        create_event="CreateBatchSegmentJob",
+        success_statuses=_CREATED,
+        failure_statuses=_CREATE_FAILED,
+        output_path=_S3_OUTPUT,
+        input_path=("jobInput", "s3DataSource", "path"),
+        facts=(("Users per segment", "numResults"),),
+    ),
+    JobKind(
+        name="solution-version",
+        label="Solution version",
+        arn_resource_type="solution",
+        arn_path_parts=2,
+        describe_operation="describe_solution_version",
+        describe_arn_parameter="solutionVersionArn",
+        describe_response_key="solutionVersion",
+        list_operation="list_solution_versions",
+        list_response_key="solutionVersions",
+        list_filter_parameter="solutionArn",
+        parent_key="solutionArn",
+        parent_label="Solution",
+        create_event="CreateSolutionVersion",
+        success_statuses=_CREATED,
+        failure_statuses=_CREATE_FAILED,
+        # Training can be stopped: CREATE STOPPING is still in progress, CREATE STOPPED is an ending.
+        stopped_statuses=frozenset({"CREATE STOPPED"}),
+        facts=(("Training mode", "trainingMode"), ("Training hours", "trainingHours")),
+    ),
+    JobKind(
+        name="data-deletion-job",
+        label="Data deletion job",
+        arn_resource_type="data-deletion-job",
+        arn_path_parts=1,
+        describe_operation="describe_data_deletion_job",
+        describe_arn_parameter="dataDeletionJobArn",
+        describe_response_key="dataDeletionJob",
+        list_operation="list_data_deletion_jobs",
+        list_response_key="dataDeletionJobs",
+        list_filter_parameter="datasetGroupArn",
+        parent_key="datasetGroupArn",
+        parent_label="Dataset group",
+        create_event="CreateDataDeletionJob",
+        # Its own vocabulary: PENDING > IN_PROGRESS > COMPLETED or FAILED.
+        success_statuses=frozenset({"COMPLETED"}),
+        failure_statuses=frozenset({"FAILED"}),
+        input_path=("dataSource", "dataLocation"),
+        facts=(("Records deleted", "numDeleted"),),
+    ),
 )
 
-JOB_KINDS: dict[str, JobKind] = {kind.arn_resource_type: kind for kind in (DATASET_EXPORT_JOB,)}
+JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in REGISTRY}
+_BY_ARN_SHAPE: dict[tuple[str, int], JobKind] = {(k.arn_resource_type, k.arn_path_parts): k for k in REGISTRY}
 
 
 class InvalidJobArn(ValueError):
@@ -116,10 +241,12 @@ def parse_job_arn(arn: object) -> JobArn:
     parts = _ARN_PARTS.match(arn)
     if parts is None:
         raise InvalidJobArn(arn, "expected arn:PARTITION:personalize:REGION:ACCOUNT:TYPE/NAME")
-    kind = JOB_KINDS.get(parts["resource_type"])
+    kind = _BY_ARN_SHAPE.get((parts["resource_type"], parts["name"].count("/") + 1))
     if kind is None:
-        supported = ", ".join(sorted(JOB_KINDS))
-        raise InvalidJobArn(arn, f"resource type {parts['resource_type']!r} is not supported (supported: {supported})")
+        supported = ", ".join(
+            f"{k.arn_resource_type}/{'NAME/ID' if k.arn_path_parts == 2 else 'NAME'}" for k in REGISTRY
+        )
+        raise InvalidJobArn(arn, f"{parts['resource_type']}/{parts['name']} is not a job it watches ({supported})")
     return JobArn(
         arn=arn,
         partition=parts["partition"],
@@ -136,8 +263,9 @@ class JobSnapshot:
 
     status: str
     name: str | None = None
-    dataset_arn: str | None = None
-    ingestion_mode: str | None = None
+    parent_arn: str | None = None
+    input_location: str | None = None
+    facts: tuple[tuple[str, str], ...] = ()
     output_path: str | None = None
     failure_reason: str | None = None
     created_at: str | None = None
@@ -194,8 +322,9 @@ class TrackedJob:
     version: int = 0
     status: str | None = None
     history: tuple[StatusChange, ...] = ()
-    dataset_arn: str | None = None
-    ingestion_mode: str | None = None
+    parent_arn: str | None = None
+    input_location: str | None = None
+    facts: tuple[tuple[str, str], ...] = ()
     output_path: str | None = None
     failure_reason: str | None = None
     created_at: str | None = None
@@ -360,8 +489,9 @@ def _with_details(job: TrackedJob, snapshot: JobSnapshot) -> TrackedJob:
     """Keep what the API said; a field it stopped sending keeps its last known value."""
     return job.evolve(
         name=snapshot.name or job.name,
-        dataset_arn=snapshot.dataset_arn or job.dataset_arn,
-        ingestion_mode=snapshot.ingestion_mode or job.ingestion_mode,
+        parent_arn=snapshot.parent_arn or job.parent_arn,
+        input_location=snapshot.input_location or job.input_location,
+        facts=snapshot.facts or job.facts,
         output_path=snapshot.output_path or job.output_path,
         failure_reason=snapshot.failure_reason or job.failure_reason,
         created_at=snapshot.created_at or job.created_at,

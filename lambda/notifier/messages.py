@@ -77,8 +77,10 @@ def event_document(job: TrackedJob, owed: PendingNotification) -> dict[str, obje
         "jobArn": job.arn,
         "jobName": job.name,
         "region": job.region,
-        "datasetArn": job.dataset_arn,
-        "ingestionMode": job.ingestion_mode,
+        "parentArn": job.parent_arn,
+        "datasetArn": job.parent_arn if job.kind.parent_key == "datasetArn" else None,
+        "inputLocation": job.input_location,
+        "facts": dict(job.facts),
         "previousStatus": owed.old_status,
         "status": owed.new_status,
         "outcome": outcome,
@@ -116,8 +118,11 @@ def chat_notification(
     if owed.failure_reason:
         lines.append(f"*Failure reason:*\n```{owed.failure_reason}```")
     lines.append(f"*Job:* `{job.arn}`")
-    if job.dataset_arn:
-        lines.append(f"*Dataset:* `{job.dataset_arn}`")
+    if job.input_location:
+        lines.append(f"*Input:* `{job.input_location}`")
+    lines += [f"*{label}:* {value}" for label, value in job.facts]
+    if job.parent_arn:
+        lines.append(f"*{job.kind.parent_label}:* `{job.parent_arn}`")
     next_steps = {
         "succeeded": [f"Open the output: {document['outputConsoleUrl'] or owed.output_path}"],
         "failed": ["Read the failure reason, fix its cause, and create the job again"],
@@ -125,7 +130,7 @@ def chat_notification(
         "invalid": ["Check the ARN, then track the right job"],
         "stuck": [f"Look at the job in the Personalize console: {document['consoleUrl']}"],
     }.get(outcome, [])
-    related = [resource for resource in (job.arn, job.dataset_arn, owed.output_path) if resource]
+    related = [resource for resource in (job.arn, job.parent_arn, owed.output_path) if resource]
     return {
         "version": "1.0",
         "source": "custom",
@@ -263,10 +268,11 @@ def _email_text(job: TrackedJob, owed: PendingNotification, headline: str, docum
     if owed.failure_reason:
         lines += ["", "Failure reason:", owed.failure_reason]
     lines += ["", "Details", f"Job:         {job.name}", f"Job ARN:     {job.arn}"]
-    if job.dataset_arn:
-        lines.append(f"Dataset:     {job.dataset_arn}")
-    if job.ingestion_mode:
-        lines.append(f"Ingestion:   {job.ingestion_mode}")
+    if job.parent_arn:
+        lines.append(f"{job.kind.parent_label + ':':<12} {job.parent_arn}")
+    if job.input_location:
+        lines.append(f"Input:       {job.input_location}")
+    lines += [f"{label}: {value}" for label, value in job.facts]
     lines += ["", "Links", f"Personalize console: {document['consoleUrl']}"]
     if document["outputConsoleUrl"]:
         lines.append(f"Output in S3 console: {document['outputConsoleUrl']}")

@@ -58,14 +58,14 @@ class PersonalizeJobs:
             raise DescribeFailed(job.arn, code, message) from exc
         except BotoCoreError as exc:
             raise DescribeFailed(job.arn, type(exc).__name__, str(exc)) from exc
-        return snapshot_from(job.arn, response.get(kind.describe_response_key))
+        return snapshot_from(job.arn, kind, response.get(kind.describe_response_key))
 
-    def list_jobs(self, kind: JobKind, region: str, dataset_arn: str | None) -> Iterator[JobSummary]:
-        """botocore's paginator over List...Jobs; a failure mid-way is a DescribeFailed naming the listing."""
-        params = {"datasetArn": dataset_arn} if dataset_arn else {}
-        where = f"{kind.list_operation} in {region}" + (f" for {dataset_arn}" if dataset_arn else "")
+    def list_jobs(self, kind: JobKind, region: str, parent_arn: str | None) -> Iterator[JobSummary]:
+        """botocore's paginator over List...; a failure mid-way is a DescribeFailed naming the listing."""
+        params = {kind.list_filter_parameter: parent_arn} if parent_arn else {}
+        where = f"{kind.list_operation} in {region}" + (f" for {parent_arn}" if parent_arn else "")
         try:
-            for page in self.client(region).get_paginator(kind.list_operation).paginate(**params):
+            for page in self._pages(self.client(region), kind.list_operation, params):
                 for summary in page.get(kind.list_response_key, []):
                     parsed = summary_from(summary, kind)
                     if parsed is not None:
@@ -75,6 +75,20 @@ class PersonalizeJobs:
             raise DescribeFailed(where, str(error.get("Code")), str(error.get("Message"))) from exc
         except BotoCoreError as exc:
             raise DescribeFailed(where, type(exc).__name__, str(exc)) from exc
+
+    @staticmethod
+    def _pages(client: Any, operation: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+        """botocore's paginator where it has one; otherwise follow nextToken by hand (ListDataDeletionJobs)."""
+        if client.can_paginate(operation):
+            yield from client.get_paginator(operation).paginate(**params)
+            return
+        token: str | None = None
+        while True:
+            page = getattr(client, operation)(**params, **({"nextToken": token} if token else {}))
+            yield page
+            token = page.get("nextToken")
+            if not token:
+                return
 
 
 def summary_from(summary: Any, kind: JobKind) -> JobSummary | None:
@@ -87,34 +101,52 @@ def summary_from(summary: Any, kind: JobKind) -> JobSummary | None:
     return JobSummary(
         arn=arn,
         status=status,
-        name=_text(summary.get("jobName")),
+        name=_text(summary.get("jobName")) or _text(summary.get("name")),
         created_at=_time(summary.get("creationDateTime")),
         updated_at=_time(summary.get("lastUpdatedDateTime")),
         failure_reason=_text(summary.get("failureReason")),
     )
 
 
-def snapshot_from(arn: str, described: Any) -> JobSnapshot:
+def snapshot_from(arn: str, kind: JobKind, described: Any) -> JobSnapshot:
     """Read the fields worth telling; a missing status is a malformed answer, any other gap is tolerated."""
     if not isinstance(described, dict):
         raise DescribeFailed(arn, "MalformedResponse", "the describe response has no job description")
     status = described.get("status")
     if not isinstance(status, str) or not status.strip():
         raise DescribeFailed(arn, "MalformedResponse", f"the describe response has no usable status ({status!r})")
-    destination = described.get("jobOutput", {})
-    output_path = None
-    if isinstance(destination, dict) and isinstance(destination.get("s3DataDestination"), dict):
-        output_path = _text(destination["s3DataDestination"].get("path"))
+    facts = tuple(
+        (label, _fact(described.get(key))) for label, key in kind.facts if _fact(described.get(key)) is not None
+    )
     return JobSnapshot(
         status=status,
-        name=_text(described.get("jobName")),
-        dataset_arn=_text(described.get("datasetArn")),
-        ingestion_mode=_text(described.get("ingestionMode")),
-        output_path=output_path,
+        name=_text(described.get("jobName")) or _text(described.get("name")),
+        parent_arn=_text(described.get(kind.parent_key)),
+        input_location=_text(_dig(described, kind.input_path)),
+        facts=facts,  # type: ignore[arg-type]
+        output_path=_text(_dig(described, kind.output_path)),
         failure_reason=_text(described.get("failureReason")),
         created_at=_time(described.get("creationDateTime")),
         updated_at=_time(described.get("lastUpdatedDateTime")),
     )
+
+
+def _dig(document: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if not isinstance(document, dict):
+            return None
+        document = document.get(key)
+    return document if path else None
+
+
+def _fact(value: Any) -> str | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (int, str)) and str(value):
+        return str(value)
+    return None
 
 
 def _text(value: Any) -> str | None:

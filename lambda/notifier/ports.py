@@ -74,8 +74,8 @@ class JobDescriber(Protocol):
 
 
 class JobLister(Protocol):
-    def list_jobs(self, kind: JobKind, region: str, dataset_arn: str | None) -> Iterable[JobSummary]:
-        """Every job of `kind` in `region` (of one dataset, or all), page by page."""
+    def list_jobs(self, kind: JobKind, region: str, parent_arn: str | None) -> Iterable[JobSummary]:
+        """Every job of `kind` in `region` (of one parent: a dataset, a solution..., or all), page by page."""
 
 
 class Publisher(Protocol):

@@ -60,6 +60,8 @@ class PollCycle:
                     dataset_arns=self._settings.discover_datasets or (None,),
                 )
                 discovered = len(found.tracked)
+                for error in found.errors:
+                    logger.warning("A discovery listing failed; the others ran", extra={"error": error})
             except NotifierError as exc:  # a failed listing never costs the poll itself
                 logger.warning("Discovery failed; polling the jobs already tracked", extra={"error": str(exc)})
         report = self.poller.poll(remaining_seconds)

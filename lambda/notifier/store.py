@@ -137,7 +137,7 @@ def encode(job: TrackedJob) -> dict[str, Any]:
     """A tracked job as a plain item (None values are left out of the stored item)."""
     return {
         "jobArn": job.arn,
-        "jobKind": job.kind.arn_resource_type,
+        "jobKind": job.kind.name,
         "jobName": job.name,
         "region": job.region,
         "status": job.status,
@@ -145,8 +145,9 @@ def encode(job: TrackedJob) -> dict[str, Any]:
         "trackedAt": job.tracked_at,
         "lastCheckedAt": job.last_checked_at,
         "history": [{"status": change.status, "at": change.at} for change in job.history],
-        "datasetArn": job.dataset_arn,
-        "ingestionMode": job.ingestion_mode,
+        "parentArn": job.parent_arn,
+        "inputLocation": job.input_location,
+        "facts": [[label, value] for label, value in job.facts] or None,
         "outputPath": job.output_path,
         "failureReason": job.failure_reason,
         "jobCreatedAt": job.created_at,
@@ -210,8 +211,9 @@ def decode(item: dict[str, Any]) -> TrackedJob:
         history=tuple(
             StatusChange(status=_text(change, "status"), at=_text(change, "at")) for change in _list(item, "history")
         ),
-        dataset_arn=_optional_text(item, "datasetArn"),
-        ingestion_mode=_optional_text(item, "ingestionMode"),
+        parent_arn=_optional_text(item, "parentArn"),
+        input_location=_optional_text(item, "inputLocation"),
+        facts=tuple(_fact(pair) for pair in _list(item, "facts")),
         output_path=_optional_text(item, "outputPath"),
         failure_reason=_optional_text(item, "failureReason"),
         created_at=_optional_text(item, "jobCreatedAt"),
@@ -238,6 +240,12 @@ def _decode_pending(owed: Any) -> PendingNotification:
         detail=_optional_text(owed, "detail"),
         delivered=tuple(str(channel) for channel in _list(owed, "delivered")),
     )
+
+
+def _fact(pair: Any) -> tuple[str, str]:
+    if not (isinstance(pair, list) and len(pair) == 2 and all(isinstance(part, str) for part in pair)):
+        raise _Malformed(f"facts entry {pair!r} is not a [label, value] pair")
+    return pair[0], pair[1]
 
 
 def _text(item: dict[str, Any], name: str) -> str:

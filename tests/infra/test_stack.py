@@ -161,17 +161,44 @@ def test_no_statement_grants_a_wildcard_action(full: Template) -> None:
             assert action != "*" and not action.endswith(":*"), statement
 
 
-def test_personalize_access_is_describe_only_on_this_accounts_jobs(template: Template) -> None:
+def test_personalize_access_is_describe_only_on_this_accounts_jobs_of_each_kind(template: Template) -> None:
     statements = [s for s in policy_statements(template) if s.get("Sid") == "DescribeTrackedPersonalizeJobs"]
     assert len(statements) == 2  # the poll and the track Lambda, alike
     statement = statements[0]
-    assert statement["Action"] == "personalize:DescribeDatasetExportJob"
-    assert statement["Resource"] == {
-        "Fn::Join": [
-            "",
-            ["arn:", {"Ref": "AWS::Partition"}, ":personalize:*:", {"Ref": "AWS::AccountId"}, ":dataset-export-job/*"],
-        ]
-    }
+    assert statement["Action"] == [
+        "personalize:DescribeBatchInferenceJob",
+        "personalize:DescribeBatchSegmentJob",
+        "personalize:DescribeDataDeletionJob",
+        "personalize:DescribeDatasetExportJob",
+        "personalize:DescribeDatasetImportJob",
+        "personalize:DescribeSolutionVersion",
+    ]
+
+    def job_arns(resource_type: str) -> dict:
+        return {
+            "Fn::Join": [
+                "",
+                [
+                    "arn:",
+                    {"Ref": "AWS::Partition"},
+                    ":personalize:*:",
+                    {"Ref": "AWS::AccountId"},
+                    f":{resource_type}/*",
+                ],
+            ]
+        }
+
+    assert statement["Resource"] == [
+        job_arns(resource_type)
+        for resource_type in (
+            "batch-inference-job",
+            "batch-segment-job",
+            "data-deletion-job",
+            "dataset-export-job",
+            "dataset-import-job",
+            "solution",  # solution versions: solution/NAME/ID
+        )
+    ]
 
 
 def test_table_access_is_exactly_what_a_poll_does(template: Template) -> None:
@@ -276,7 +303,17 @@ def test_auto_tracking_rule_matches_cloudtrail_create_calls(template: Template) 
             "EventPattern": {
                 "source": ["aws.personalize"],
                 "detail-type": ["AWS API Call via CloudTrail"],
-                "detail": {"eventSource": ["personalize.amazonaws.com"], "eventName": ["CreateDatasetExportJob"]},
+                "detail": {
+                    "eventSource": ["personalize.amazonaws.com"],
+                    "eventName": [
+                        "CreateBatchInferenceJob",
+                        "CreateBatchSegmentJob",
+                        "CreateDataDeletionJob",
+                        "CreateDatasetExportJob",
+                        "CreateDatasetImportJob",
+                        "CreateSolutionVersion",
+                    ],
+                },
             },
             "State": "ENABLED",
             "Targets": [Match.object_like({"Arn": {"Fn::GetAtt": [track, "Arn"]}, "RetryPolicy": Match.any_value()})],
@@ -306,7 +343,15 @@ def test_discovery_in_the_poll_adds_list_permissions_only_when_asked(synth, temp
     discovering = synth({"discover": "all"})
     assert function(discovering, POLL)["Environment"]["Variables"]["DISCOVER"] == "all"
     [statement] = [s for s in policy_statements(discovering) if s.get("Sid") == "ListPersonalizeJobs"]
-    assert (statement["Action"], statement["Resource"]) == ("personalize:ListDatasetExportJobs", "*")
+    assert statement["Resource"] == "*"
+    assert statement["Action"] == [
+        "personalize:ListBatchInferenceJobs",
+        "personalize:ListBatchSegmentJobs",
+        "personalize:ListDataDeletionJobs",
+        "personalize:ListDatasetExportJobs",
+        "personalize:ListDatasetImportJobs",
+        "personalize:ListSolutionVersions",
+    ]
 
 
 def test_events_go_to_the_default_bus_only(template: Template, synth) -> None:

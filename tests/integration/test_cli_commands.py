@@ -80,11 +80,12 @@ def test_show_tells_the_history_with_times_and_durations(world: World) -> None:
     assert code == 0
     assert out.splitlines() == [
         "nightly-users  (Dataset export job, us-east-1)",
-        f"ARN         {arn}",
-        f"Dataset     {DATASET_ARN}",
-        "Status      ACTIVE",
-        "Output      s3://acme/nightly/",
-        "Tracked     2026-11-24 09:00:00 UTC",
+        f"ARN             {arn}",
+        f"Dataset         {DATASET_ARN}",
+        "Ingestion mode  BULK",
+        "Status          ACTIVE",
+        "Output          s3://acme/nightly/",
+        "Tracked         2026-11-24 09:00:00 UTC",
         "History",
         "  2026-11-24 09:00:00 UTC  CREATE PENDING",
         "  2026-11-24 09:05:00 UTC  CREATE IN_PROGRESS  (+5 min 0 s)",
@@ -141,7 +142,8 @@ def test_discover_tracks_running_jobs_of_a_dataset_across_pages(world: World) ->
     assert out.splitlines()[-1] == (
         "listed 230 job(s) in us-east-1: 199 newly tracked, 1 already tracked, 30 already finished"
     )
-    assert emulator.calls.counts == {"ListDatasetExportJobs": 3}  # 100 + 100 + 30, botocore's paginator
+    # 100 + 100 + 30 through botocore's paginator; a dataset also has import jobs (none here)
+    assert emulator.calls.counts == {"ListDatasetExportJobs": 3, "ListDatasetImportJobs": 1}
     assert "listed 200 job(s)" in err  # progress on a long listing
     tracked = {job.arn for job in world.store.all_jobs()}
     assert tracked == set(arns[30:])

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from notifier import jobs
-from notifier.jobs import DATASET_EXPORT_JOB, Event, InvalidJobArn, JobSnapshot, Outcome
+from notifier.jobs import JOB_KINDS, Event, InvalidJobArn, JobSnapshot, Outcome
+
+DATASET_EXPORT_JOB = JOB_KINDS["dataset-export-job"]
 
 pytestmark = pytest.mark.unit
 
@@ -40,8 +42,9 @@ def test_parse_job_arn_reads_kind_region_account_and_name() -> None:
         ("nightly-users", "not a Personalize ARN"),
         ("arn:aws:personalize:us-east-1:123456789012:dataset-export-job", "expected arn:PARTITION"),
         ("arn:aws:personalize:us-east-1:12345:dataset-export-job/x", "expected arn:PARTITION"),
-        ("arn:aws:personalize:us-east-1:123456789012:dataset/retail/USERS", "expected arn:PARTITION"),
-        ("arn:aws:personalize:us-east-1:123456789012:schema/s", "'schema' is not supported"),
+        ("arn:aws:personalize:us-east-1:123456789012:dataset/retail/USERS", "dataset/retail/USERS is not a job"),
+        ("arn:aws:personalize:us-east-1:123456789012:schema/s", "schema/s is not a job it watches"),
+        ("arn:aws:personalize:us-east-1:123456789012:solution/only-a-solution", "not a job it watches"),
         ("arn:aws:personalize:us-east-1:123456789012:dataset-export-job/" + "x" * 250, "longer than 256"),
     ],
 )
@@ -107,9 +110,9 @@ def test_lease_is_held_until_it_expires() -> None:
 
 
 def test_details_the_api_stopped_sending_keep_their_last_value() -> None:
-    job = jobs.observe(tracked(), JobSnapshot(status="CREATE IN_PROGRESS", dataset_arn="arn:d"), NOW, LEASE)
+    job = jobs.observe(tracked(), JobSnapshot(status="CREATE IN_PROGRESS", parent_arn="arn:d"), NOW, LEASE)
     later = jobs.observe(job, JobSnapshot(status="ACTIVE"), NOW, LEASE)
-    assert later.dataset_arn == "arn:d"
+    assert later.parent_arn == "arn:d"
 
 
 def test_iso_timestamps_sort_in_time_order() -> None:

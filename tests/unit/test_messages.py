@@ -22,8 +22,8 @@ def finished(status: str, **details: str):
     job = jobs.new_tracked_job(parsed, NOW - timedelta(hours=1), JobSnapshot(status="CREATE IN_PROGRESS"))
     snapshot = JobSnapshot(
         status=status,
-        dataset_arn="arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS",
-        ingestion_mode="BULK",
+        parent_arn="arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS",
+        facts=(("Ingestion mode", "BULK"),),
         created_at="2026-11-24T09:00:00.000Z",
         updated_at="2026-11-24T10:12:00.000Z",
         **details,

@@ -33,8 +33,8 @@ REASON = (
 def running():
     snapshot = JobSnapshot(
         status="CREATE IN_PROGRESS",
-        dataset_arn=DATASET,
-        ingestion_mode="BULK",
+        parent_arn=DATASET,
+        facts=(("Ingestion mode", "BULK"),),
         output_path="s3://acme-exports/nightly/",
         created_at="2026-11-24T09:00:00.000Z",
         updated_at="2026-11-24T09:05:00.000Z",
