@@ -8,7 +8,8 @@ NODE_DEPS := node_modules/.installed
 CDK := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 node_modules/.bin/cdk --app "$(BIN)/python app.py"
 
 .DEFAULT_GOAL := help
-.PHONY: help demo dev lint format unit integration infra e2e test synth deploy destroy clean
+.PHONY: help demo dev lint format unit integration infra e2e test bench synth deploy destroy clean
+BENCH_DEPS := $(VENV)/.bench-installed
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,6 +53,13 @@ e2e: dev ## the demo, end to end
 
 test: dev lint ## every test (what CI runs)
 	$(BIN)/python -m pytest
+
+$(BENCH_DEPS): $(PY_DEPS) requirements-bench.txt
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	@touch $@
+
+bench: $(BENCH_DEPS) ## what a poll costs vs a naive poller and the throttle bound (table + bench-results/*.png)
+	$(BIN)/python -m bench $(ARGS)
 
 synth: dev ## synthesize the stack into cdk.out (cdk-nag runs here)
 	$(CDK) synth --quiet

@@ -7,6 +7,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -30,8 +31,10 @@ class Poller(Construct):
         scope: Construct,
         construct_id: str,
         settings: DeploySettings,
+        *,
         table: dynamodb.ITable,
         topic: sns.ITopic,
+        topic_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
         environment = {
@@ -66,20 +69,23 @@ class Poller(Construct):
                 resources=[table.table_arn, f"{table.table_arn}/index/{ACTIVE_INDEX}"],
             )
         )
-        topic.grant_publish(self.lambda_.role)
+        # Publishing to a KMS-encrypted topic: sns:Publish there, and the two key actions SNS needs, on its key.
+        self.lambda_.role.add_to_policy(
+            iam.PolicyStatement(sid="PublishNotifications", actions=["sns:Publish"], resources=[topic.topic_arn])
+        )
+        self.lambda_.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="EncryptNotifications",
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resources=[topic_key.key_arn],
+            )
+        )
         # Pipelines listen on the account's default bus; this function may put events there and nowhere else.
         self.lambda_.role.add_to_policy(
             iam.PolicyStatement(
                 sid="PutJobStateChangeEvents",
                 actions=["events:PutEvents"],
                 resources=[Stack.of(self).format_arn(service="events", resource="event-bus", resource_name="default")],
-            )
-        )
-        Validations.of(self.lambda_.role).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]",
-                reason="Granted by topic.grant_publish on the topic's own key: SNS needs the GenerateDataKey "
-                "family to encrypt each message.",
             )
         )
         self.dead_letters = sqs.Queue(

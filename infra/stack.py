@@ -21,7 +21,14 @@ class NotifierStack(cdk.Stack):
         super().__init__(scope, construct_id, **kwargs)
         self.jobs = JobsTable(self, "Jobs")
         self.notifications = NotificationTopic(self, "Notifications", settings)
-        self.poller = Poller(self, "Poller", settings, self.jobs.table, self.notifications.topic)
+        self.poller = Poller(
+            self,
+            "Poller",
+            settings,
+            table=self.jobs.table,
+            topic=self.notifications.topic,
+            topic_key=self.notifications.key,
+        )
         self.tracking = (
             AutoTracking(self, "AutoTracking", settings, self.jobs.table, self.poller.dead_letters)
             if settings.auto_track

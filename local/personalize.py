@@ -122,6 +122,44 @@ class CallLog:
 calls = CallLog()
 
 
+@dataclass
+class Limits:
+    """What a real Personalize endpoint costs: latency per call and a request-rate throttle (token bucket).
+
+    Off by default; the benchmark turns them on. A call beyond the rate is answered ThrottlingException,
+    which botocore's retry modes know how to back off from.
+    """
+
+    latency_seconds: float = 0.0
+    rate_per_second: float | None = None
+    throttled: int = 0
+    _tokens: float = 0.0
+    _last: float = field(default_factory=time.monotonic)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def admit(self) -> None:
+        if self.latency_seconds:
+            time.sleep(self.latency_seconds)
+        if self.rate_per_second is None:
+            return
+        with self._lock:
+            now = time.monotonic()
+            self._tokens = min(self.rate_per_second, self._tokens + (now - self._last) * self.rate_per_second)
+            self._last = now
+            if self._tokens < 1:
+                self.throttled += 1
+                raise InjectedFault("ThrottlingException", "Rate exceeded")
+            self._tokens -= 1
+
+    def set(self, latency_seconds: float = 0.0, rate_per_second: float | None = None) -> None:
+        with self._lock:
+            self.latency_seconds, self.rate_per_second = latency_seconds, rate_per_second
+            self._tokens, self._last, self.throttled = rate_per_second or 0.0, time.monotonic(), 0
+
+
+limits = Limits()
+
+
 # job ARN -> (error code, message): every describe of that job fails so, until cleared.
 faults: dict[str, tuple[str, str]] = {}
 
@@ -178,6 +216,7 @@ def _create(self: PersonalizeResponse, kind: JobKind) -> str:
 
 def _describe(self: PersonalizeResponse, kind: JobKind) -> str:
     calls.record(_api_name(kind.describe_operation))
+    limits.admit()
     arn = _check_arn(_params(self).get(kind.describe_arn_parameter), kind.describe_arn_parameter)
     if arn in faults:
         raise InjectedFault(*faults[arn])
@@ -189,6 +228,7 @@ def _describe(self: PersonalizeResponse, kind: JobKind) -> str:
 
 def _list(self: PersonalizeResponse, kind: JobKind) -> str:
     calls.record(_api_name(kind.list_operation))
+    limits.admit()
     params = _params(self)
     parent = params.get(kind.list_filter_parameter)
     max_results = int(params.get("maxResults", 100))
@@ -231,6 +271,16 @@ def install() -> None:
 
 
 # --- moving jobs along, as Personalize would ---
+
+
+def add_job(kind: JobKind, arn: str, request: dict[str, Any], status: str, created: float | None = None) -> None:
+    """Seed a job without a Create call (the benchmark seeds thousands)."""
+    parts = arn.split(":")
+    name = arn.split("/", 1)[1]
+    job = EmulatedJob(kind=kind, arn=arn, name=name, request=request, status=status)
+    if created is not None:
+        job.created = job.updated = created
+    _jobs(backend(parts[3], parts[4]))[arn] = job
 
 
 def find_job(arn: str) -> EmulatedJob:

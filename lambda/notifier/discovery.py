@@ -111,7 +111,7 @@ def arn_from_cloudtrail(event: Mapping[str, Any]) -> str:
     if not isinstance(detail, Mapping):
         raise IgnoredEvent("the event has no detail object")
     name = detail.get("eventName")
-    if name not in CREATE_EVENTS:
+    if not isinstance(name, str) or name not in CREATE_EVENTS:
         raise IgnoredEvent(f"eventName {name!r} is not a job creation this notifier tracks")
     if detail.get("errorCode"):
         raise IgnoredEvent(f"{name} failed ({detail.get('errorCode')}: {detail.get('errorMessage')}); no job exists")

@@ -14,12 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from notifier import jobs
-from notifier.jobs import Event, JobSnapshot, TrackedJob
+from notifier.jobs import Event, JobKind, JobSnapshot, TrackedJob
 from notifier.messages import Notification, render
 from notifier.observability import logger
 from notifier.ports import (
     DescribeFailed,
     JobDescriber,
+    JobLister,
     JobNotFound,
     JobRejected,
     JobStore,
@@ -38,6 +39,7 @@ class PollSettings:
     publish_lease: timedelta = timedelta(minutes=2)
     retention: timedelta = timedelta(days=90)
     stuck_after: timedelta | None = timedelta(hours=6)
+    list_threshold: int = 3  # active jobs under one parent from which a List page beats describing each
 
 
 @dataclass
@@ -58,10 +60,21 @@ class PollReport:
     deferred: int = 0
     jobs_discovered: int = 0
     stuck: int = 0
+    list_calls: int = 0  # listings started (each may be more than one page)
+    describe_calls: int = 0
     published: list[Notification] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         return {name: value for name, value in vars(self).items() if isinstance(value, int)}
+
+
+def plan_listing(batch: list[TrackedJob], threshold: int) -> dict[tuple[JobKind, str, str], list[TrackedJob]]:
+    """Groups of at least `threshold` active jobs under one parent, in one region: those worth a listing."""
+    groups: dict[tuple[JobKind, str, str], list[TrackedJob]] = {}
+    for job in batch:
+        if job.parent_arn and job.status is not None:
+            groups.setdefault((job.kind, job.region, job.parent_arn), []).append(job)
+    return {key: group for key, group in groups.items() if len(group) >= threshold}
 
 
 def utc_now() -> datetime:
@@ -78,9 +91,12 @@ class Poller:
         store: JobStore,
         describer: JobDescriber,
         channels: Sequence[Publisher],
+        *,
         settings: PollSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
+        lister: JobLister | None = None,
     ) -> None:
+        self._lister = lister
         self._store = store
         self._describer = describer
         self._channels = list(channels)
@@ -131,42 +147,13 @@ class Poller:
         if not batch:
             return  # the idle poll: no Personalize call, no thread pool
         checked: list[TrackedJob] = []
-
-        def describe_in_time(job: TrackedJob) -> JobSnapshot | None:
-            return None if out_of_time() else self._describer.describe(job)
-
         workers = max(1, min(self._settings.max_concurrency, len(batch)))
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="describe") as pool:
-            futures = {pool.submit(describe_in_time, job): job for job in batch}
-            for future in as_completed(futures):
-                job = futures[future]
-                try:
-                    snapshot = future.result()
-                except (JobNotFound, JobRejected) as exc:
-                    report.jobs_polled += 1
-                    event = Event.NOT_FOUND if isinstance(exc, JobNotFound) else Event.INVALID
-                    self._end(job, event, str(exc), report)
-                    continue
-                except DescribeFailed as exc:
-                    report.jobs_polled += 1
-                    report.describe_errors += 1
-                    checked.append(job)
-                    logger.warning(
-                        "Describe failed; the job stays tracked and is tried next poll",
-                        extra={"job_arn": job.arn, "error_code": exc.code, "error": str(exc)},
-                    )
-                    continue
-                except Exception:  # one job's surprise never stops the others
-                    report.jobs_polled += 1
-                    report.describe_errors += 1
-                    checked.append(job)
-                    logger.exception("Unexpected error describing a job", extra={"job_arn": job.arn})
-                    continue
-                if snapshot is None:
-                    report.deferred += 1
-                    continue
-                report.jobs_polled += 1
-                self._apply(job, snapshot, report, checked)
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="personalize") as pool:
+            unchanged, to_describe = self._check_by_listing(batch, pool, out_of_time, report)
+            report.jobs_polled += len(unchanged)
+            for job in unchanged:
+                self._apply_unchanged(job, report, checked)
+            self._describe(to_describe, pool, out_of_time, report, checked)
 
         if report.deferred and checked:
             # Only when some jobs were left for next poll does the queue order matter: move these behind them.
@@ -175,6 +162,98 @@ class Poller:
             except NotifierError as exc:
                 report.store_errors += 1
                 logger.warning("Could not record check times", extra={"error": str(exc)})
+
+    def _check_by_listing(
+        self, batch: list[TrackedJob], pool: ThreadPoolExecutor, out_of_time: Callable[[], bool], report: PollReport
+    ) -> tuple[list[TrackedJob], list[TrackedJob]]:
+        """Where several active jobs share a parent (a dataset, a solution version ...), one List page tells
+        up to 100 statuses: list those groups, and describe only the jobs whose status changed (or that the
+        listing did not show). Small groups are cheaper to describe job by job."""
+        groups = plan_listing(batch, self._settings.list_threshold) if self._lister else {}
+        listed = {key: pool.submit(self._list_group, key, group, out_of_time) for key, group in groups.items()}
+        grouped = {job.arn for group in groups.values() for job in group}
+        unchanged: list[TrackedJob] = []
+        to_describe = [job for job in batch if job.arn not in grouped]
+        for key, future in listed.items():
+            try:
+                statuses = future.result()
+            except DescribeFailed as exc:
+                logger.warning("Listing failed; describing the jobs one by one", extra={"error": str(exc)})
+                statuses = {}
+            report.list_calls += 1 if statuses is not None else 0
+            for job in groups[key]:
+                seen = (statuses or {}).get(job.arn)
+                (unchanged if seen is not None and seen == job.status else to_describe).append(job)
+        return unchanged, to_describe
+
+    def _list_group(
+        self, key: tuple[JobKind, str, str], group: list[TrackedJob], out_of_time: Callable[[], bool]
+    ) -> dict[str, str] | None:
+        if out_of_time() or self._lister is None:
+            return None
+        kind, region, parent = key
+        wanted = {job.arn for job in group}
+        statuses: dict[str, str] = {}
+        # Stop paging once every tracked job is seen, or after the pages they could fill (newest first).
+        budget = (len(group) + 99) // 100 * 100 + 100
+        for position, summary in enumerate(self._lister.list_jobs(kind, region, parent)):
+            if summary.arn in wanted:
+                statuses[summary.arn] = summary.status
+            if len(statuses) == len(wanted) or position + 1 >= budget:
+                break
+        return statuses
+
+    def _describe(
+        self,
+        batch: list[TrackedJob],
+        pool: ThreadPoolExecutor,
+        out_of_time: Callable[[], bool],
+        report: PollReport,
+        checked: list[TrackedJob],
+    ) -> None:
+        def describe_in_time(job: TrackedJob) -> JobSnapshot | None:
+            return None if out_of_time() else self._describer.describe(job)
+
+        futures = {pool.submit(describe_in_time, job): job for job in batch}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                snapshot = future.result()
+            except (JobNotFound, JobRejected) as exc:
+                report.jobs_polled += 1
+                event = Event.NOT_FOUND if isinstance(exc, JobNotFound) else Event.INVALID
+                self._end(job, event, str(exc), report)
+                continue
+            except DescribeFailed as exc:
+                report.jobs_polled += 1
+                report.describe_errors += 1
+                checked.append(job)
+                logger.warning(
+                    "Describe failed; the job stays tracked and is tried next poll",
+                    extra={"job_arn": job.arn, "error_code": exc.code, "error": str(exc)},
+                )
+                continue
+            except Exception:  # one job's surprise never stops the others
+                report.jobs_polled += 1
+                report.describe_errors += 1
+                checked.append(job)
+                logger.exception("Unexpected error describing a job", extra={"job_arn": job.arn})
+                continue
+            if snapshot is None:
+                report.deferred += 1
+                continue
+            report.jobs_polled += 1
+            report.describe_calls += 1
+            self._apply(job, snapshot, report, checked)
+
+    def _apply_unchanged(self, job: TrackedJob, report: PollReport, checked: list[TrackedJob]) -> None:
+        """A listing showed the same status: only the stuck check can have something to say."""
+        stuck = jobs.check_stuck(job, self._clock(), self._settings.stuck_after, self._settings.publish_lease)
+        if stuck is None:
+            checked.append(job)
+        elif self._save(stuck, job.version, report):
+            report.stuck += 1
+            self._deliver(stuck, report)
 
     def _apply(self, job: TrackedJob, snapshot: JobSnapshot, report: PollReport, checked: list[TrackedJob]) -> None:
         now, lease = self._clock(), self._settings.publish_lease

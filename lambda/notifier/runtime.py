@@ -31,11 +31,13 @@ def channels(settings: Settings, session: boto3.session.Session) -> list[Publish
 
 def build_poller(settings: Settings, session: boto3.session.Session | None = None) -> Poller:
     session = session or boto3.session.Session()
+    personalize = PersonalizeJobs(session, max_pool_connections=settings.max_concurrency + 2)
     return Poller(
         store=build_store(settings.table_name, session),
-        describer=PersonalizeJobs(session, max_pool_connections=settings.max_concurrency + 2),
+        describer=personalize,
         channels=channels(settings, session),
         settings=settings.poll_settings(),
+        lister=personalize,
     )
 
 

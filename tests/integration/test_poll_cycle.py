@@ -222,11 +222,48 @@ def test_time_budget_defers_the_rest_and_they_go_first_next_poll(world: World) -
     def remaining() -> float:
         return next(budget, 1.0)
 
-    report = world.poller(max_concurrency=1).poll(remaining_seconds=remaining)
+    report = world.poller(max_concurrency=1, list_threshold=99).poll(remaining_seconds=remaining)
     assert (report.jobs_polled, report.deferred) == (1, 2)
     assert [d.document["jobArn"] for d in world.delivered()] == [arns[0]]
 
     world.clock.advance(minutes=5)
     budget = iter([60.0])
-    world.poller(max_concurrency=1).poll(remaining_seconds=remaining)
+    world.poller(max_concurrency=1, list_threshold=99).poll(remaining_seconds=remaining)
     assert [d.document["jobArn"] for d in world.delivered()] == [arns[1]]
+
+
+def test_jobs_sharing_a_dataset_are_checked_with_one_listing_and_only_changes_described(world: World) -> None:
+    arns = [world.export_job(f"shared-{index}") for index in range(20)]
+    for arn in arns:
+        world.track(arn)
+    emulator.set_status(arns[3], "ACTIVE")
+    emulator.set_status(arns[7], "CREATE FAILED", failure_reason="bad input")
+    emulator.calls.reset()
+    report = world.poll()
+    assert emulator.calls.counts == {"ListDatasetExportJobs": 1, "DescribeDatasetExportJob": 2}
+    assert report.jobs_polled == 20
+    delivered = {d.document["jobArn"]: d.document for d in world.delivered()}
+    assert set(delivered) == {arns[3], arns[7]}
+    assert delivered[arns[3]]["outputPath"] == "s3://exports-bucket/shared-3/"  # from the describe
+    assert delivered[arns[7]]["failureReason"] == "bad input"
+
+
+def test_a_few_jobs_per_dataset_are_described_not_listed(world: World) -> None:
+    arns = [world.export_job(f"pair-{index}") for index in range(2)]
+    for arn in arns:
+        world.track(arn)
+    emulator.calls.reset()
+    world.poll()
+    assert emulator.calls.counts == {"DescribeDatasetExportJob": 2}
+
+
+def test_a_job_the_listing_misses_is_described(world: World) -> None:
+    arns = [world.export_job(f"listed-{index}") for index in range(3)]
+    for arn in arns:
+        world.track(arn)
+    emulator.delete_job(arns[0])  # gone from the listing: the describe says why
+    emulator.calls.reset()
+    report = world.poll()
+    assert emulator.calls.counts == {"ListDatasetExportJobs": 1, "DescribeDatasetExportJob": 1}
+    assert report.ended == 1
+    assert [d.attributes["event"] for d in world.delivered()] == ["not_found"]

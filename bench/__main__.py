@@ -1,0 +1,401 @@
+"""What one poll costs at N tracked jobs of which A are active, on the Personalize emulator with a real
+latency per call and a request-rate throttle; beside it, a naive poller and the throttle bound A / rate.
+
+    make bench                      # the full grid, N in 100, 1,000, 10,000 and A in 0, 10, 100, 1,000
+    python -m bench --quick         # a small grid, for a quick look
+    python -m bench --latency-ms 50 --rate 10 --out bench-results
+
+Each scenario: N jobs under datasets of 100 jobs each, A of them running (spread evenly across the
+datasets), and 10% of the running ones change status just before the measured poll. The naive poller
+scans the table, describes every job one by one and writes every item; its calls are counted with the
+limits off and its time is the bound those calls imply (it is too slow to run at N = 10,000).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "1",
+        "POWERTOOLS_LOG_LEVEL": "ERROR",
+        "POWERTOOLS_METRICS_NAMESPACE": "Bench",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+
+import boto3
+from boto3.dynamodb.types import TypeSerializer
+from moto import mock_aws
+
+from notifier import jobs
+from notifier.config import Settings
+from notifier.jobs import JOB_KINDS, JobSnapshot
+from notifier.runtime import build_poller
+from notifier.store import encode
+from notifier_local import personalize as emulator
+from notifier_local.aws import QueueSubscriber, create_jobs_table
+
+KIND = JOB_KINDS["dataset-export-job"]
+REGION, ACCOUNT = "us-east-1", "123456789012"
+PER_DATASET = 100
+CHANGED_FRACTION = 0.1
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@dataclass
+class Result:
+    n: int
+    a: int
+    poller: str
+    wall_seconds: float
+    wall_is_bound: bool  # True: computed from the calls (too slow to run), not measured
+    personalize_calls: int
+    throttled: int
+    dynamodb_reads: int
+    dynamodb_writes: int
+    sns_publishes: int
+    peak_memory_mb: float
+    transitions_made: int
+    transitions_notified: int
+    throttle_bound_seconds: float
+
+
+def arn_of(index: int) -> str:
+    return f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/bench-{index:05d}"
+
+
+def dataset_of(index: int) -> str:
+    return f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset/bench-{index // PER_DATASET:03d}/INTERACTIONS"
+
+
+def active_indexes(n: int, a: int) -> list[int]:
+    """A running jobs spread evenly across the datasets: the newest ones of each."""
+    datasets = math.ceil(n / PER_DATASET)
+    per = math.ceil(a / datasets) if a else 0
+    chosen = [d * PER_DATASET + PER_DATASET - 1 - k for d in range(datasets) for k in range(per)]
+    return sorted(i for i in chosen if i < n)[:a]
+
+
+def seed(session: boto3.session.Session, n: int, a: int) -> list[int]:
+    """N jobs in the emulator and the table; the chosen A running, the rest finished."""
+    running = set(active_indexes(n, a))
+    dynamodb = session.client("dynamodb")
+    serializer = TypeSerializer()
+    batch: list[dict[str, Any]] = []
+    for index in range(n):
+        status = "CREATE PENDING" if index in running else "ACTIVE"
+        request = {
+            "jobName": f"bench-{index:05d}",
+            "datasetArn": dataset_of(index),
+            "jobOutput": {"s3DataDestination": {"path": f"s3://bench/{index}/"}},
+        }
+        emulator.add_job(KIND, arn_of(index), request, status, created=NOW.timestamp() - 3600 + index)
+        snapshot = JobSnapshot(status=status, parent_arn=dataset_of(index))
+        job = jobs.new_tracked_job(jobs.parse_job_arn(arn_of(index)), NOW - timedelta(hours=1), snapshot)
+        item = {key: serializer.serialize(value) for key, value in encode(job).items() if value is not None}
+        batch.append({"PutRequest": {"Item": item}})
+        if len(batch) == 25:
+            dynamodb.batch_write_item(RequestItems={"bench-jobs": batch})
+            batch = []
+    if batch:
+        dynamodb.batch_write_item(RequestItems={"bench-jobs": batch})
+    return sorted(running)
+
+
+class DynamoCounter:
+    READS = {"Query", "Scan", "GetItem", "BatchGetItem"}
+    WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
+
+    def __init__(self, client: Any) -> None:
+        self.reads = self.writes = 0
+        client.meta.events.register("before-call.dynamodb", self._count)
+
+    def _count(self, model: Any, **_: Any) -> None:
+        if model.name in self.READS:
+            self.reads += 1
+        elif model.name in self.WRITES:
+            self.writes += 1
+
+
+def measure_ours(
+    session: boto3.session.Session, settings: Settings, n: int, a: int, changed: list[int], *, args: argparse.Namespace
+) -> Result:
+    poller = build_poller(settings, session)
+    poller._clock = lambda: NOW
+    counter = DynamoCounter(poller._store._client)
+    queue = QueueSubscriber(session.client("sns"), session.client("sqs"), settings.topic_arn, f"q-{n}-{a}")
+    emulator.calls.reset()
+    emulator.limits.set(args.latency_ms / 1000, args.rate)
+    tracemalloc.start()
+    started = time.perf_counter()
+    report = poller.poll()
+    wall = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    throttled = emulator.limits.throttled
+    emulator.limits.set()
+    notified = len(queue.receive_all())
+    return Result(
+        n=n,
+        a=a,
+        poller="notifier",
+        wall_seconds=wall,
+        wall_is_bound=False,
+        personalize_calls=emulator.calls.total(),
+        throttled=throttled,
+        dynamodb_reads=counter.reads,
+        dynamodb_writes=counter.writes,
+        sns_publishes=report.notifications_published,
+        peak_memory_mb=peak / 2**20,
+        transitions_made=len(changed),
+        transitions_notified=notified,
+        throttle_bound_seconds=a / args.rate,
+    )
+
+
+def measure_naive(
+    session: boto3.session.Session, n: int, a: int, changed: list[int], args: argparse.Namespace
+) -> Result:
+    """Scan everything, describe every job one by one, write every item back: what a one-off script does.
+
+    It keeps its own copy of the state (another table), so both pollers see the same changes."""
+    dynamodb, personalize = session.client("dynamodb"), session.client("personalize")
+    create_jobs_table(dynamodb, "bench-naive")
+    counter = DynamoCounter(dynamodb)
+    emulator.calls.reset()
+    tracemalloc.start()
+    seen_changes = 0
+    for page in dynamodb.get_paginator("scan").paginate(TableName="bench-jobs"):
+        for item in page["Items"]:
+            described = personalize.describe_dataset_export_job(datasetExportJobArn=item["jobArn"]["S"])
+            status = described["datasetExportJob"]["status"]
+            seen_changes += status != item["status"]["S"]
+            item["status"] = {"S": status}
+            dynamodb.put_item(TableName="bench-naive", Item=item)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    calls = emulator.calls.total()
+    return Result(
+        n=n,
+        a=a,
+        poller="naive",
+        # Sequential calls at the emulated latency, and never faster than the throttle allows.
+        wall_seconds=max(calls * args.latency_ms / 1000, calls / args.rate),
+        wall_is_bound=True,
+        personalize_calls=calls,
+        throttled=0,
+        dynamodb_reads=counter.reads,
+        dynamodb_writes=counter.writes,
+        sns_publishes=0,
+        peak_memory_mb=peak / 2**20,
+        transitions_made=len(changed),
+        transitions_notified=seen_changes,
+        throttle_bound_seconds=a / args.rate,
+    )
+
+
+def scenario(n: int, a: int, args: argparse.Namespace) -> list[Result]:
+    with mock_aws():
+        session = boto3.session.Session(region_name=REGION)
+        create_jobs_table(session.client("dynamodb"), "bench-jobs")
+        topic = session.client("sns").create_topic(Name="bench")["TopicArn"]
+        running = seed(session, n, a)
+        changed = running[:: round(1 / CHANGED_FRACTION)] if running else []
+        for index in changed:
+            emulator.set_status(arn_of(index), "ACTIVE")
+        settings = Settings(table_name="bench-jobs", topic_arn=topic, stuck_after_minutes=0)
+        naive = measure_naive(session, n, a, changed, args)  # reads the same table, writes its own
+        ours = measure_ours(session, settings, n, a, changed, args=args)
+        return [ours, naive]
+
+
+def cold_start_seconds(runs: int = 5) -> float:
+    """Median time to import the poll handler in a fresh interpreter (what a Lambda cold start pays)."""
+    code = "import time; t = time.perf_counter(); import notifier.handlers.poll; print(time.perf_counter() - t)"
+    env = {**os.environ, "TABLE_NAME": "t", "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t"}
+    samples = [
+        float(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+        for _ in range(runs)
+    ]
+    return statistics.median(samples)
+
+
+def render_table(results: list[Result]) -> str:
+    rows = [
+        (
+            "N",
+            "A",
+            "poller",
+            "wall s",
+            "Personalize calls",
+            "throttled",
+            "DDB reads",
+            "DDB writes",
+            "SNS",
+            "peak MB",
+            "notified/made",
+            "bound A/rate s",
+        ),
+    ]
+    for r in results:
+        rows.append(
+            (
+                f"{r.n:,}",
+                f"{r.a:,}",
+                r.poller,
+                f"{'≥' if r.wall_is_bound else ''}{r.wall_seconds:.2f}",
+                f"{r.personalize_calls:,}",
+                f"{r.throttled:,}",
+                f"{r.dynamodb_reads:,}",
+                f"{r.dynamodb_writes:,}",
+                f"{r.sns_publishes:,}",
+                f"{r.peak_memory_mb:.1f}",
+                f"{r.transitions_notified}/{r.transitions_made}",
+                f"{r.throttle_bound_seconds:.1f}",
+            )
+        )
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.rjust(w) for cell, w in zip(row, widths, strict=True)) for row in rows)
+
+
+def targets(results: list[Result]) -> list[tuple[bool, str]]:
+    ours = {(r.n, r.a): r for r in results if r.poller == "notifier"}
+    naive = {(r.n, r.a): r for r in results if r.poller == "naive"}
+    checks = []
+    idle = [r for (n, a), r in ours.items() if a == 0]
+    checks.append(
+        (
+            all(r.personalize_calls == 0 and r.dynamodb_reads == 1 and r.dynamodb_writes == 0 for r in idle),
+            "idle poll: 0 Personalize calls and 1 DynamoDB query at every N "
+            + ", ".join(f"N={r.n:,}: {r.personalize_calls} calls/{r.dynamodb_reads} query" for r in idle),
+        )
+    )
+    if (10_000, 100) in ours:
+        ratio = naive[(10_000, 100)].personalize_calls / max(1, ours[(10_000, 100)].personalize_calls)
+        checks.append((ratio >= 10, f"N=10,000, A=100: {ratio:.0f}x fewer Personalize calls than the naive poller"))
+    for (n, a), r in sorted(ours.items()):
+        if a == 1000:
+            within = r.wall_seconds <= 1.2 * r.throttle_bound_seconds
+            complete = r.transitions_notified == r.transitions_made
+            checks.append(
+                (
+                    within and complete,
+                    f"N={n:,}, A=1,000: {r.wall_seconds:.1f} s against a bound of {r.throttle_bound_seconds:.0f} s "
+                    f"(limit {1.2 * r.throttle_bound_seconds:.0f} s), {r.transitions_notified}/{r.transitions_made} "
+                    "transitions notified",
+                )
+            )
+    return checks
+
+
+def chart(results: list[Result], path: Path) -> None:
+    import matplotlib  # noqa: PLC0415 - only the benchmark needs it
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt  # noqa: PLC0415
+
+    ours = [r for r in results if r.poller == "notifier"]
+    naive = {(r.n, r.a): r for r in results if r.poller == "naive"}
+    labels = [f"N={r.n:,}\nA={r.a:,}" for r in ours]
+    positions = range(len(ours))
+    figure, (calls_axis, time_axis) = plt.subplots(2, 1, figsize=(12, 8), sharex=True)
+    width = 0.38
+    calls_axis.bar(
+        [p - width / 2 for p in positions],
+        [max(r.personalize_calls, 0.8) for r in ours],
+        width,
+        label="notifier",
+        color="#2b7bba",
+    )
+    calls_axis.bar(
+        [p + width / 2 for p in positions],
+        [max(naive[(r.n, r.a)].personalize_calls, 0.8) for r in ours],
+        width,
+        label="naive",
+        color="#d95f02",
+    )
+    calls_axis.set_yscale("log")
+    calls_axis.set_ylabel("Personalize calls per poll")
+    calls_axis.legend()
+    time_axis.bar(
+        [p - width / 2 for p in positions],
+        [max(r.wall_seconds, 0.01) for r in ours],
+        width,
+        label="notifier (measured)",
+        color="#2b7bba",
+    )
+    time_axis.bar(
+        [p + width / 2 for p in positions],
+        [max(naive[(r.n, r.a)].wall_seconds, 0.01) for r in ours],
+        width,
+        label="naive (bound from its calls)",
+        color="#d95f02",
+    )
+    time_axis.scatter(
+        list(positions),
+        [max(r.throttle_bound_seconds, 0.01) for r in ours],
+        marker="_",
+        s=600,
+        color="black",
+        label="throttle bound A / rate",
+        zorder=3,
+    )
+    time_axis.set_yscale("log")
+    time_axis.set_ylabel("seconds per poll")
+    time_axis.set_xticks(list(positions), labels)
+    time_axis.legend()
+    figure.suptitle("Cost of one poll (emulated Personalize: 50 ms per call, 10 requests/s)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="emulated latency per Personalize call")
+    parser.add_argument("--rate", type=float, default=10.0, help="emulated throttle, requests per second")
+    parser.add_argument("--quick", action="store_true", help="N in 100, 1,000 and A in 0, 10, 100 only")
+    parser.add_argument("--out", type=Path, default=Path("bench-results"), help="where results and the chart go")
+    args = parser.parse_args(argv)
+    sizes = (100, 1_000) if args.quick else (100, 1_000, 10_000)
+    actives = (0, 10, 100) if args.quick else (0, 10, 100, 1_000)
+    args.out.mkdir(parents=True, exist_ok=True)
+    results: list[Result] = []
+    for n in sizes:
+        for a in actives:
+            if a > n:
+                continue
+            print(f"  N={n:,} A={a:,} ...", file=sys.stderr, flush=True)
+            results += scenario(n, a, args)
+    cold = cold_start_seconds()
+    print(render_table(results))
+    print(f"\nHandler cold-start import time: {cold * 1000:.0f} ms (median of 5 fresh interpreters)")
+    checks = targets(results)
+    print("\nTargets:")
+    for passed, text in checks:
+        print(f"  {'✓' if passed else '✗'} {text}")
+    (args.out / "results.json").write_text(
+        json.dumps({"cold_start_seconds": cold, "results": [asdict(r) for r in results]}, indent=2)
+    )
+    chart(results, args.out / "poll-cost.png")
+    print(f"\nWrote {args.out / 'results.json'} and {args.out / 'poll-cost.png'}")
+    return 0 if all(passed for passed, _ in checks) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

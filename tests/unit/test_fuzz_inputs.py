@@ -1,0 +1,164 @@
+"""Hostile input, fuzzed: each gets a clear error or a logged skip; never a crash, never a lost job."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+from boto3.dynamodb.types import TypeSerializer
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from notifier import jobs
+from notifier.cli import main
+from notifier.discovery import IgnoredEvent, arn_from_cloudtrail
+from notifier.jobs import JOB_KINDS, InvalidJobArn, JobSnapshot
+from notifier.personalize import snapshot_from
+from notifier.poller import Poller, PollSettings
+from notifier.ports import DescribeFailed, MalformedItem
+from notifier.store import decode_or_report, encode
+from tests.fakes import FakeChannel, FakeStore
+
+pytestmark = pytest.mark.unit
+
+KIND = JOB_KINDS["dataset-export-job"]
+ARN = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/fuzzed"
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=5),
+    max_leaves=20,
+)
+arn_like = st.one_of(
+    st.text(max_size=300),
+    st.builds(
+        lambda partition, region, account, resource: f"arn:{partition}:personalize:{region}:{account}:{resource}",
+        st.sampled_from(["aws", "aws-cn", "", "AWS"]),
+        st.sampled_from(["us-east-1", "eu-west-1", "", "moon-1", "us-east-1a"]),
+        st.sampled_from(["123456789012", "12345", "", "abcdefghijkl"]),
+        st.text(alphabet="abcdefghijklmnopqrstuvwxyz-/0123456789_", max_size=80),
+    ),
+)
+
+
+@given(arn=arn_like)
+def test_any_arn_is_either_parsed_or_rejected_naming_it(arn: str) -> None:
+    try:
+        parsed = jobs.parse_job_arn(arn)
+    except InvalidJobArn as exc:
+        assert repr(arn) in str(exc)
+        return
+    assert parsed.arn == arn and parsed.kind in JOB_KINDS.values() and len(arn) <= 256
+
+
+def rejected(arn: str) -> bool:
+    try:
+        jobs.parse_job_arn(arn)
+    except InvalidJobArn:
+        return True
+    return False
+
+
+@settings(max_examples=40, deadline=None)
+@given(arns=st.lists(arn_like.filter(lambda a: not a.startswith("-") and rejected(a)), min_size=1, max_size=3))
+def test_the_cli_names_every_bad_arn_and_exits_2_without_touching_aws(arns: list[str]) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--table", "no-call-is-made", "untrack", *arns], out=out, err=err) == 2
+    assert out.getvalue() == ""
+    for arn in arns:
+        assert repr(arn) in err.getvalue()
+
+
+@given(event=json_values)
+def test_any_event_is_either_a_job_to_track_or_ignored_with_a_reason(event) -> None:
+    try:
+        arn = arn_from_cloudtrail(event)
+    except IgnoredEvent as exc:
+        assert str(exc)
+        return
+    assert jobs.parse_job_arn(arn).arn == arn
+
+
+@given(
+    detail=st.dictionaries(
+        st.sampled_from(["eventName", "errorCode", "responseElements", "eventSource", "requestParameters"]),
+        json_values,
+    )
+)
+def test_cloudtrail_shaped_events_never_crash(detail) -> None:
+    with contextlib.suppress(IgnoredEvent):
+        arn_from_cloudtrail({"detail": detail})
+
+
+described = st.fixed_dictionaries(
+    {},
+    optional={
+        "status": st.one_of(json_values, st.sampled_from(["ACTIVE", "CREATE FAILED", "CREATE PENDING"])),
+        "jobName": json_values,
+        "datasetArn": json_values,
+        "jobOutput": st.one_of(json_values, st.just({"s3DataDestination": {"path": "s3://b/" + "x" * 5000}})),
+        "failureReason": st.one_of(json_values, st.text(min_size=1000, max_size=3000)),
+        "creationDateTime": st.one_of(json_values, st.datetimes(timezones=st.just(UTC))),
+        "ingestionMode": json_values,
+        "unexpected": json_values,
+    },
+)
+
+
+@given(response=st.one_of(json_values, described))
+def test_any_describe_answer_is_a_snapshot_or_a_describe_error(response) -> None:
+    try:
+        snapshot = snapshot_from(ARN, KIND, response)
+    except DescribeFailed as exc:
+        assert exc.code == "MalformedResponse"
+        return
+    assert isinstance(snapshot.status, str) and snapshot.status.strip()
+
+
+class AnswersWith:
+    """A describer whose answer is whatever the fuzzer made, read by the real response parser."""
+
+    def __init__(self, response) -> None:
+        self.response = response
+
+    def describe(self, job):
+        return snapshot_from(job.arn, job.kind, self.response)
+
+
+@settings(max_examples=60, deadline=None)
+@given(response=described)
+def test_a_poll_over_any_describe_answer_never_crashes_or_loses_the_job(response) -> None:
+    store = FakeStore()
+    now = datetime(2026, 11, 24, 9, tzinfo=UTC)
+    store.add(jobs.new_tracked_job(jobs.parse_job_arn(ARN), now, JobSnapshot(status="CREATE PENDING")))
+    sns = FakeChannel("sns")
+    report = Poller(store, AnswersWith(response), [sns], settings=PollSettings(stuck_after=None)).poll()
+    assert ARN in store.items
+    assert report.describe_errors + report.jobs_polled >= 1
+    for notification in sns.delivered:
+        assert len(notification.subject) < 100 and notification.subject.isascii()
+        json.loads(notification.bodies["https"])
+
+
+@given(
+    edits=st.dictionaries(
+        st.sampled_from(
+            sorted(encode(jobs.new_tracked_job(jobs.parse_job_arn(ARN), datetime(2026, 1, 1, tzinfo=UTC))))
+        ),
+        json_values,
+    )
+)
+def test_a_hand_edited_item_decodes_or_is_reported_never_raises(edits) -> None:
+    job = jobs.new_tracked_job(
+        jobs.parse_job_arn(ARN), datetime(2026, 1, 1, tzinfo=UTC), JobSnapshot(status="CREATE PENDING")
+    )
+    item = {**encode(job), **edits}
+    serializer = TypeSerializer()
+    try:
+        wire = {key: serializer.serialize(value) for key, value in item.items() if value is not None}
+    except (TypeError, ValueError):
+        return  # not storable in DynamoDB at all (floats must be Decimals): nobody can write it
+    decoded = decode_or_report(wire)
+    assert isinstance(decoded, (MalformedItem, jobs.TrackedJob))
