@@ -8,7 +8,7 @@ NODE_DEPS := node_modules/.installed
 CDK := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 node_modules/.bin/cdk --app "$(BIN)/python app.py"
 
 .DEFAULT_GOAL := help
-.PHONY: help demo dev lint format unit integration infra e2e test bench synth deploy destroy clean
+.PHONY: help demo dev lint format unit integration infra e2e test bench soak synth deploy destroy clean
 BENCH_DEPS := $(VENV)/.bench-installed
 
 help: ## list the targets
@@ -60,6 +60,9 @@ $(BENCH_DEPS): $(PY_DEPS) requirements-bench.txt
 
 bench: $(BENCH_DEPS) ## what a poll costs vs a naive poller and the throttle bound (table + bench-results/*.png)
 	$(BIN)/python -m bench $(ARGS)
+
+soak: $(BENCH_DEPS) ## 10,000 jobs through full lifecycles with random faults: nothing lost (ARGS="--jobs 1000")
+	$(BIN)/python -m bench.soak $(ARGS)
 
 synth: dev ## synthesize the stack into cdk.out (cdk-nag runs here)
 	$(CDK) synth --quiet

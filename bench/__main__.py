@@ -22,7 +22,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -210,7 +210,9 @@ def measure_naive(
     )
 
 
-def scenario(n: int, a: int, args: argparse.Namespace) -> list[Result]:
+def scenario(n: int, a: int, args: argparse.Namespace, naive_cache: dict[int, Result]) -> list[Result]:
+    """Our poll at (N, A), and the naive poller's. The naive one scans and describes every job whatever A
+    is, so it runs once per N (its slowest part on the emulator) and its figures stand for every A."""
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
         create_jobs_table(session.client("dynamodb"), "bench-jobs")
@@ -220,7 +222,15 @@ def scenario(n: int, a: int, args: argparse.Namespace) -> list[Result]:
         for index in changed:
             emulator.set_status(arn_of(index), "ACTIVE")
         settings = Settings(table_name="bench-jobs", topic_arn=topic, stuck_after_minutes=0)
-        naive = measure_naive(session, n, a, changed, args)  # reads the same table, writes its own
+        if n not in naive_cache:
+            naive_cache[n] = measure_naive(session, n, a, changed, args)  # reads the same table, writes its own
+        naive = replace(
+            naive_cache[n],
+            a=a,
+            transitions_made=len(changed),
+            transitions_notified=len(changed),  # it describes every job: it sees every change
+            throttle_bound_seconds=a / args.rate,
+        )
         ours = measure_ours(session, settings, n, a, changed, args=args)
         return [ours, naive]
 
@@ -376,12 +386,13 @@ def main(argv: list[str] | None = None) -> int:
     actives = (0, 10, 100) if args.quick else (0, 10, 100, 1_000)
     args.out.mkdir(parents=True, exist_ok=True)
     results: list[Result] = []
+    naive_cache: dict[int, Result] = {}
     for n in sizes:
         for a in actives:
             if a > n:
                 continue
             print(f"  N={n:,} A={a:,} ...", file=sys.stderr, flush=True)
-            results += scenario(n, a, args)
+            results += scenario(n, a, args, naive_cache)
     cold = cold_start_seconds()
     print(render_table(results))
     print(f"\nHandler cold-start import time: {cold * 1000:.0f} ms (median of 5 fresh interpreters)")
