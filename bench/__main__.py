@@ -92,29 +92,33 @@ def active_indexes(n: int, a: int) -> list[int]:
     return sorted(i for i in chosen if i < n)[:a]
 
 
-def seed(session: boto3.session.Session, n: int, a: int) -> list[int]:
-    """N jobs in the emulator and the table; the chosen A running, the rest finished."""
-    running = set(active_indexes(n, a))
-    dynamodb = session.client("dynamodb")
-    serializer = TypeSerializer()
+def seed_jobs(session: boto3.session.Session, table: str, statuses: list[str], tracked_at: datetime) -> None:
+    """Job i (of dataset i // 100) at statuses[i], in the emulator and tracked in `table`, in bulk."""
+    dynamodb, serializer = session.client("dynamodb"), TypeSerializer()
     batch: list[dict[str, Any]] = []
-    for index in range(n):
-        status = "CREATE PENDING" if index in running else "ACTIVE"
+    for index, status in enumerate(statuses):
         request = {
             "jobName": f"bench-{index:05d}",
             "datasetArn": dataset_of(index),
             "jobOutput": {"s3DataDestination": {"path": f"s3://bench/{index}/"}},
         }
-        emulator.add_job(KIND, arn_of(index), request, status, created=NOW.timestamp() - 3600 + index)
+        emulator.add_job(KIND, arn_of(index), request, status, created=tracked_at.timestamp() + index)
         snapshot = JobSnapshot(status=status, parent_arn=dataset_of(index))
-        job = jobs.new_tracked_job(jobs.parse_job_arn(arn_of(index)), NOW - timedelta(hours=1), snapshot)
+        job = jobs.new_tracked_job(jobs.parse_job_arn(arn_of(index)), tracked_at, snapshot)
         item = {key: serializer.serialize(value) for key, value in encode(job).items() if value is not None}
         batch.append({"PutRequest": {"Item": item}})
         if len(batch) == 25:
-            dynamodb.batch_write_item(RequestItems={"bench-jobs": batch})
+            dynamodb.batch_write_item(RequestItems={table: batch})
             batch = []
     if batch:
-        dynamodb.batch_write_item(RequestItems={"bench-jobs": batch})
+        dynamodb.batch_write_item(RequestItems={table: batch})
+
+
+def seed(session: boto3.session.Session, n: int, a: int) -> list[int]:
+    """N jobs in the emulator and the table; the chosen A running, the rest finished."""
+    running = set(active_indexes(n, a))
+    statuses = ["CREATE PENDING" if index in running else "ACTIVE" for index in range(n)]
+    seed_jobs(session, "bench-jobs", statuses, NOW - timedelta(hours=1))
     return sorted(running)
 
 

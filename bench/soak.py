@@ -21,17 +21,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import boto3
-from boto3.dynamodb.types import TypeSerializer
 from moto import mock_aws
 
-from bench.__main__ import KIND, REGION, arn_of, dataset_of  # importing it sets the environment first
-from notifier import jobs
+from bench.__main__ import REGION, arn_of, seed_jobs  # importing it sets the environment first
 from notifier.config import Settings
-from notifier.jobs import JobSnapshot
 from notifier.poller import Poller
 from notifier.ports import PublishFailed, StoreUnavailable
 from notifier.runtime import build_poller, build_store
-from notifier.store import encode
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber, create_jobs_table
 
@@ -67,22 +63,6 @@ class Flaky:
             return result
 
         return call
-
-
-def seed_jobs(session: boto3.session.Session, paths: dict[str, tuple[str, ...]], now: datetime) -> None:
-    serializer, batch = TypeSerializer(), []
-    dynamodb = session.client("dynamodb")
-    for index, arn in enumerate(paths):
-        request = {"jobName": arn.rsplit("/", 1)[1], "datasetArn": dataset_of(index)}
-        emulator.add_job(KIND, arn, request, "CREATE PENDING", created=now.timestamp())
-        job = jobs.new_tracked_job(jobs.parse_job_arn(arn), now, JobSnapshot(status="CREATE PENDING"))
-        item = {key: serializer.serialize(value) for key, value in encode(job).items() if value is not None}
-        batch.append({"PutRequest": {"Item": item}})
-        if len(batch) == 25:
-            dynamodb.batch_write_item(RequestItems={"soak-jobs": batch})
-            batch = []
-    if batch:
-        dynamodb.batch_write_item(RequestItems={"soak-jobs": batch})
 
 
 def faulty_poller(settings: Settings, session: boto3.session.Session, rng: random.Random, now: datetime) -> Poller:
@@ -121,7 +101,7 @@ def run(jobs_count: int, seed: int, max_polls: int) -> int:
         queue = QueueSubscriber(session.client("sns"), session.client("sqs"), topic, "soak-subscriber")
         paths = {arn_of(i): rng.choice(PATHS) for i in range(jobs_count)}
         position = dict.fromkeys(paths, 0)
-        seed_jobs(session, paths, now)
+        seed_jobs(session, "soak-jobs", ["CREATE PENDING"] * jobs_count, now)
         settings = Settings(table_name="soak-jobs", topic_arn=topic, stuck_after_minutes=0)
         store = build_store("soak-jobs", session)
         made, faults = 0, Counter()

@@ -27,3 +27,18 @@ def synth():
         return Template.from_stack(stack)
 
     return make
+
+
+def policy_statements(template) -> list[dict]:
+    """Every statement of every IAM policy in the template (inline role policies included)."""
+    found = []
+    for resource in template.find_resources("AWS::IAM::Policy").values():
+        found += resource["Properties"]["PolicyDocument"]["Statement"]
+    for resource in template.find_resources("AWS::IAM::Role").values():
+        for policy in resource["Properties"].get("Policies", []):
+            found += policy["PolicyDocument"]["Statement"]
+    return found
+
+
+def as_list(value) -> list:
+    return value if isinstance(value, list) else [value]

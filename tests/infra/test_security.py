@@ -7,7 +7,7 @@ import re
 import pytest
 from aws_cdk.assertions import Template
 
-from tests.infra.conftest import FULL_CONTEXT
+from tests.infra.conftest import FULL_CONTEXT, as_list, policy_statements
 
 pytestmark = pytest.mark.infra
 
@@ -32,28 +32,14 @@ def template(synth, request) -> Template:
     return synth(context)
 
 
-def statements(template: Template) -> list[dict]:
-    found = []
-    for resource in template.find_resources("AWS::IAM::Policy").values():
-        found += resource["Properties"]["PolicyDocument"]["Statement"]
-    for resource in template.find_resources("AWS::IAM::Role").values():
-        for policy in resource["Properties"].get("Policies", []):
-            found += policy["PolicyDocument"]["Statement"]
-    return found
-
-
-def as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
-
-
 def test_no_statement_allows_a_wildcard_action(template: Template) -> None:
-    for statement in statements(template):
+    for statement in policy_statements(template):
         for action in as_list(statement["Action"]):
             assert "*" not in action, statement
 
 
 def test_star_resources_only_where_the_api_has_no_resource_level_permissions(template: Template) -> None:
-    for statement in statements(template):
+    for statement in policy_statements(template):
         if "*" in as_list(statement["Resource"]):
             assert set(as_list(statement["Action"])) <= NO_RESOURCE_LEVEL, statement
 

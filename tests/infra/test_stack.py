@@ -7,7 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
-from tests.infra.conftest import FULL_CONTEXT
+from tests.infra.conftest import FULL_CONTEXT, as_list, policy_statements
 
 pytestmark = pytest.mark.infra
 
@@ -142,17 +142,6 @@ def test_schedule_retries_and_dead_letters_into_an_encrypted_queue(template: Tem
         },
     )
     template.has_resource_properties("AWS::SQS::Queue", {"SqsManagedSseEnabled": True})
-
-
-def policy_statements(template: Template) -> list[dict]:
-    statements = []
-    for policy in template.find_resources("AWS::IAM::Policy").values():
-        statements += policy["Properties"]["PolicyDocument"]["Statement"]
-    return statements
-
-
-def as_list(value) -> list:
-    return value if isinstance(value, list) else [value]
 
 
 def test_no_statement_grants_a_wildcard_action(full: Template) -> None:
