@@ -332,11 +332,14 @@ def chart(results: list[Result], path: Path) -> None:
     width = 0.38
     calls_axis.bar(
         [p - width / 2 for p in positions],
-        [max(r.personalize_calls, 0.8) for r in ours],
+        [r.personalize_calls or float("nan") for r in ours],
         width,
         label="notifier",
         color="#2b7bba",
     )
+    for position, r in zip(positions, ours, strict=True):
+        if r.personalize_calls == 0:  # a log scale has no zero: say it in words
+            calls_axis.text(position - width / 2, 1.1, "0", ha="center", color="#2b7bba", fontweight="bold")
     calls_axis.bar(
         [p + width / 2 for p in positions],
         [max(naive[(r.n, r.a)].personalize_calls, 0.8) for r in ours],
@@ -385,7 +388,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=10.0, help="emulated throttle, requests per second")
     parser.add_argument("--quick", action="store_true", help="N in 100, 1,000 and A in 0, 10, 100 only")
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="where results and the chart go")
+    parser.add_argument("--replot", action="store_true", help="redraw the chart from the last results.json")
     args = parser.parse_args(argv)
+    if args.replot:
+        saved = json.loads((args.out / "results.json").read_text())
+        chart([Result(**r) for r in saved["results"]], args.out / "poll-cost.png")
+        return 0
     sizes = (100, 1_000) if args.quick else (100, 1_000, 10_000)
     actives = (0, 10, 100) if args.quick else (0, 10, 100, 1_000)
     args.out.mkdir(parents=True, exist_ok=True)
