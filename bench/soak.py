@@ -43,11 +43,15 @@ class Killed(BaseException):
 
 
 class Flaky:
-    """Wraps an adapter; each call fails with probability `rate` (or the process is killed)."""
+    """Wraps an adapter; each call fails with probability `rate`; the process may be killed after the
+    `kill_after`-th publish (None: not this poll)."""
 
-    def __init__(self, inner: Any, rate: float, error: Exception, rng: random.Random, kill_rate: float = 0.0) -> None:
-        self.inner, self.rate, self.error, self.rng, self.kill_rate = inner, rate, error, rng, kill_rate
+    def __init__(
+        self, inner: Any, rate: float, error: Exception, rng: random.Random, kill_after: int | None = None
+    ) -> None:
+        self.inner, self.rate, self.error, self.rng, self.kill_after = inner, rate, error, rng, kill_after
         self.name = getattr(inner, "name", "")
+        self.publishes = 0
 
     def __getattr__(self, attribute: str) -> Any:
         target = getattr(self.inner, attribute)
@@ -58,8 +62,10 @@ class Flaky:
             if attribute in ("publish", "save") and self.rng.random() < self.rate:
                 raise self.error
             result = target(*args, **kwargs)
-            if attribute == "publish" and self.rng.random() < self.kill_rate:
-                raise Killed("killed after a publish, before the clear")
+            if attribute == "publish":
+                self.publishes += 1
+                if self.publishes == self.kill_after:
+                    raise Killed("killed after a publish, before the clear")
             return result
 
         return call
@@ -69,8 +75,11 @@ def faulty_poller(settings: Settings, session: boto3.session.Session, rng: rando
     poller = build_poller(settings, session)
     poller._clock = lambda: now
     poller._describer._config.retries["max_attempts"] = 2  # keep botocore's backoff sleeps short
+    # One poll in ten is killed part-way, after a random number of SNS publishes.
+    kill_after = rng.randint(1, 500) if rng.random() < 0.1 else None
     poller._channels = [
-        Flaky(channel, 0.05, PublishFailed("refused (soak)"), rng, kill_rate=0.01) for channel in poller._channels
+        Flaky(channel, 0.05, PublishFailed("refused (soak)"), rng, kill_after=kill_after if index == 0 else None)
+        for index, channel in enumerate(poller._channels)
     ]
     poller._store = Flaky(poller._store, 0.02, StoreUnavailable("throttled (soak)"), rng)
     return poller
@@ -121,7 +130,7 @@ def run(jobs_count: int, seed: int, max_polls: int) -> int:
                     reason = "soak" if path[position[arn]] == "CREATE FAILED" else None
                     emulator.set_status(arn, path[position[arn]], failure_reason=reason)
             emulator.clear_faults()
-            for arn in rng.sample(list(paths), k=max(1, jobs_count // 100)):
+            for arn in rng.sample(list(paths), k=max(1, jobs_count // 1000)):
                 emulator.inject_fault(arn, "ThrottlingException", "Rate exceeded (soak)")
             emulator.limits.set(0.0, rate_per_second=500.0)
             try:
