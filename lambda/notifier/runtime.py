@@ -30,33 +30,34 @@ def channels(settings: Settings, session: boto3.session.Session) -> list[Publish
 
 
 def build_poller(settings: Settings, session: boto3.session.Session | None = None) -> Poller:
-    session = session or boto3.session.Session()
-    personalize = PersonalizeJobs(session, max_pool_connections=settings.max_concurrency + 2)
-    return Poller(
-        store=build_store(settings.table_name, session),
-        describer=personalize,
-        channels=channels(settings, session),
-        settings=settings.poll_settings(),
-        lister=personalize,
-    )
+    return PollCycle(settings, session).poller
 
 
 class PollCycle:
-    """What one scheduled run does: optional discovery (accounts without a trail), then the poll."""
+    """What one scheduled run does: optional discovery (accounts without a trail), then the poll.
+
+    Its adapters (one client per service, one Personalize client per region) serve both.
+    """
 
     def __init__(self, settings: Settings, session: boto3.session.Session | None = None) -> None:
         session = session or boto3.session.Session()
         self._settings = settings
-        self.poller = build_poller(settings, session)
         self._store = build_store(settings.table_name, session)
-        self._lister = PersonalizeJobs(session, max_pool_connections=2)
+        self._personalize = PersonalizeJobs(session, max_pool_connections=settings.max_concurrency + 2)
+        self.poller = Poller(
+            store=self._store,
+            describer=self._personalize,
+            channels=channels(settings, session),
+            settings=settings.poll_settings(),
+            lister=self._personalize,
+        )
 
     def run(self, remaining_seconds: Callable[[], float] = unlimited_time) -> PollReport:
         discovered = 0
         if self._settings.discovers and remaining_seconds() > self._settings.time_margin_seconds:
             try:
                 found = discover(
-                    self._lister,
+                    self._personalize,
                     self._store,
                     regions=self._settings.discover_regions,
                     dataset_arns=self._settings.discover_datasets or (None,),

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from notifier.jobs import (
     JOB_KINDS,
@@ -105,6 +105,8 @@ class DynamoJobStore:
         try:
             for page in self._client.get_paginator(operation).paginate(**params):
                 yield from page.get("Items", [])
+        except NoCredentialsError:
+            raise  # not the table's fault: the caller says so in its own words
         except (ClientError, BotoCoreError) as exc:
             raise _store_error(exc, self._table) from exc
 
@@ -115,6 +117,8 @@ class DynamoJobStore:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise StaleVersion(f"conditional {operation} on table {self._table!r} lost") from exc
             raise _store_error(exc, self._table) from exc
+        except NoCredentialsError:
+            raise
         except BotoCoreError as exc:
             raise _store_error(exc, self._table) from exc
 

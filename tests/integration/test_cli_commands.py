@@ -165,3 +165,14 @@ def test_discover_needs_a_scope(world: World, capsys) -> None:
         in_table(world, "discover")
     assert stopped.value.code == 2
     assert "one of the arguments --dataset --all is required" in capsys.readouterr().err
+
+
+def test_no_credentials_is_one_clear_line(monkeypatch, tmp_path) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata lookup: nothing leaves here
+    code, out, err = run("--table", "tracked-jobs", "list")
+    assert (code, out) == (1, "")
+    assert err == "notifier: no AWS credentials found (run `aws configure` or set AWS_PROFILE)\n"
