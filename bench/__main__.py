@@ -225,7 +225,9 @@ def scenario(n: int, a: int, args: argparse.Namespace, naive_cache: dict[int, Re
         changed = running[:: round(1 / CHANGED_FRACTION)] if running else []
         for index in changed:
             emulator.set_status(arn_of(index), "ACTIVE")
-        settings = Settings(table_name="bench-jobs", topic_arn=topic, stuck_after_minutes=0)
+        settings = Settings(
+            table_name="bench-jobs", topic_arn=topic, stuck_after_minutes=0, personalize_max_rps=args.client_rate
+        )
         if n not in naive_cache:
             naive_cache[n] = measure_naive(session, n, a, changed, args)  # reads the same table, writes its own
         naive = replace(
@@ -389,6 +391,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="N in 100, 1,000 and A in 0, 10, 100 only")
     parser.add_argument("--out", type=Path, default=Path("bench-results"), help="where results and the chart go")
     parser.add_argument("--replot", action="store_true", help="redraw the chart from the last results.json")
+    parser.add_argument(
+        "--client-rate", type=float, default=None, help="pace the notifier's calls (PERSONALIZE_MAX_RPS); default off"
+    )
+    parser.add_argument("--only", help="run just these scenarios, as N:A pairs: --only 10000:100,1000:1000")
     args = parser.parse_args(argv)
     if args.replot:
         saved = json.loads((args.out / "results.json").read_text())
@@ -399,9 +405,10 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     results: list[Result] = []
     naive_cache: dict[int, Result] = {}
+    only = {tuple(int(x) for x in pair.split(":")) for pair in args.only.split(",")} if args.only else None
     for n in sizes:
         for a in actives:
-            if a > n:
+            if a > n or (only is not None and (n, a) not in only):
                 continue
             print(f"  N={n:,} A={a:,} ...", file=sys.stderr, flush=True)
             results += scenario(n, a, args, naive_cache)

@@ -47,6 +47,8 @@ class Poller(Construct):
         }
         if settings.discover:
             environment["DISCOVER"] = settings.discover
+        if settings.personalize_max_rps:
+            environment["PERSONALIZE_MAX_RPS"] = f"{settings.personalize_max_rps:g}"
         self.lambda_ = NotifierFunction(
             self,
             "Poll",

@@ -35,6 +35,7 @@ class DeploySettings:
     auto_track: bool = True
     event_source: str = "personalize-job-notifier"
     stuck_after_minutes: int = 360
+    personalize_max_rps: float | None = None
     discover: str | None = None  # "all", or comma-separated dataset ARNs
 
     @property
@@ -57,6 +58,7 @@ class DeploySettings:
             auto_track=_flag(get("autoTrack"), "autoTrack", default=True),
             event_source=_event_source(get("eventSource")),
             stuck_after_minutes=_whole(get("stuckAfterMinutes"), "stuckAfterMinutes", 360, (0, 100_000)),
+            personalize_max_rps=_rate(get("personalizeMaxRps")),
             discover=_discover(get("discover")),
             poll_minutes=_poll_minutes(get("pollMinutes")),
             notify_emails=_emails(get, "notifyEmails"),
@@ -105,6 +107,20 @@ def _event_source(value: object) -> str:
     if text.startswith("aws.") or not _EVENT_SOURCE.match(text):
         raise ContextError(f"eventSource {value!r} must be 1-256 of [A-Za-z0-9._-] and not start with 'aws.'")
     return text
+
+
+def _rate(value: object) -> float | None:
+    if value is None or str(value).strip() == "":
+        return None
+    try:
+        rate = float(str(value))
+    except ValueError:
+        rate = -1.0
+    if not 0 < rate <= 1000:
+        raise ContextError(
+            f"personalizeMaxRps {value!r} must be a number of requests per second, above 0, at most 1000"
+        )
+    return rate
 
 
 def _whole(value: object, key: str, default: int, bounds: tuple[int, int]) -> int:

@@ -36,6 +36,7 @@ class Settings:
     event_bus_name: str | None = None  # every notification also goes to this EventBridge bus
     event_source: str = "personalize-job-notifier"
     stuck_after_minutes: int = 360  # 0: never report stuck jobs
+    personalize_max_rps: float | None = None  # pace Personalize calls under the account's quota
 
     @property
     def discovers(self) -> bool:
@@ -55,6 +56,7 @@ class Settings:
             publish_lease_seconds=_number(env, "PUBLISH_LEASE_SECONDS", 120, (10, 3600)),
             retention_days=_number(env, "RETENTION_DAYS", 90, (1, 3650)),
             stuck_after_minutes=_number(env, "STUCK_AFTER_MINUTES", 360, (0, 100_000)),
+            personalize_max_rps=_number(env, "PERSONALIZE_MAX_RPS", 0.0, (0.0, 1000.0)) or None,
             **_events(env),
             **_discovery(env),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -27,19 +28,50 @@ def client_config(max_pool_connections: int, max_attempts: int = DEFAULT_MAX_ATT
     )
 
 
-class PersonalizeJobs:
-    """One client per region, made on first use and shared by the describe threads (clients are thread-safe)."""
+class Pacer:
+    """Spaces requests at most `rate` per second, across threads: staying under a known quota costs less
+    than being throttled and backing off (botocore's adaptive mode slows down hard after a throttle)."""
 
-    def __init__(self, session: boto3.session.Session | None = None, max_pool_connections: int = 10) -> None:
+    def __init__(self, rate: float) -> None:
+        self._interval = 1.0 / rate
+        self._next = time.monotonic()
+        self._lock = threading.Lock()
+
+    def wait(self, **_: Any) -> None:
+        with self._lock:
+            now = time.monotonic()
+            slot = max(now, self._next)
+            self._next = slot + self._interval
+        if slot > now:
+            time.sleep(slot - now)
+
+
+class PersonalizeJobs:
+    """One client per region, made on first use and shared by the describe threads (clients are thread-safe).
+
+    With `max_rps`, every request attempt (retries too) to a region is paced under that rate.
+    """
+
+    def __init__(
+        self,
+        session: boto3.session.Session | None = None,
+        max_pool_connections: int = 10,
+        max_rps: float | None = None,
+    ) -> None:
         self._session = session or boto3.session.Session()
         self._config = client_config(max_pool_connections)
+        self._max_rps = max_rps
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
 
     def client(self, region: str) -> Any:
         with self._lock:
             if region not in self._clients:
-                self._clients[region] = self._session.client("personalize", region_name=region, config=self._config)
+                client = self._session.client("personalize", region_name=region, config=self._config)
+                if self._max_rps:
+                    # request-created fires once per HTTP attempt, before signing: retries are paced too.
+                    client.meta.events.register("request-created.personalize", Pacer(self._max_rps).wait)
+                self._clients[region] = client
             return self._clients[region]
 
     def describe(self, job: TrackedJob) -> JobSnapshot:

@@ -43,7 +43,9 @@ class PollCycle:
         session = session or boto3.session.Session()
         self._settings = settings
         self._store = build_store(settings.table_name, session)
-        self._personalize = PersonalizeJobs(session, max_pool_connections=settings.max_concurrency + 2)
+        self._personalize = PersonalizeJobs(
+            session, max_pool_connections=settings.max_concurrency + 2, max_rps=settings.personalize_max_rps
+        )
         self.poller = Poller(
             store=self._store,
             describer=self._personalize,

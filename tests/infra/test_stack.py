@@ -266,6 +266,7 @@ def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
         ({"slackWorkspaceId": "t-lower", "slackChannelId": "C1"}, "slackWorkspaceId 't-lower'"),
         ({"powertoolsLayerArn": "Powertools"}, "powertoolsLayerArn 'Powertools' is not a Lambda layer version ARN"),
         ({"autoTrack": "maybe"}, "autoTrack 'maybe' must be true or false"),
+        ({"personalizeMaxRps": "fast"}, "personalizeMaxRps 'fast' must be a number of requests per second"),
         ({"eventSource": "aws.personalize"}, "eventSource 'aws.personalize' must be"),
         ({"stuckAfterMinutes": "six hours"}, "stuckAfterMinutes 'six hours' must be a whole number"),
         ({"discover": "retail"}, "discover: 'retail' is not a Personalize dataset ARN (or 'all')"),
@@ -368,3 +369,9 @@ def test_events_go_to_the_default_bus_only(template: Template, synth) -> None:
     }
     custom = function(synth({"eventSource": "acme.ml", "stuckAfterMinutes": "90"}), POLL)["Environment"]["Variables"]
     assert (custom["EVENT_SOURCE"], custom["STUCK_AFTER_MINUTES"]) == ("acme.ml", "90")
+
+
+def test_personalize_pacing_is_off_unless_asked(template: Template, synth) -> None:
+    assert "PERSONALIZE_MAX_RPS" not in function(template, POLL)["Environment"]["Variables"]
+    paced = function(synth({"personalizeMaxRps": "8"}), POLL)["Environment"]["Variables"]
+    assert paced["PERSONALIZE_MAX_RPS"] == "8"

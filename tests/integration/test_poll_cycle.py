@@ -267,3 +267,26 @@ def test_a_job_the_listing_misses_is_described(world: World) -> None:
     assert emulator.calls.counts == {"ListDatasetExportJobs": 1, "DescribeDatasetExportJob": 1}
     assert report.ended == 1
     assert [d.attributes["event"] for d in world.delivered()] == ["not_found"]
+
+
+def test_a_paced_poll_stays_under_the_quota_and_is_never_throttled(world: World) -> None:
+    """PERSONALIZE_MAX_RPS: every request attempt is spaced under the rate, so the quota is never hit."""
+    from notifier.config import Settings
+    from notifier.runtime import build_poller
+
+    arns = [world.export_job(f"paced-{index}") for index in range(12)]
+    for index, arn in enumerate(arns):
+        emulator.find_job(arn).request["datasetArn"] = f"arn:aws:personalize:us-east-1:123456789012:dataset/d{index}/X"
+        world.track(arn)
+        emulator.set_status(arn, "ACTIVE")
+    settings = Settings.from_env(
+        {"TABLE_NAME": world.table_name, "TOPIC_ARN": world.topic_arn, "PERSONALIZE_MAX_RPS": "9"}
+    )
+    emulator.limits.set(0.0, rate_per_second=10.0)
+    try:
+        report = build_poller(settings, world.session).poll()
+    finally:
+        throttled = emulator.limits.throttled
+        emulator.limits.set()
+    assert throttled == 0
+    assert report.notifications_published == 12
