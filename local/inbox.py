@@ -41,6 +41,12 @@ class Inbox:
         with self._lock:
             return list(self._mail)
 
+    def take(self) -> list[Mail]:
+        """Everything delivered since the last take, in order (and forget it)."""
+        with self._lock:
+            taken, self._mail = self._mail, []
+            return taken
+
     def clear(self) -> None:
         with self._lock:
             self._mail.clear()
