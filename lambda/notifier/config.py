@@ -56,7 +56,7 @@ class Settings:
             publish_lease_seconds=_number(env, "PUBLISH_LEASE_SECONDS", 120, (10, 3600)),
             retention_days=_number(env, "RETENTION_DAYS", 90, (1, 3650)),
             stuck_after_minutes=_number(env, "STUCK_AFTER_MINUTES", 360, (0, 100_000)),
-            personalize_max_rps=_number(env, "PERSONALIZE_MAX_RPS", 0.0, (0.0, 1000.0)) or None,
+            personalize_max_rps=_pace(env),
             **_events(env),
             **_discovery(env),
         )
@@ -80,6 +80,14 @@ class TrackSettings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TrackSettings:
         return cls(table_name=_required(os.environ if environ is None else environ, "TABLE_NAME"))
+
+
+def _pace(env: Mapping[str, str]) -> float | None:
+    """Off (unset or 0), or 1-1000 requests/s: slower pacing could hold a call past the poll's time budget."""
+    rate = _number(env, "PERSONALIZE_MAX_RPS", 0.0, (0.0, 1000.0))
+    if 0 < rate < 1:
+        raise ConfigError(f"environment variable PERSONALIZE_MAX_RPS={rate:g} is under 1 request per second")
+    return rate or None
 
 
 def _events(env: Mapping[str, str]) -> dict[str, object]:

@@ -25,6 +25,8 @@ def test_defaults_apply_when_optional_settings_are_absent() -> None:
         ({**GOOD, "MAX_CONCURRENCY": "many"}, "MAX_CONCURRENCY='many' is not a number"),
         ({**GOOD, "MAX_CONCURRENCY": "0"}, "MAX_CONCURRENCY='0' is out of range"),
         ({**GOOD, "RETENTION_DAYS": "99999"}, "RETENTION_DAYS='99999' is out of range"),
+        ({**GOOD, "PERSONALIZE_MAX_RPS": "0.2"}, "PERSONALIZE_MAX_RPS=0.2 is under 1 request per second"),
+        ({**GOOD, "EVENT_SOURCE": "aws.personalize"}, "sources starting with 'aws.' are AWS's own"),
     ],
 )
 def test_bad_settings_are_named(env, message) -> None:
