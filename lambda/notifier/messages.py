@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC
 from urllib.parse import quote
 
@@ -18,6 +18,9 @@ FAILURE_OUTCOMES = ("failed", "not_found", "invalid")
 CHAT_TITLE_MAX_CHARS = 250
 CHAT_DESCRIPTION_MAX_CHARS = 8000
 CHAT_SUMMARY_MAX_CHARS = 250
+# One SNS message (all bodies together) and one EventBridge entry must stay under 256 KB.
+MESSAGE_BUDGET_BYTES = 200_000
+REASON_CAP_CHARS = 10_000
 _CHAT_ICONS = {
     "succeeded": ":white_check_mark:",
     "failed": ":x:",
@@ -41,7 +44,23 @@ class Notification:
 
 
 def render(job: TrackedJob, owed: PendingNotification) -> Notification:
+    """Every body of one publish. SNS and EventBridge cap a message at 256 KB and every body repeats the
+    failure reason: a reason too long for that is cut (the JSON says so), or the publish would fail forever."""
+    notification = _render(job, owed)
+    if len(json.dumps(notification.bodies).encode()) <= MESSAGE_BUDGET_BYTES:
+        return notification
+    cut = replace(
+        owed,
+        failure_reason=shorten(owed.failure_reason, REASON_CAP_CHARS) if owed.failure_reason else None,
+        detail=shorten(owed.detail, REASON_CAP_CHARS) if owed.detail else None,
+    )
+    return _render(job, cut, truncated=True)
+
+
+def _render(job: TrackedJob, owed: PendingNotification, truncated: bool = False) -> Notification:
     document = event_document(job, owed)
+    if truncated:
+        document["failureReasonTruncated"] = True
     headline = _headline(job, owed)
     return Notification(
         id=owed.id,

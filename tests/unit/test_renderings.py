@@ -106,3 +106,15 @@ def test_shorten_never_leaves_a_combining_mark_without_its_letter() -> None:
     assert shorten(text, 6) == "e…"
     assert shorten("plain words here", 100) == "plain words here"
     assert shorten("one two three four five", 12) == "one two…"
+
+
+def test_a_reason_too_long_for_one_sns_message_is_cut_and_says_so() -> None:
+    reason = "The export failed because " + "of a very long story " * 20_000  # ~420,000 characters
+    job = finished("CREATE FAILED", failure_reason=reason)
+    notification = render(job, job.pending[-1])
+    assert len(json.dumps(notification.bodies).encode()) < 256 * 1024
+    assert notification.document["failureReasonTruncated"] is True
+    assert notification.document["failureReason"].startswith("The export failed because of a very long story")
+    assert notification.bodies["email"].count("of a very long story") < 1_000
+    short = finished("CREATE FAILED", failure_reason="short")
+    assert "failureReasonTruncated" not in render(short, short.pending[-1]).document
