@@ -212,9 +212,7 @@ def decode(item: dict[str, Any]) -> TrackedJob:
         last_checked_at=_text(item, "lastCheckedAt"),
         version=_whole_number(item, "version"),
         status=_optional_text(item, "status"),
-        history=tuple(
-            StatusChange(status=_text(change, "status"), at=_text(change, "at")) for change in _list(item, "history")
-        ),
+        history=tuple(_decode_change(change) for change in _list(item, "history")),
         parent_arn=_optional_text(item, "parentArn"),
         input_location=_optional_text(item, "inputLocation"),
         facts=tuple(_fact(pair) for pair in _list(item, "facts")),
@@ -228,6 +226,12 @@ def decode(item: dict[str, Any]) -> TrackedJob:
         expires_at=None if expires_at is None else int(expires_at),
         stuck_notified=item.get("stuckNotified") is True,
     )
+
+
+def _decode_change(change: Any) -> StatusChange:
+    if not isinstance(change, dict):
+        raise _Malformed(f"history entry {change!r} is not a map")
+    return StatusChange(status=_text(change, "status"), at=_text(change, "at"))
 
 
 def _decode_pending(owed: Any) -> PendingNotification:

@@ -49,6 +49,7 @@ def test_the_active_index_key_is_present_only_while_polled_or_owed() -> None:
         ({"history": "CREATE PENDING"}, "history must be a list"),
         ({"status": 7}, "status must be a string"),
         ({"pending": ["not a map"]}, "pending entry 'not a map' is not a map"),
+        ({"history": [None]}, "history entry None is not a map"),
         ({"jobName": None}, "jobName must be a non-empty string"),
     ],
 )
