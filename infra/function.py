@@ -12,7 +12,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.settings import POWERTOOLS_LAYER, DeploySettings
-from notifier.jobs import JOB_KINDS
+from notifier.jobs import JOB_KINDS, api_name
 from notifier.observability import SERVICE
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambda"
@@ -83,7 +83,7 @@ class NotifierFunction(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="DescribeTrackedPersonalizeJobs",
-                actions=sorted({f"personalize:{api_action(kind.describe_operation)}" for kind in kinds}),
+                actions=sorted({f"personalize:{api_name(kind.describe_operation)}" for kind in kinds}),
                 # Any region: a job's region comes from its ARN. This account's jobs only.
                 resources=[
                     stack.format_arn(
@@ -113,12 +113,7 @@ class NotifierFunction(Construct):
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="ListPersonalizeJobs",
-                actions=sorted({f"personalize:{api_action(kind.list_operation)}" for kind in kinds}),
+                actions=sorted({f"personalize:{api_name(kind.list_operation)}" for kind in kinds}),
                 resources=["*"],
             )
         )
-
-
-def api_action(operation: str) -> str:
-    """describe_dataset_export_job -> DescribeDatasetExportJob"""
-    return "".join(part.capitalize() for part in operation.split("_"))

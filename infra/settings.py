@@ -57,10 +57,12 @@ class DeploySettings:
         return cls(
             auto_track=_flag(get("autoTrack"), "autoTrack", default=True),
             event_source=_event_source(get("eventSource")),
-            stuck_after_minutes=_whole(get("stuckAfterMinutes"), "stuckAfterMinutes", 360, (0, 100_000)),
+            stuck_after_minutes=_whole(
+                get("stuckAfterMinutes"), "stuckAfterMinutes", 360, (0, 100_000), unit=" of minutes"
+            ),
             personalize_max_rps=_rate(get("personalizeMaxRps")),
             discover=_discover(get("discover")),
-            poll_minutes=_poll_minutes(get("pollMinutes")),
+            poll_minutes=_whole(get("pollMinutes"), "pollMinutes", 5, (1, 1440), unit=" of minutes"),
             notify_emails=_emails(get, "notifyEmails"),
             failure_emails=_emails(get, "failureEmails"),
             slack_workspace_id=workspace,
@@ -123,21 +125,12 @@ def _rate(value: object) -> float | None:
     return rate
 
 
-def _whole(value: object, key: str, default: int, bounds: tuple[int, int]) -> int:
+def _whole(value: object, key: str, default: int, bounds: tuple[int, int], unit: str = "") -> int:
     if value is None or value == "":
         return default
     text = str(value).strip()
     if not text.isdigit() or not bounds[0] <= int(text) <= bounds[1]:
-        raise ContextError(f"{key} {value!r} must be a whole number from {bounds[0]} to {bounds[1]}")
-    return int(text)
-
-
-def _poll_minutes(value: object) -> int:
-    if value is None or value == "":
-        return 5
-    text = str(value).strip()
-    if not text.isdigit() or not 1 <= int(text) <= 1440:
-        raise ContextError(f"pollMinutes {value!r} must be a whole number of minutes from 1 to 1440")
+        raise ContextError(f"{key} {value!r} must be a whole number{unit} from {bounds[0]} to {bounds[1]}")
     return int(text)
 
 

@@ -23,7 +23,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.personalize.models import PersonalizeBackend, personalize_backends
 from moto.personalize.responses import PersonalizeResponse
 
-from notifier.jobs import REGISTRY, JobKind
+from notifier.jobs import REGISTRY, JobKind, api_name
 
 DEFAULT_ACCOUNT = "123456789012"
 ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
@@ -74,7 +74,7 @@ class EmulatedJob:
     details: dict[str, Any] = field(default_factory=dict)  # what Personalize adds (numDeleted, trainingHours)
 
     def describe(self) -> dict[str, Any]:
-        operation = _MODEL.operation_model(_api_name(self.kind.describe_operation))
+        operation = _MODEL.operation_model(api_name(self.kind.describe_operation))
         members = operation.output_shape.members[self.kind.describe_response_key].members
         described = {
             **self.request,
@@ -91,7 +91,7 @@ class EmulatedJob:
         return {key: value for key, value in described.items() if key in members and value is not None}
 
     def summary(self) -> dict[str, Any]:
-        operation = _MODEL.operation_model(_api_name(self.kind.list_operation))
+        operation = _MODEL.operation_model(api_name(self.kind.list_operation))
         members = operation.output_shape.members[self.kind.list_response_key].member.members
         return {key: value for key, value in self.describe().items() if key in members}
 
@@ -195,7 +195,7 @@ def _check_arn(arn: Any, parameter: str) -> str:
 
 
 def _create(self: PersonalizeResponse, kind: JobKind) -> str:
-    calls.record(_api_name("create_" + kind.describe_operation.removeprefix("describe_")))
+    calls.record(api_name("create_" + kind.describe_operation.removeprefix("describe_")))
     params = _params(self)
     parent = _check_arn(params.get(kind.list_filter_parameter), kind.list_filter_parameter)
     name = params.get("name" if kind.arn_path_parts == 2 else "jobName")
@@ -215,7 +215,7 @@ def _create(self: PersonalizeResponse, kind: JobKind) -> str:
 
 
 def _describe(self: PersonalizeResponse, kind: JobKind) -> str:
-    calls.record(_api_name(kind.describe_operation))
+    calls.record(api_name(kind.describe_operation))
     limits.admit()
     arn = _check_arn(_params(self).get(kind.describe_arn_parameter), kind.describe_arn_parameter)
     if arn in faults:
@@ -227,7 +227,7 @@ def _describe(self: PersonalizeResponse, kind: JobKind) -> str:
 
 
 def _list(self: PersonalizeResponse, kind: JobKind) -> str:
-    calls.record(_api_name(kind.list_operation))
+    calls.record(api_name(kind.list_operation))
     limits.admit()
     params = _params(self)
     parent = params.get(kind.list_filter_parameter)
@@ -244,11 +244,6 @@ def _list(self: PersonalizeResponse, kind: JobKind) -> str:
     if start + max_results < len(listed):
         body["nextToken"] = str(start + max_results)
     return json.dumps(body)
-
-
-def _api_name(operation: str) -> str:
-    """describe_dataset_export_job -> DescribeDatasetExportJob"""
-    return "".join(part.capitalize() for part in operation.split("_"))
 
 
 def install() -> None:

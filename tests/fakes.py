@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from notifier.jobs import JobKind, JobSnapshot, JobSummary, TrackedJob, iso
+from notifier.jobs import JobSnapshot, TrackedJob, iso
 from notifier.messages import Notification
 from notifier.ports import (
     AlreadyTracked,
@@ -69,10 +69,8 @@ class FakeStore:
 class FakePersonalize:
     statuses: dict[str, str] = field(default_factory=dict)
     throttled: set[str] = field(default_factory=set)
-    describes: int = 0
 
     def describe(self, job: TrackedJob) -> JobSnapshot:
-        self.describes += 1
         if job.arn in self.throttled:
             raise DescribeFailed(job.arn, "ThrottlingException", "Rate exceeded (injected)")
         if job.arn not in self.statuses:
@@ -83,9 +81,6 @@ class FakePersonalize:
             output_path="s3://out/" if status == "ACTIVE" else None,
             failure_reason="boom" if status == "CREATE FAILED" else None,
         )
-
-    def list_jobs(self, kind: JobKind, region: str, parent_arn: str | None) -> Iterable[JobSummary]:
-        return []
 
 
 @dataclass

@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TextIO
 
 import boto3
@@ -19,9 +19,9 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 
 from notifier import jobs
 from notifier.config import Settings
-from notifier.discovery import DiscoveryReport, discover
+from notifier.discovery import DiscoveryReport, discover, region_of
 from notifier.jobs import InvalidJobArn, TrackedJob, parse_iso
-from notifier.messages import format_duration
+from notifier.messages import format_duration, readable_time
 from notifier.personalize import PersonalizeJobs
 from notifier.ports import MalformedItem, NotifierError
 from notifier.runtime import build_poller, build_store
@@ -197,7 +197,7 @@ def _list(args: argparse.Namespace, session: boto3.session.Session, out: TextIO,
             job.kind.name,
             _status_text(job),
             job.region,
-            _short_time(job.history[-1].at if job.history else job.tracked_at),
+            readable_time(job.history[-1].at if job.history else job.tracked_at),
             job.arn,
         )
         for job in listed
@@ -233,7 +233,7 @@ def render_show(job: TrackedJob) -> str:
         rows.append(("Output" if job.outcome.value == "succeeded" else "Destination", job.output_path))
     if job.failure_reason:
         rows.append(("Failure", job.failure_reason))
-    rows.append(("Tracked", _short_time(job.tracked_at)))
+    rows.append(("Tracked", readable_time(job.tracked_at)))
     if job.pending:
         rows.append(("Owed", f"{len(job.pending)} notification(s) not yet confirmed published"))
     width = max(len(label) for label, _ in rows) + 2
@@ -244,7 +244,7 @@ def render_show(job: TrackedJob) -> str:
     for change in job.history:
         moment = parse_iso(change.at)
         since = f"  (+{format_duration((moment - previous).total_seconds())})" if previous and moment else ""
-        lines.append(f"  {_short_time(change.at)}  {change.status}{since}")
+        lines.append(f"  {readable_time(change.at)}  {change.status}{since}")
         previous = moment or previous
     if not job.history:
         lines.append("  (not described yet)")
@@ -273,14 +273,13 @@ def _discover(args: argparse.Namespace, session: boto3.session.Session, out: Tex
     datasets: list[str | None] = list(args.dataset or [None])
     regions = [r.strip() for r in (args.regions or "").split(",") if r.strip()]
     if not regions:
-        from_datasets = sorted({arn.split(":")[3] for arn in datasets if arn and arn.count(":") >= 5})
-        regions = from_datasets or [session.region_name]
+        regions = sorted({region for arn in datasets if arn and (region := region_of(arn))}) or [session.region_name]
     store = _store(args, session)
 
     def progress(report: DiscoveryReport) -> None:
         print(f"  listed {report.listed} job(s), {len(report.tracked)} newly tracked...", file=err, flush=True)
 
-    report = discover(PersonalizeJobs(session), store, regions=regions, dataset_arns=datasets, progress=progress)
+    report = discover(PersonalizeJobs(session), store, regions=regions, parent_arns=datasets, progress=progress)
     for arn in report.tracked:
         print(f"tracking  {arn}", file=out)
     for error in report.errors:
@@ -343,11 +342,6 @@ def _job_document(job: TrackedJob) -> dict[str, Any]:
         "failureReason": job.failure_reason,
         "pendingNotifications": len(job.pending),
     }
-
-
-def _short_time(value: str) -> str:
-    moment = parse_iso(value)
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else value
 
 
 def _table(rows: list[tuple[str, ...]]) -> str:

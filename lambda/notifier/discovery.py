@@ -51,7 +51,7 @@ def discover(
     store: JobAdder,
     *,
     regions: Iterable[str],
-    dataset_arns: Iterable[str | None] = (None,),  # parents to list by; None: everything
+    parent_arns: Iterable[str | None] = (None,),  # a dataset, dataset group, solution ...; None: everything
     kinds: Iterable[JobKind] = tuple(JOB_KINDS.values()),
     clock: Callable[[], datetime] = utc_now,
     progress: Callable[[DiscoveryReport], None] = lambda report: None,
@@ -59,10 +59,10 @@ def discover(
     """Track every listed job that is still running and not tracked yet; the listed status is the baseline."""
     report = DiscoveryReport()
     kinds = list(kinds)
-    for parent_arn in list(dataset_arns):
+    for parent_arn in list(parent_arns):
         for kind in kinds_listing_under(parent_arn, kinds):
             for region in regions:
-                if parent_arn is not None and _region_of(parent_arn) not in (None, region):
+                if parent_arn is not None and region_of(parent_arn) not in (None, region):
                     continue  # a parent lives in one region: do not list it everywhere
                 try:
                     for summary in lister.list_jobs(kind, region, parent_arn):
@@ -96,7 +96,8 @@ def _track_listed(
     report.tracked.append(summary.arn)
 
 
-def _region_of(arn: str) -> str | None:
+def region_of(arn: str) -> str | None:
+    """The region field of an ARN, when it has one."""
     parts = arn.split(":")
     return parts[3] if len(parts) > 3 and parts[3] else None
 

@@ -208,6 +208,13 @@ REGISTRY: tuple[JobKind, ...] = (
 )
 
 JOB_KINDS: dict[str, JobKind] = {kind.name: kind for kind in REGISTRY}
+
+
+def api_name(operation: str) -> str:
+    """boto3's method name to the API's: describe_dataset_export_job -> DescribeDatasetExportJob."""
+    return "".join(part.capitalize() for part in operation.split("_"))
+
+
 _BY_ARN_SHAPE: dict[tuple[str, int], JobKind] = {(k.arn_resource_type, k.arn_path_parts): k for k in REGISTRY}
 
 

@@ -41,13 +41,14 @@ class Notification:
     bodies: dict[str, str]
     attributes: dict[str, str]
     document: dict[str, object]
+    message: str  # the bodies as SNS takes them (MessageStructure=json), serialized once
 
 
 def render(job: TrackedJob, owed: PendingNotification) -> Notification:
     """Every body of one publish. SNS and EventBridge cap a message at 256 KB and every body repeats the
     failure reason: a reason too long for that is cut (the JSON says so), or the publish would fail forever."""
     notification = _render(job, owed)
-    if len(json.dumps(notification.bodies).encode()) <= MESSAGE_BUDGET_BYTES:
+    if len(notification.message.encode()) <= MESSAGE_BUDGET_BYTES:
         return notification
     cut = replace(
         owed,
@@ -62,16 +63,19 @@ def _render(job: TrackedJob, owed: PendingNotification, truncated: bool = False)
     if truncated:
         document["failureReasonTruncated"] = True
     headline = _headline(job, owed)
+    for_programs = json.dumps(document, sort_keys=True)
+    bodies = {
+        "default": headline,
+        "email": _email_text(job, owed, headline, document),
+        "https": json.dumps(chat_notification(job, owed, headline, document), ensure_ascii=False),
+        "sqs": for_programs,
+        "lambda": for_programs,
+    }
     return Notification(
         id=owed.id,
         subject=ascii_subject(f"Personalize: {headline}"),
-        bodies={
-            "default": headline,
-            "email": _email_text(job, owed, headline, document),
-            "https": json.dumps(chat_notification(job, owed, headline, document), ensure_ascii=False),
-            "sqs": json.dumps(document, sort_keys=True),
-            "lambda": json.dumps(document, sort_keys=True),
-        },
+        bodies=bodies,
+        message=json.dumps(bodies),
         attributes={
             "status": owed.new_status or "UNKNOWN",
             "jobKind": job.kind.name,
@@ -276,10 +280,10 @@ def _email_text(job: TrackedJob, owed: PendingNotification, headline: str, docum
     else:
         lines.append(f"Last status: {owed.new_status or 'never seen'}")
         lines.append(f"Personalize: {owed.detail}")
-    lines.append(f"When:        {_readable_time(owed.at)}")
+    lines.append(f"When:        {readable_time(owed.at)}")
     duration = document["durationSeconds"]
     if isinstance(duration, (int, float)) and document["terminal"] and owed.event is Event.TRANSITION:
-        lines.append(f"Took:        {format_duration(duration)} (created {_readable_time(job.created_at)})")
+        lines.append(f"Took:        {format_duration(duration)} (created {readable_time(job.created_at)})")
     if owed.output_path:
         # Personalize reports the destination from the start; it holds output only once the job succeeded.
         finished = job.kind.outcome(owed.new_status) is Outcome.SUCCEEDED and owed.event is Event.TRANSITION
@@ -299,7 +303,8 @@ def _email_text(job: TrackedJob, owed: PendingNotification, headline: str, docum
     return "\n".join(lines) + "\n"
 
 
-def _readable_time(value: str | None) -> str:
+def readable_time(value: str | None) -> str:
+    """2026-11-24T09:00:00.000Z -> 2026-11-24 09:00:00 UTC (or 'unknown')."""
     moment = parse_iso(value)
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "unknown"
 

@@ -28,7 +28,7 @@ class SnsPublisher:
             self._client.publish(
                 TopicArn=self._topic_arn,
                 Subject=notification.subject,
-                Message=json.dumps(notification.bodies),
+                Message=notification.message,
                 MessageStructure="json",
                 MessageAttributes={
                     name: {"DataType": "String", "StringValue": value}

@@ -150,7 +150,7 @@ def test_discover_tracks_running_jobs_of_a_dataset_across_pages(world: World) ->
     assert world.store.get(arns[150]).status == "CREATE PENDING"
 
 
-def test_discover_all_and_a_failed_listing_is_one_line(world: World) -> None:
+def test_discover_all_tracks_what_it_lists_and_an_empty_region_says_so(world: World) -> None:
     world.export_job("anywhere")
     code, out, _ = in_table(world, "discover", "--all")
     assert code == 0 and out.startswith(

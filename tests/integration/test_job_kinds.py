@@ -174,7 +174,7 @@ def test_discovery_lists_the_kinds_under_each_parent(world: World) -> None:
 
     arns = {kind: create(world, kind) for kind in KINDS}
     emulator.calls.reset()
-    report = discover(PersonalizeJobs(world.session), world.store, regions=[REGION], dataset_arns=[VERSION, GROUP])
+    report = discover(PersonalizeJobs(world.session), world.store, regions=[REGION], parent_arns=[VERSION, GROUP])
     assert set(report.tracked) == {arns["batch-inference-job"], arns["batch-segment-job"], arns["data-deletion-job"]}
     assert set(emulator.calls.counts) == {"ListBatchInferenceJobs", "ListBatchSegmentJobs", "ListDataDeletionJobs"}
     everything = discover(PersonalizeJobs(world.session), world.store, regions=[REGION])

@@ -1,0 +1,56 @@
+"""Discovery over listings: which kinds a parent ARN is listed for, and one failed listing not stopping the rest."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from notifier.discovery import discover, kinds_listing_under
+from notifier.jobs import JOB_KINDS, JobKind, JobSummary
+from notifier.ports import DescribeFailed
+from tests.fakes import FakeStore
+
+pytestmark = pytest.mark.unit
+
+PREFIX = "arn:aws:personalize:us-east-1:123456789012"
+
+
+@pytest.mark.parametrize(
+    ("parent", "kinds"),
+    [
+        (f"{PREFIX}:dataset/retail/ITEMS", {"dataset-export-job", "dataset-import-job"}),
+        (f"{PREFIX}:dataset-group/retail", {"data-deletion-job"}),
+        (f"{PREFIX}:solution/movies", {"solution-version"}),
+        (f"{PREFIX}:solution/movies/1a2b3c4d", {"batch-inference-job", "batch-segment-job"}),
+        (f"{PREFIX}:schema/users", set()),
+        (None, set(JOB_KINDS)),
+    ],
+)
+def test_each_parent_is_listed_for_the_kinds_whose_list_takes_it(parent, kinds) -> None:
+    assert {kind.name for kind in kinds_listing_under(parent, JOB_KINDS.values())} == kinds
+
+
+class OneListingFails:
+    """Lists one running import job; the export listing fails (throttled past its retries)."""
+
+    def list_jobs(self, kind: JobKind, region: str, parent_arn: str | None):
+        if kind.name == "dataset-export-job":
+            raise DescribeFailed(f"{kind.list_operation} in {region}", "ThrottlingException", "Rate exceeded")
+        if kind.name == "dataset-import-job":
+            return [JobSummary(arn=f"{PREFIX}:dataset-import-job/load", status="CREATE IN_PROGRESS")]
+        return []
+
+
+def test_a_failed_listing_is_reported_and_the_others_still_run() -> None:
+    store = FakeStore()
+    report = discover(
+        OneListingFails(),
+        store,
+        regions=["us-east-1"],
+        parent_arns=[f"{PREFIX}:dataset/retail/ITEMS"],
+        clock=lambda: datetime(2026, 11, 24, tzinfo=UTC),
+    )
+    assert report.tracked == [f"{PREFIX}:dataset-import-job/load"]
+    assert len(report.errors) == 1 and "ThrottlingException" in report.errors[0]
+    assert store.items[f"{PREFIX}:dataset-import-job/load"].status == "CREATE IN_PROGRESS"
