@@ -6,12 +6,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from notifier.discovery import PARENT_KINDS, is_parent_arn
+
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
 )
 _SLACK_WORKSPACE = re.compile(r"^[0-9A-Z]{1,255}$")
 _SLACK_CHANNEL = re.compile(r"^[A-Za-z0-9]{1,255}$")
-_DATASET_ARN = re.compile(r"^arn:[a-z\d-]+:personalize:[a-z\d-]+:\d{12}:dataset/.+$")
 _EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
 _LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
 
@@ -36,7 +37,7 @@ class DeploySettings:
     event_source: str = "personalize-job-notifier"
     stuck_after_minutes: int = 360
     personalize_max_rps: float | None = None
-    discover: str | None = None  # "all", or comma-separated dataset ARNs
+    discover: str | None = None  # "all", or comma-separated parent ARNs (datasets, solutions, ...)
 
     @property
     def slack(self) -> bool:
@@ -97,8 +98,8 @@ def _discover(value: object) -> str | None:
         return text
     arns = [arn.strip() for arn in text.split(",") if arn.strip()]
     for arn in arns:
-        if not _DATASET_ARN.match(arn):
-            raise ContextError(f"discover: {arn!r} is not a Personalize dataset ARN (or 'all')")
+        if not is_parent_arn(arn):
+            raise ContextError(f"discover: {arn!r} is not the ARN of {PARENT_KINDS} (or 'all')")
     return ",".join(arns)
 
 

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
+from notifier.discovery import PARENT_KINDS, is_parent_arn, region_of
 from notifier.poller import PollSettings
 
 Number = TypeVar("Number", int, float)
 
-_DATASET_ARN = re.compile(r"^arn:[a-z\d-]+:personalize:[a-z\d-]+:\d{12}:dataset/.+$")
 _TOPIC_ARN = re.compile(r"^arn:[a-z\d-]+:sns:[a-z\d-]+:\d{12}:[\w-]{1,256}$")
 
 
@@ -29,9 +29,9 @@ class Settings:
     time_margin_seconds: float = 15.0
     publish_lease_seconds: int = 120
     retention_days: int = 90
-    # Discovery inside the poll, for accounts without a CloudTrail trail: "all", or dataset ARNs.
+    # Discovery inside the poll, for accounts without a CloudTrail trail: "all", or parent ARNs.
     discover_all: bool = False
-    discover_datasets: tuple[str, ...] = ()
+    discover_parents: tuple[str, ...] = ()
     discover_regions: tuple[str, ...] = ()
     event_bus_name: str | None = None  # every notification also goes to this EventBridge bus
     event_source: str = "personalize-job-notifier"
@@ -40,7 +40,7 @@ class Settings:
 
     @property
     def discovers(self) -> bool:
-        return self.discover_all or bool(self.discover_datasets)
+        return self.discover_all or bool(self.discover_parents)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -102,19 +102,19 @@ def _discovery(env: Mapping[str, str]) -> dict[str, object]:
     raw = env.get("DISCOVER", "").strip()
     if not raw:
         return {}
-    datasets = () if raw == "all" else tuple(arn.strip() for arn in raw.split(",") if arn.strip())
-    for arn in datasets:
-        if not _DATASET_ARN.match(arn):
-            raise ConfigError(f"environment variable DISCOVER: {arn!r} is not a Personalize dataset ARN (or 'all')")
-    # Regions to list: as given, else each dataset's own, else the function's.
+    parents = () if raw == "all" else tuple(arn.strip() for arn in raw.split(",") if arn.strip())
+    for arn in parents:
+        if not is_parent_arn(arn):
+            raise ConfigError(f"environment variable DISCOVER: {arn!r} is not the ARN of {PARENT_KINDS} (or 'all')")
+    # Regions to list: as given, else each parent's own, else the function's.
     regions = tuple(r.strip() for r in env.get("DISCOVER_REGIONS", "").split(",") if r.strip())
-    regions = regions or tuple(sorted({arn.split(":")[3] for arn in datasets}))
+    regions = regions or tuple(sorted({region for arn in parents if (region := region_of(arn))}))
     regions = regions or tuple(r for r in (env.get("AWS_REGION", "").strip(),) if r)
     if not regions:
         raise ConfigError("environment variable DISCOVER_REGIONS (or AWS_REGION) is needed with DISCOVER")
     if raw == "all":
         return {"discover_all": True, "discover_regions": regions}
-    return {"discover_datasets": datasets, "discover_regions": regions}
+    return {"discover_parents": parents, "discover_regions": regions}
 
 
 def _required(env: Mapping[str, str], name: str) -> str:

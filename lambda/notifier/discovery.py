@@ -3,6 +3,7 @@ and CloudTrail "AWS API Call via CloudTrail" events for Create...Job calls (the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -34,6 +35,15 @@ _PARENT_SHAPES = {
     "solutionArn": ("solution", 1),
     "solutionVersionArn": ("solution", 2),
 }
+
+
+_PARENT_ARN = re.compile(r"^arn:[a-z\d-]+:personalize:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[a-z-]+/.+$")
+PARENT_KINDS = "a dataset, dataset group, solution or solution version"
+
+
+def is_parent_arn(arn: str) -> bool:
+    """An ARN some kind's List... narrows by: what `discover` and DISCOVER accept."""
+    return bool(_PARENT_ARN.match(arn)) and bool(kinds_listing_under(arn, JOB_KINDS.values()))
 
 
 def kinds_listing_under(parent_arn: str | None, kinds: Iterable[JobKind]) -> list[JobKind]:

@@ -62,7 +62,7 @@ class PollCycle:
                     self._personalize,
                     self._store,
                     regions=self._settings.discover_regions,
-                    parent_arns=self._settings.discover_datasets or (None,),
+                    parent_arns=self._settings.discover_parents or (None,),
                 )
                 discovered = len(found.tracked)
                 for error in found.errors:

@@ -269,7 +269,7 @@ def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
         ({"personalizeMaxRps": "fast"}, "personalizeMaxRps 'fast' must be a number of requests per second"),
         ({"eventSource": "aws.personalize"}, "eventSource 'aws.personalize' must be"),
         ({"stuckAfterMinutes": "six hours"}, "stuckAfterMinutes 'six hours' must be a whole number"),
-        ({"discover": "retail"}, "discover: 'retail' is not a Personalize dataset ARN (or 'all')"),
+        ({"discover": "retail"}, "discover: 'retail' is not the ARN of a dataset, dataset group, solution or"),
     ],
 )
 def test_invalid_context_stops_synth_naming_the_value(context, message) -> None:

@@ -130,7 +130,7 @@ def test_discovery_inside_the_poll_tracks_new_jobs_for_accounts_without_a_trail(
     [
         (
             {"DISCOVER": "some-dataset", "AWS_REGION": REGION},
-            "DISCOVER: 'some-dataset' is not a Personalize dataset ARN",
+            "DISCOVER: 'some-dataset' is not the ARN of a dataset, dataset group, solution or solution version",
         ),
         ({"DISCOVER": "all"}, "DISCOVER_REGIONS (or AWS_REGION) is needed"),
     ],

@@ -179,3 +179,16 @@ def test_discovery_lists_the_kinds_under_each_parent(world: World) -> None:
     assert set(emulator.calls.counts) == {"ListBatchInferenceJobs", "ListBatchSegmentJobs", "ListDataDeletionJobs"}
     everything = discover(PersonalizeJobs(world.session), world.store, regions=[REGION])
     assert set(everything.tracked) == {arns["dataset-import-job"], arns["solution-version"]}
+
+
+def test_discovery_inside_the_poll_takes_any_parent_the_cli_takes(world: World) -> None:
+    from notifier.config import Settings
+    from notifier.runtime import PollCycle
+
+    batch = create(world, "batch-inference-job")
+    settings = Settings.from_env(
+        {"TABLE_NAME": world.table_name, "TOPIC_ARN": world.topic_arn, "DISCOVER": VERSION, "AWS_REGION": "eu-west-1"}
+    )
+    assert settings.discover_regions == (REGION,)  # the parent's own region, not the function's
+    assert PollCycle(settings, world.session).run().jobs_discovered == 1
+    assert world.store.get(batch).kind.name == "batch-inference-job"
