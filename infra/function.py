@@ -9,14 +9,16 @@ from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validat
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra.settings import POWERTOOLS_LAYER, DeploySettings
+from infra.settings import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, POWERTOOLS_LAYER_PARAMETER, DeploySettings
 from notifier.jobs import JOB_KINDS, api_name
 from notifier.observability import SERVICE
 
 LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambda"
-RUNTIME = lambda_.Runtime.PYTHON_3_14
+RUNTIME = lambda_.Runtime(LAMBDA_RUNTIME, lambda_.RuntimeFamily.PYTHON)
+ARCHITECTURE = lambda_.Architecture.ARM_64 if LAMBDA_ARCHITECTURE == "arm64" else lambda_.Architecture.X86_64
 METRICS_NAMESPACE = "PersonalizeJobNotifier"
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info", "tests", ".pytest_cache"]
 
@@ -46,13 +48,15 @@ class NotifierFunction(Construct):
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
             )
         )
-        layer_arn = settings.powertools_layer_arn or POWERTOOLS_LAYER.format(region=Stack.of(self).region)
+        layer_arn = settings.powertools_layer_arn or ssm.StringParameter.value_for_string_parameter(
+            self, POWERTOOLS_LAYER_PARAMETER
+        )
         self.function = lambda_.Function(
             self,
             "Function",
             description=description,
             runtime=RUNTIME,
-            architecture=lambda_.Architecture.ARM_64,
+            architecture=ARCHITECTURE,
             handler=handler,
             code=lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES),
             layers=[lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", layer_arn)],

@@ -1,10 +1,11 @@
-"""Alarms on the notifier itself, sent to the same topic: a silent notifier must not look like quiet jobs."""
+"""Alarms on the notifier itself, sent to the alarms topic: a silent notifier must not look like quiet jobs."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -28,6 +29,7 @@ class Monitoring(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         period = Duration.minutes(max(5, poll_minutes))
+        self._stack_name = Stack.of(self).stack_name
         self.alarms = [
             # A crashed poll (not one job's error: those are caught and counted below), twice in a row.
             self._alarm("PollErrors", function.metric_errors(period=period), "The poll Lambda failed", 2),
@@ -62,6 +64,21 @@ class Monitoring(Construct):
             )
         for alarm in self.alarms:
             alarm.add_alarm_action(actions.SnsAction(topic))
+        # SnsAction adds no permission, and the topic's policy (TLS only) replaces SNS's default one: without
+        # this statement every alarm action fails with "...is not authorized to perform: SNS:Publish" (AWS
+        # re:Post, "cloudwatch receive sns for alarm trigger"). Only this stack's alarms, in this account.
+        topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisStacksAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[topic.topic_arn],
+                conditions={
+                    "ArnLike": {"aws:SourceArn": [alarm.alarm_arn for alarm in self.alarms]},
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                },
+            )
+        )
 
     @staticmethod
     def _metric(namespace: str, name: str, period: Duration) -> cloudwatch.Metric:
@@ -77,6 +94,8 @@ class Monitoring(Construct):
         return cloudwatch.Alarm(
             self,
             name,
+            # The email's subject is 'ALARM: "<name>" in <region>': a name that says whose alarm it is.
+            alarm_name=f"{self._stack_name}-{name}",
             alarm_description=description,
             metric=metric,
             threshold=1,

@@ -1,8 +1,15 @@
-"""The notifications topic (customer-managed KMS key, TLS only) and its subscribers from deploy-time options."""
+"""The notification topics (customer-managed KMS key, TLS only) and their subscribers from deploy-time options.
+
+Two topics: job notifications, which people filter and programs parse, and the notifier's own alarms. A
+CloudWatch alarm's message carries no message attributes, and a subscription filter policy never matches a
+message without attributes (SNS developer guide, "Attribute key matching": "An empty set of attributes
+results in the filter not matching"), so on the jobs topic failure-only subscribers would never see an alarm.
+The alarms topic has no filters: everyone who gets email from the notifier learns when it is broken.
+"""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -25,21 +32,21 @@ class NotificationTopic(Construct):
             removal_policy=RemovalPolicy.DESTROY,
             pending_window=Duration.days(7),
         )
-        # CloudWatch alarms publish to this topic, so their service must be able to use the key.
+        # CloudWatch alarms publish to the alarms topic, so their service must be able to use the key (SNS
+        # developer guide, "Enable compatibility between event sources from AWS services and encrypted topics").
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToPublish",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["kms:Decrypt", "kms:GenerateDataKey*"],
                 resources=["*"],  # in a key policy, "*" means this key
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
-        self.topic = sns.Topic(
-            self,
-            "Topic",
-            display_name="Personalize jobs",
-            master_key=self.key,
-            enforce_ssl=True,
+        self.topic = sns.Topic(self, "Topic", display_name="Personalize jobs", master_key=self.key, enforce_ssl=True)
+        # Who may publish to it is granted by the monitoring construct, naming this stack's alarms.
+        self.alarm_topic = sns.Topic(
+            self, "AlarmTopic", display_name="Personalize notifier alarms", master_key=self.key, enforce_ssl=True
         )
         for email in settings.notify_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
@@ -50,6 +57,9 @@ class NotificationTopic(Construct):
                     filter_policy={"outcome": sns.SubscriptionFilter.string_filter(allowlist=list(FAILURE_OUTCOMES))},
                 )
             )
+        # Each address once, unfiltered: an alarm has no attributes a filter could match.
+        for email in dict.fromkeys((*settings.notify_emails, *settings.failure_emails)):
+            self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email))
         if settings.slack:
             self.slack = chatbot.SlackChannelConfiguration(
                 self,
@@ -57,7 +67,7 @@ class NotificationTopic(Construct):
                 slack_channel_configuration_name=f"{Stack.of(self).stack_name}-jobs"[:128],
                 slack_workspace_id=settings.slack_workspace_id,
                 slack_channel_id=settings.slack_channel_id,
-                notification_topics=[self.topic],
+                notification_topics=[self.topic, self.alarm_topic],
                 logging_level=chatbot.LoggingLevel.ERROR,
                 # The channel only receives notifications: nobody can act on AWS from it beyond reading.
                 guardrail_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")],

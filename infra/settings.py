@@ -16,9 +16,18 @@ _SLACK_CHANNEL = re.compile(r"^[A-Za-z0-9]{1,255}$")
 _EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
 _LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
 
-# The public Powertools for AWS Lambda (Python) v3 layer for this runtime and architecture; its version can
-# be pinned with -c powertoolsLayerArn=... (and must be, where this account cannot read the public layer).
-POWERTOOLS_LAYER = "arn:aws:lambda:{region}:017000801446:layer:AWSLambdaPowertoolsPythonV3-python314-arm64:38"
+# The Lambda's runtime and architecture, and the Powertools for AWS Lambda (Python) release it runs: the one
+# requirements-dev.txt pins and the tests run (a test holds them equal). A layer *number* differs per runtime,
+# architecture, region and partition, so the layer ARN is resolved at deploy time from the public SSM
+# parameter Powertools publishes for each release, /aws/service/powertools/python/{arm64|x86_64}/{python3.x}/
+# {version} (Powertools docs, "Install", "Using SSM Parameter Store"; written by its update_ssm workflow).
+# -c powertoolsLayerArn=... overrides it, e.g. in a partition where that parameter is not published.
+LAMBDA_RUNTIME = "python3.14"
+LAMBDA_ARCHITECTURE = "arm64"
+POWERTOOLS_VERSION = "3.37.0"
+POWERTOOLS_LAYER_PARAMETER = (
+    f"/aws/service/powertools/python/{LAMBDA_ARCHITECTURE}/{LAMBDA_RUNTIME}/{POWERTOOLS_VERSION}"
+)
 
 
 class ContextError(ValueError):

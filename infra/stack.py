@@ -39,11 +39,17 @@ class NotifierStack(cdk.Stack):
             "Monitoring",
             function=self.poller.function,
             dead_letters=self.poller.dead_letters,
-            topic=self.notifications.topic,
+            topic=self.notifications.alarm_topic,
             namespace=METRICS_NAMESPACE,
             poll_minutes=settings.poll_minutes,
             track_function=self.tracking.function if self.tracking else None,
         )
         cdk.CfnOutput(self, "TableName", value=self.jobs.table.table_name, description="Tracked-jobs table")
         cdk.CfnOutput(self, "TopicArn", value=self.notifications.topic.topic_arn, description="Notifications topic")
+        cdk.CfnOutput(
+            self,
+            "AlarmTopicArn",
+            value=self.notifications.alarm_topic.topic_arn,
+            description="The notifier's own alarms (every email recipient is subscribed, unfiltered)",
+        )
         cdk.CfnOutput(self, "FunctionName", value=self.poller.function.function_name, description="Poll Lambda")

@@ -11,7 +11,9 @@ from collections import deque
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-from notifier_local.server import ACCOUNT, REGION, EmbeddedAws
+import boto3
+
+from notifier_local.server import ACCOUNT, DUMMY_CREDENTIALS, REGION, EmbeddedAws, serve_powertools_layer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,6 +61,7 @@ def deploy(
         "NODE_NO_WARNINGS": "1",
     }
     cli = cdk_command(repo)
+    _serve_public_parameters(aws, repo)
     app = f"{sys.executable} app.py"
     output = ["--output", str(assembly_dir or outputs_file.parent / "cdk.out")]
     context_args = [arg for key, value in (context or {}).items() for arg in ("-c", f"{key}={value}")]
@@ -111,3 +114,20 @@ def _run_streaming(command: list[str], repo: Path, env: dict[str, str], progress
     if process.returncode != 0:
         output = "\n".join(tail)
         raise DeployFailed(f"`cdk {command[1]}` failed (exit {process.returncode}):\n{output}")
+
+
+def _serve_public_parameters(aws: EmbeddedAws, repo: Path) -> None:
+    """The public SSM parameters the app resolves at deploy time, which moto does not publish."""
+    if str(repo) not in sys.path:
+        sys.path.insert(0, str(repo))
+    # Imported here: infra/ is in a clone only, and a clone is the only place this deploys from.
+    from infra.settings import POWERTOOLS_LAYER_PARAMETER  # noqa: PLC0415
+
+    lambda_client = boto3.client(
+        "lambda",
+        endpoint_url=aws.endpoint,
+        region_name=REGION,
+        aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+    serve_powertools_layer(POWERTOOLS_LAYER_PARAMETER, lambda_client)

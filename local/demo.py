@@ -160,12 +160,13 @@ def _provision_directly() -> dict[str, str]:
 
 
 def _declared_subscriptions(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
-    """The stack's email subscriptions, as synthesized. moto's CloudFormation skips this resource type, so the
-    demo creates each through the SNS API, filter policy included, exactly as declared."""
+    """The stack's email subscriptions to the jobs topic, as synthesized. moto's CloudFormation skips this resource
+    type, so the demo creates each through the SNS API, filter policy included, exactly as declared."""
+    jobs_topic = template.get("Outputs", {}).get("TopicArn", {}).get("Value")
     declared = [
         (r["Properties"]["Protocol"], r["Properties"]["Endpoint"], r["Properties"].get("FilterPolicy"))
         for r in template.get("Resources", {}).values()
-        if r["Type"] == "AWS::SNS::Subscription"
+        if r["Type"] == "AWS::SNS::Subscription" and r["Properties"]["TopicArn"] == jobs_topic
     ]
     return declared or [("email", EVERYTHING, None), ("email", FAILURES, {"outcome": list(FAILURE_OUTCOMES)})]
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import socket
 import warnings
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
 from moto.server import ThreadedMotoServer
+from moto.ssm.models import Parameter, ssm_backends
 
 from notifier_local import personalize  # noqa: F401 - installs the emulated Personalize calls
 
@@ -79,3 +84,37 @@ def pointed_at(aws: EmbeddedAws) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+def serve_powertools_layer(parameter: str, lambda_client: Any, account: str = ACCOUNT, region: str = REGION) -> str:
+    """Stand in for what AWS publishes outside any account: Powertools' public SSM parameter (a CloudFormation
+    parameter of the stack resolves it at deploy time), pointing at a layer of the same name published here.
+
+    moto has neither: its SSM API refuses names under /aws/ (they are AWS's own), so the parameter goes into
+    moto's SSM backend directly, and a layer in another account cannot be attached in moto. Returns the ARN.
+    """
+    architecture, runtime = parameter.split("/")[5:7]  # /aws/service/powertools/python/{arch}/{runtime}/{version}
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as layer:
+        layer.writestr("python/POWERTOOLS_STAND_IN.txt", f"stands in for the layer {parameter} names\n")
+    arn = lambda_client.publish_layer_version(
+        LayerName=f"AWSLambdaPowertoolsPythonV3-{runtime.replace('.', '')}-{architecture}",
+        Content={"ZipFile": archive.getvalue()},
+        CompatibleRuntimes=[runtime],
+        CompatibleArchitectures=[architecture],
+    )["LayerVersionArn"]
+    ssm_backends[account][region]._parameters[parameter].append(
+        Parameter(
+            account_id=account,
+            name=parameter,
+            value=arn,
+            parameter_type="String",
+            description=None,
+            allowed_pattern=None,
+            keyid=None,
+            last_modified_date=datetime.now(UTC),
+            version=1,
+            data_type="text",
+        )
+    )
+    return arn

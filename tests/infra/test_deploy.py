@@ -11,6 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from infra.settings import POWERTOOLS_LAYER_PARAMETER
+from notifier_local.server import serve_powertools_layer
+
 pytestmark = pytest.mark.infra
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
@@ -63,6 +66,8 @@ def test_every_resource_is_created_and_wired(assembly: Path) -> None:
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
         upload_assets(assembly, session.client("s3"))
+        # The stack resolves Powertools' public parameter at deploy time (moto fails the create without it).
+        layer_arn = serve_powertools_layer(POWERTOOLS_LAYER_PARAMETER, session.client("lambda"))
         cloudformation = session.client("cloudformation")
         [template] = assembly.glob("*.template.json")
         cloudformation.create_stack(
@@ -89,3 +94,5 @@ def test_every_resource_is_created_and_wired(assembly: Path) -> None:
         function = session.client("lambda").get_function_configuration(FunctionName=outputs["FunctionName"])
         assert function["Environment"]["Variables"]["TABLE_NAME"] == outputs["TableName"]
         assert function["Environment"]["Variables"]["TOPIC_ARN"] == outputs["TopicArn"]
+        # moto's CloudFormation ignores a function's Layers; tests/infra/test_aws_edges.py checks them on the template.
+        assert {p["ParameterValue"] for p in stack["Parameters"]} == {layer_arn}

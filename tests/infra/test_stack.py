@@ -112,10 +112,11 @@ def test_poll_function_runs_the_newest_python_on_arm_with_tracing_and_json_logs(
     assert function_["Timeout"] == 240  # under the 5-minute schedule, with room for the 15 s margin
     env = function_["Environment"]["Variables"]
     assert env["TABLE_NAME"] == {"Ref": template_logical_id(template, "AWS::DynamoDB::Table")}
-    assert env["TOPIC_ARN"] == {"Ref": template_logical_id(template, "AWS::SNS::Topic")}
+    assert env["TOPIC_ARN"] == {"Ref": topic_id(template, JOBS_TOPIC)}
     assert env["TIME_MARGIN_SECONDS"] == "15"
     assert env["POWERTOOLS_METRICS_NAMESPACE"] == "PersonalizeJobNotifier"
-    assert json.dumps(function_["Layers"]).count("AWSLambdaPowertoolsPythonV3-python314-arm64") == 1
+    [layer] = function_["Layers"]  # Powertools' public parameter (tests/infra/test_aws_edges.py)
+    assert template.to_json()["Parameters"][layer["Ref"]]["Default"].startswith("/aws/service/powertools/python/")
     for log_group in template.find_resources("AWS::Logs::LogGroup").values():
         assert log_group["Properties"]["RetentionInDays"] == 30
 
@@ -207,7 +208,9 @@ def test_no_subscriptions_without_context(template: Template) -> None:
 
 def test_email_subscriptions_and_a_failure_only_filter(full: Template) -> None:
     subscriptions = {
-        s["Properties"]["Endpoint"]: s["Properties"] for s in full.find_resources("AWS::SNS::Subscription").values()
+        s["Properties"]["Endpoint"]: s["Properties"]
+        for s in full.find_resources("AWS::SNS::Subscription").values()
+        if s["Properties"]["TopicArn"] == {"Ref": topic_id(full, JOBS_TOPIC)}
     }
     assert set(subscriptions) == {"ana@example.com", "ben@example.org", "oncall@example.com"}
     assert all(s["Protocol"] == "email" for s in subscriptions.values())
@@ -215,21 +218,20 @@ def test_email_subscriptions_and_a_failure_only_filter(full: Template) -> None:
     assert subscriptions["oncall@example.com"]["FilterPolicy"] == {"outcome": ["failed", "not_found", "invalid"]}
 
 
-def test_slack_channel_receives_the_topic(full: Template) -> None:
-    topic = template_logical_id(full, "AWS::SNS::Topic")
+def test_slack_channel_receives_the_job_notifications_and_the_alarms(full: Template) -> None:
     full.has_resource_properties(
         "AWS::Chatbot::SlackChannelConfiguration",
         {
             "SlackWorkspaceId": "T0123ABCD",
             "SlackChannelId": "C0456EFGH",
-            "SnsTopicArns": [{"Ref": topic}],
+            "SnsTopicArns": [{"Ref": topic_id(full, JOBS_TOPIC)}, {"Ref": topic_id(full, ALARMS_TOPIC)}],
             "UserRoleRequired": True,
         },
     )
 
 
-def test_alarms_watch_the_notifier_and_tell_the_topic(template: Template) -> None:
-    topic = template_logical_id(template, "AWS::SNS::Topic")
+def test_alarms_watch_the_notifier_and_tell_the_alarms_topic(template: Template) -> None:
+    topic = topic_id(template, ALARMS_TOPIC)
     alarms = [a["Properties"] for a in template.find_resources("AWS::CloudWatch::Alarm").values()]
     assert sorted(a["MetricName"] for a in alarms) == [
         "ApproximateNumberOfMessagesVisible",  # the schedule's and auto-tracking's dead letters
@@ -251,7 +253,8 @@ def test_alarms_watch_the_notifier_and_tell_the_topic(template: Template) -> Non
 
 def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
     template.has_output("TableName", {"Value": {"Ref": template_logical_id(template, "AWS::DynamoDB::Table")}})
-    template.has_output("TopicArn", {"Value": {"Ref": template_logical_id(template, "AWS::SNS::Topic")}})
+    template.has_output("TopicArn", {"Value": {"Ref": topic_id(template, JOBS_TOPIC)}})
+    template.has_output("AlarmTopicArn", {"Value": {"Ref": topic_id(template, ALARMS_TOPIC)}})
     template.has_output("FunctionName", {"Value": {"Ref": function_id(template, POLL)}})
 
 
@@ -278,6 +281,14 @@ def test_invalid_context_stops_synth_naming_the_value(context, message) -> None:
     with pytest.raises(SystemExit) as stopped:
         build_app(context, nag=False)
     assert message in str(stopped.value)
+
+
+JOBS_TOPIC, ALARMS_TOPIC = "Personalize jobs", "Personalize notifier alarms"
+
+
+def topic_id(template: Template, display_name: str) -> str:
+    [logical_id] = template.find_resources("AWS::SNS::Topic", {"Properties": {"DisplayName": display_name}})
+    return logical_id
 
 
 def template_logical_id(template: Template, resource_type: str) -> str:

@@ -1,0 +1,267 @@
+"""IAM policy evaluation as AWS documents it, for the checks moto never makes.
+
+moto stores topic, queue and key policies and Lambda permissions without evaluating them, and its own
+evaluator (moto.iam.access_control) treats every condition operator but StringEquals as satisfied and
+ignores service principals, so a TLS-only Deny reads as denying everything and a missing Allow goes unseen.
+No maintained Python library evaluates resource policies with conditions offline, so this module follows
+the IAM User Guide's "Policy evaluation logic" for the elements the stack's policies use, and refuses
+(raises) on any element or operator it does not know rather than guessing. tests/unit/test_iam_evaluator.py
+holds it to policies that must deny.
+
+Also here: resolving the intrinsic functions of a synthesized template, so the documents are evaluated
+with the ARNs AWS would see.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Decision = Literal["allow", "explicit-deny", "implicit-deny"]
+
+
+class UnsupportedPolicy(ValueError):
+    """A policy element or condition operator this evaluator does not implement: fail, never guess."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One call as IAM sees it: who, what, on which resource, with which request context."""
+
+    action: str
+    resource: str
+    principal: Mapping[str, str] = field(default_factory=dict)  # {"Service": "..."} or {"AWS": "arn:..."}
+    context: Mapping[str, str] = field(default_factory=dict)  # condition keys, e.g. aws:SourceArn
+
+    def context_value(self, key: str) -> str | None:
+        for name, value in self.context.items():
+            if name.lower() == key.lower():  # condition key names are case-insensitive
+                return value
+        return None
+
+
+def decide(documents: Iterable[Mapping[str, Any]], request: Request) -> Decision:
+    """An explicit Deny in any statement wins; otherwise an Allow allows; otherwise the implicit deny."""
+    allowed = False
+    for document in documents:
+        for statement in _as_list(document["Statement"]):
+            if _applies(statement, request):
+                if statement["Effect"] == "Deny":
+                    return "explicit-deny"
+                allowed = True
+    return "allow" if allowed else "implicit-deny"
+
+
+_KNOWN_ELEMENTS = {"Sid", "Effect", "Principal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+
+
+def _applies(statement: Mapping[str, Any], request: Request) -> bool:
+    unknown = set(statement) - _KNOWN_ELEMENTS
+    if unknown:
+        raise UnsupportedPolicy(f"statement element(s) {sorted(unknown)} are not evaluated here")
+    if "Principal" in statement and not _principal_matches(statement["Principal"], request.principal):
+        return False
+    if "Action" in statement:
+        if not any(_glob(pattern, request.action, ignore_case=True) for pattern in _as_list(statement["Action"])):
+            return False
+    elif any(_glob(pattern, request.action, ignore_case=True) for pattern in _as_list(statement["NotAction"])):
+        return False
+    if "Resource" in statement:
+        if not any(arn_like(pattern, request.resource) for pattern in _as_list(statement["Resource"])):
+            return False
+    elif "NotResource" in statement and any(
+        arn_like(pattern, request.resource) for pattern in _as_list(statement["NotResource"])
+    ):
+        return False
+    return all(
+        _condition_holds(operator, key, values, request)
+        for operator, tests in statement.get("Condition", {}).items()
+        for key, values in tests.items()
+    )
+
+
+def _principal_matches(principal: Any, caller: Mapping[str, str]) -> bool:
+    if principal == "*":
+        return True
+    for kind, names in principal.items():
+        for name in _as_list(names):
+            if name == "*" and kind == "AWS":
+                return True
+            if caller.get(kind) == name:
+                return True
+            # An account (or its root) as principal delegates to that account's IAM policies.
+            if kind == "AWS" and caller.get("AWS", "").split(":")[4:5] == [_account_of(name)]:
+                return True
+    return False
+
+
+def _account_of(principal: str) -> str:
+    if re.fullmatch(r"\d{12}", principal):
+        return principal
+    match = re.fullmatch(r"arn:[\w-]+:iam::(\d{12}):root", principal)
+    return match.group(1) if match else "<not an account>"
+
+
+def _condition_holds(operator: str, key: str, expected: Any, request: Request) -> bool:
+    if_exists = operator.endswith("IfExists")
+    base = operator.removesuffix("IfExists")
+    actual = request.context_value(key)
+    if base == "Null":
+        return (actual is None) == (str(expected).lower() == "true")
+    negated = "Not" in base
+    if actual is None:
+        # A missing key never matches; a negated operator is then true (IAM User Guide, condition operators).
+        return if_exists or negated
+    compare = _COMPARATORS.get(base.replace("Not", ""))
+    if compare is None:
+        raise UnsupportedPolicy(f"condition operator {operator} is not evaluated here")
+    matched = any(compare(str(value), actual) for value in _as_list(expected))
+    return not matched if negated else matched
+
+
+def arn_like(pattern: str, arn: str) -> bool:
+    """ARN matching: each of the six colon-separated parts on its own, `*` and `?` as wildcards."""
+    if pattern == "*":
+        return True
+    wanted, given = pattern.split(":", 5), arn.split(":", 5)
+    return len(wanted) == len(given) == 6 and all(_glob(w, g) for w, g in zip(wanted, given, strict=True))
+
+
+def _glob(pattern: str, value: str, ignore_case: bool = False) -> bool:
+    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.fullmatch(regex, value, re.IGNORECASE if ignore_case else 0) is not None
+
+
+_COMPARATORS: dict[str, Callable[[str, str], bool]] = {
+    "StringEquals": lambda expected, actual: expected == actual,
+    "StringEqualsIgnoreCase": lambda expected, actual: expected.lower() == actual.lower(),
+    "StringLike": _glob,
+    "ArnEquals": arn_like,
+    "ArnLike": arn_like,
+    "Bool": lambda expected, actual: expected.lower() == actual.lower(),
+}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+# --- templates ---
+
+ACCOUNT, REGION, PARTITION = "123456789012", "us-east-1", "aws"
+
+
+@dataclass(frozen=True)
+class Resolver:
+    """Resolves a template's intrinsic functions. `physical` gives a resource's physical ID (what Ref returns
+    for most types); by default the logical ID stands in for it, which keeps every ARN distinct."""
+
+    template: Mapping[str, Any]
+    physical: Callable[[str], str] = lambda logical_id: logical_id
+    account: str = ACCOUNT
+    region: str = REGION
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self(item) for item in value]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            [(name, argument)] = value.items()
+            if name == "Ref":
+                return self.ref(argument)
+            if name == "Fn::GetAtt":
+                logical_id, attribute = argument if isinstance(argument, list) else argument.split(".", 1)
+                return self.attribute(logical_id, attribute)
+            if name == "Fn::Join":
+                separator, parts = argument
+                return separator.join(str(self(part)) for part in parts)
+            if name == "Fn::Select":
+                index, items = argument
+                return self(items)[int(index)]
+            if name == "Fn::Split":
+                separator, text = argument
+                return str(self(text)).split(separator)
+            if name == "Fn::Sub":
+                return self._sub(argument)
+            if name.startswith("Fn::") or name == "Condition":
+                raise UnsupportedPolicy(f"intrinsic function {name} is not resolved here")
+        return {key: self(item) for key, item in value.items()}
+
+    def _sub(self, argument: Any) -> str:
+        text, variables = (argument, {}) if isinstance(argument, str) else argument
+
+        def replace(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in variables:
+                return str(self(variables[name]))
+            if "." in name and not name.startswith("AWS::"):
+                logical_id, attribute = name.split(".", 1)
+                return self.attribute(logical_id, attribute)
+            return self.ref(name)
+
+        return re.sub(r"\$\{([^}!]+)\}", replace, text)
+
+    def ref(self, name: str) -> str:
+        pseudo = {
+            "AWS::AccountId": self.account,
+            "AWS::Region": self.region,
+            "AWS::Partition": PARTITION,
+            "AWS::URLSuffix": "amazonaws.com",
+            "AWS::StackName": "PersonalizeJobNotifier",
+        }
+        if name in pseudo:
+            return pseudo[name]
+        if name in self.template.get("Parameters", {}):
+            return self.template["Parameters"][name].get("Default", f"<parameter {name}>")
+        resource_type = self.template["Resources"][name]["Type"]
+        if resource_type in _REF_IS_ARN:
+            return self.arn(name)
+        return self.physical(name)
+
+    def attribute(self, logical_id: str, attribute: str) -> str:
+        if attribute == "Arn":
+            return self.arn(logical_id)
+        if attribute == "QueueUrl":
+            return self.physical(logical_id)
+        raise UnsupportedPolicy(f"attribute {logical_id}.{attribute} is not resolved here")
+
+    def arn(self, logical_id: str) -> str:
+        resource = self.template["Resources"][logical_id]
+        name = self.physical(logical_id)
+        properties = resource.get("Properties", {})
+        scope = f"{PARTITION}:{{service}}:{self.region}:{self.account}"
+        formats = {
+            "AWS::SNS::Topic": f"arn:{scope}:{{name}}",
+            "AWS::SQS::Queue": f"arn:{scope}:{{name}}",
+            "AWS::Lambda::Function": f"arn:{scope}:function:{{name}}",
+            "AWS::Events::Rule": f"arn:{scope}:rule/{{name}}",
+            "AWS::CloudWatch::Alarm": f"arn:{scope}:alarm:{{name}}",
+            "AWS::KMS::Key": f"arn:{scope}:key/{{name}}",
+            "AWS::DynamoDB::Table": f"arn:{scope}:table/{{name}}",
+            "AWS::Logs::LogGroup": f"arn:{scope}:log-group:{{name}}:*",
+            "AWS::IAM::Role": f"arn:{PARTITION}:iam::{self.account}:role/{{name}}",
+        }
+        services = {
+            "AWS::SNS::Topic": "sns",
+            "AWS::SQS::Queue": "sqs",
+            "AWS::Lambda::Function": "lambda",
+            "AWS::Events::Rule": "events",
+            "AWS::CloudWatch::Alarm": "cloudwatch",
+            "AWS::KMS::Key": "kms",
+            "AWS::DynamoDB::Table": "dynamodb",
+            "AWS::Logs::LogGroup": "logs",
+        }
+        kind = resource["Type"]
+        if kind not in formats:
+            raise UnsupportedPolicy(f"the ARN of a {kind} is not resolved here")
+        if kind == "AWS::CloudWatch::Alarm" and "AlarmName" in properties:
+            name = self(properties["AlarmName"])
+        if kind == "AWS::SQS::Queue" and name.startswith("http"):
+            name = name.rsplit("/", 1)[-1]  # moto's physical ID of a queue is its URL
+        return formats[kind].format(service=services.get(kind, ""), name=name)
+
+
+_REF_IS_ARN = {"AWS::SNS::Topic"}
