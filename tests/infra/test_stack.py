@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
