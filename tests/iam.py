@@ -14,10 +14,13 @@ with the ARNs AWS would see.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
+from urllib.parse import parse_qs
 
 Decision = Literal["allow", "explicit-deny", "implicit-deny"]
 
@@ -255,6 +258,8 @@ class Resolver:
             "AWS::Logs::LogGroup": "logs",
         }
         kind = resource["Type"]
+        if name.startswith("arn:"):
+            return name  # moto's physical ID of a topic (and some others) is its ARN
         if kind not in formats:
             raise UnsupportedPolicy(f"the ARN of a {kind} is not resolved here")
         if kind == "AWS::CloudWatch::Alarm" and "AlarmName" in properties:
@@ -265,3 +270,67 @@ class Resolver:
 
 
 _REF_IS_ARN = {"AWS::SNS::Topic"}
+
+
+# --- calls recorded on the server side (moto's recorder), as IAM sees them ---
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    service: str  # the signing name, which is also the IAM action prefix of every service called here
+    operation: str
+    region: str
+    params: Mapping[str, Any]
+
+    def __str__(self) -> str:
+        return f"{self.service}:{self.operation} in {self.region}"
+
+
+def recorded_calls(recording: str) -> list[RecordedCall]:
+    """Parse moto's recording (one JSON request a line): the operation from X-Amz-Target (JSON protocols) or
+    the Action form field (query protocol); the service and region from the SigV4 credential scope."""
+    calls = []
+    for line in recording.splitlines():
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        headers = {name.lower(): value for name, value in entry["headers"].items()}
+        scope = re.search(r"Credential=[^/]+/\d{8}/([\w-]+)/([\w-]+)/aws4_request", headers.get("authorization", ""))
+        if scope is None:
+            raise UnsupportedPolicy(f"an unsigned request: {entry['method']} {entry['url']}")
+        region, service = scope.groups()
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode()
+        if "x-amz-target" in headers:
+            operation = headers["x-amz-target"].rsplit(".", 1)[-1]
+            params = json.loads(body or "{}")
+        else:
+            # A query-protocol body: form-encoded, or (under mock_aws) the form fields as a JSON object.
+            form = dict(body) if isinstance(body, dict) else {k: v[0] for k, v in parse_qs(body).items()}
+            if "Action" not in form:
+                raise UnsupportedPolicy(f"a request of an unknown protocol: {entry['method']} {entry['url']}")
+            operation, params = form.pop("Action"), form
+        calls.append(RecordedCall(service, operation, region, params))
+    return calls
+
+
+def iam_requests(call: RecordedCall, account: str = ACCOUNT) -> list[tuple[str, str]]:
+    """The (action, resource ARN) pairs IAM authorizes for one call. A call nobody mapped fails loudly, so a
+    new AWS call in the code needs a line here and, through the test, a statement in the role."""
+    action = f"{call.service}:{call.operation}"
+    scope = f"arn:aws:{call.service}:{call.region}:{account}"
+    if call.service == "dynamodb" and "TableName" in call.params:
+        table = f"{scope}:table/{call.params['TableName']}"
+        return [(action, f"{table}/index/{call.params['IndexName']}" if "IndexName" in call.params else table)]
+    if call.service == "sns" and call.operation == "Publish":
+        return [(action, call.params["TopicArn"])]
+    if call.service == "events" and call.operation == "PutEvents":
+        buses = {entry.get("EventBusName") or "default" for entry in call.params["Entries"]}
+        return [(action, bus if bus.startswith("arn:") else f"{scope}:event-bus/{bus}") for bus in sorted(buses)]
+    if call.service == "personalize" and call.operation.startswith("Describe"):
+        [arn] = [value for key, value in call.params.items() if key.endswith("Arn")]
+        return [(action, arn)]
+    if call.service == "personalize" and call.operation.startswith("List"):
+        return [(action, "*")]  # Personalize's List actions take no resource (service authorization reference)
+    raise UnsupportedPolicy(f"no IAM mapping for the call {call}: add one to tests/iam.py")

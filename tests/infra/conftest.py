@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
 import os
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,3 +48,73 @@ def policy_statements(template) -> list[dict]:
 
 def as_list(value) -> list:
     return value if isinstance(value, list) else [value]
+
+
+ACCOUNT, REGION, STACK = "123456789012", "us-east-1", "PersonalizeJobNotifier"
+
+
+def synth_for_moto(outdir: Path, context: dict) -> Path:
+    """A cloud assembly to create in moto's CloudFormation (no bootstrap stack there: no BootstrapVersion rule)."""
+    import aws_cdk as cdk
+
+    from app import build_app
+
+    app, _ = build_app(
+        context,
+        nag=False,
+        synthesizer=cdk.DefaultStackSynthesizer(generate_bootstrap_version_rule=False),
+        outdir=str(outdir),
+    )
+    app.synth()
+    return outdir
+
+
+@dataclass(frozen=True)
+class Deployed:
+    template: dict[str, Any]
+    outputs: dict[str, str]
+    physical_ids: dict[str, str]  # logical ID -> physical ID, as CloudFormation reports them
+    layer_arn: str  # what Powertools' public parameter resolved to
+
+
+def deploy_in_moto(assembly: Path, session: Any) -> Deployed:
+    """What `cdk deploy` does, in-process under mock_aws(): upload the assets, create the stack."""
+    from infra.settings import POWERTOOLS_LAYER_PARAMETER
+    from notifier_local.server import serve_powertools_layer
+
+    upload_assets(assembly, session.client("s3"))
+    layer_arn = serve_powertools_layer(POWERTOOLS_LAYER_PARAMETER, session.client("lambda"))
+    template_file = assembly / f"{STACK}.template.json"
+    cloudformation = session.client("cloudformation")
+    cloudformation.create_stack(
+        StackName=STACK,
+        TemplateBody=template_file.read_text(),
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+    )
+    [stack] = cloudformation.describe_stacks(StackName=STACK)["Stacks"]
+    resources = cloudformation.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+    return Deployed(
+        template=json.loads(template_file.read_text()),
+        outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
+        physical_ids={r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in resources},
+        layer_arn=layer_arn,
+    )
+
+
+def upload_assets(assembly: Path, s3: Any) -> None:
+    """Zip each directory asset into the asset bucket, as the CDK CLI's publishing step does."""
+    [manifest] = assembly.glob("*.assets.json")
+    for asset in json.loads(manifest.read_text())["files"].values():
+        source = assembly / asset["source"]["path"]
+        for destination in asset["destinations"].values():
+            bucket = destination["bucketName"].replace("${AWS::AccountId}", ACCOUNT).replace("${AWS::Region}", REGION)
+            buffer = io.BytesIO()
+            with zipfile.ZipFile(buffer, "w") as archive:
+                if source.is_dir():
+                    for path in sorted(source.rglob("*")):
+                        archive.write(path, path.relative_to(source))
+                else:
+                    archive.write(source, source.name)
+            if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
+                s3.create_bucket(Bucket=bucket)
+            s3.put_object(Bucket=bucket, Key=destination["objectKey"], Body=buffer.getvalue())

@@ -1,0 +1,209 @@
+"""Each Lambda's role allows every AWS call its code makes.
+
+The stack is created in moto's CloudFormation; the poll and track handlers run with their deployed
+environment through jobs of every kind (in two regions), discovery, transitions and publishes. moto's
+recorder writes down every request on the server's side; each becomes the (action, resource ARN) pairs IAM
+authorizes (tests/iam.py) and is evaluated against that function's own role statements from the template,
+intrinsic functions resolved with the deployed physical IDs. moto itself checks none of this.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.moto_api import recorder
+
+from notifier_local import personalize as emulator
+from tests.iam import ACCOUNT, RecordedCall, Request, Resolver, decide, iam_requests, recorded_calls
+from tests.infra.conftest import REGION, Deployed, deploy_in_moto, synth_for_moto
+from tests.integration.test_auto_tracking import cloudtrail_event
+from tests.integration.test_job_kinds import KINDS
+from tests.integration.test_poll_handler import FakeLambdaContext
+
+pytestmark = pytest.mark.infra
+
+OTHER_REGION = "eu-west-1"
+SCHEDULED_EVENT = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+
+
+@pytest.fixture(scope="module")
+def assembly(tmp_path_factory) -> Path:
+    # Discovery on, so the poll's List calls are checked too.
+    return synth_for_moto(tmp_path_factory.mktemp("roles"), {"notifyEmails": "ana@example.com", "discover": "all"})
+
+
+@pytest.fixture
+def deployed(assembly: Path) -> Iterator[tuple[boto3.session.Session, Deployed]]:
+    with mock_aws():
+        emulator.calls.reset()
+        emulator.clear_faults()
+        session = boto3.session.Session(region_name=REGION)
+        yield session, deploy_in_moto(assembly, session)
+
+
+class Recording:
+    """moto's recorder, writing to a file of this test's own."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    def __enter__(self) -> Recording:
+        recorder._location = str(self._path)  # moto reads the path from MOTO_RECORDER_FILEPATH at import only
+        recorder.reset_recording()
+        recorder.start_recording()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        recorder.stop_recording()
+
+    def calls(self) -> list[RecordedCall]:
+        return recorded_calls(self._path.read_text())
+
+
+def deployed_handler(monkeypatch, session, deployed: Deployed, logical_prefix: str) -> tuple[Any, str]:
+    """The handler module of a deployed function, imported with that function's environment; and its ID."""
+    [function_id] = [
+        logical_id
+        for logical_id, resource in deployed.template["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Function" and logical_id.startswith(logical_prefix)
+    ]
+    configuration = session.client("lambda").get_function_configuration(
+        FunctionName=deployed.physical_ids[function_id]
+    )
+    for name, value in configuration["Environment"]["Variables"].items():
+        monkeypatch.setenv(name, value)
+    module = configuration["Handler"].rsplit(".", 1)[0]
+    sys.modules.pop(module, None)
+    return importlib.import_module(module), function_id
+
+
+def role_documents(deployed: Deployed, function_id: str) -> list[dict]:
+    """The identity policies of the function's role, from the template, resolved with the deployed IDs."""
+    resources = deployed.template["Resources"]
+    role_id = resources[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    documents = [p["PolicyDocument"] for p in resources[role_id]["Properties"].get("Policies", [])]
+    documents += [
+        r["Properties"]["PolicyDocument"]
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+    ]
+    return Resolver(deployed.template, physical=deployed.physical_ids.__getitem__)(documents)
+
+
+def platform_calls(deployed: Deployed, function_id: str) -> list[tuple[str, str]]:
+    """What the Lambda service does with the function's role on every invocation: its logs, its traces."""
+    resolve = Resolver(deployed.template, physical=deployed.physical_ids.__getitem__)
+    properties = deployed.template["Resources"][function_id]["Properties"]
+    log_group = resolve(properties["LoggingConfig"]["LogGroup"])
+    stream = f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:{log_group}:log-stream:2026/11/24/[$LATEST]abc"
+    calls = [("logs:CreateLogStream", stream), ("logs:PutLogEvents", stream)]
+    if properties.get("TracingConfig", {}).get("Mode") == "Active":
+        calls += [("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*")]
+    return calls
+
+
+def implied_calls(session, calls: list[RecordedCall]) -> list[tuple[str, str]]:
+    """Calls AWS makes with the caller's permissions: publishing to an encrypted topic uses its KMS key."""
+    implied = []
+    for call in calls:
+        if (call.service, call.operation) == ("sns", "Publish"):
+            key = topic_key_arn(session, call.params["TopicArn"])
+            if key:
+                implied += [("kms:GenerateDataKey", key), ("kms:Decrypt", key)]
+    return implied
+
+
+def refused(session, deployed: Deployed, function_id: str, calls: list[RecordedCall]) -> list[str]:
+    documents = role_documents(deployed, function_id)
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{function_id}-role"
+    wanted = [pair for call in calls for pair in iam_requests(call)]
+    wanted += implied_calls(session, calls) + platform_calls(deployed, function_id)
+    return sorted(
+        {
+            f"{action} on {resource}"
+            for action, resource in wanted
+            if decide(documents, Request(action, resource, {"AWS": role_arn})) != "allow"
+        }
+    )
+
+
+def create_every_kind(session) -> list[tuple[str, str, str]]:
+    """One job of every kind in the function's region, and an export job in another: (eventName, key, ARN)."""
+    created = []
+    for operation, params, arn_key, _, _ in KINDS.values():
+        arn = getattr(session.client("personalize"), operation)(**params)[arn_key]
+        created.append(("".join(part.capitalize() for part in operation.split("_")), arn_key, arn))
+    elsewhere = session.client("personalize", region_name=OTHER_REGION).create_dataset_export_job(
+        jobName="eu-users",
+        datasetArn=f"arn:aws:personalize:{OTHER_REGION}:{ACCOUNT}:dataset/eu/USERS",
+        roleArn=f"arn:aws:iam::{ACCOUNT}:role/Personalize",
+        jobOutput={"s3DataDestination": {"path": "s3://eu-exports/users/"}},
+    )["datasetExportJobArn"]
+    return [*created, ("CreateDatasetExportJob", "datasetExportJobArn", elsewhere)]
+
+
+def test_track_and_poll_roles_allow_every_call_their_code_makes(deployed, monkeypatch, tmp_path) -> None:
+    session, stack = deployed
+    jobs = create_every_kind(session)
+
+    track, track_id = deployed_handler(monkeypatch, session, stack, "AutoTrackingTrack")
+    with Recording(tmp_path / "track.jsonl") as recording:
+        for event_name, arn_key, arn in jobs:
+            event = cloudtrail_event(
+                None, eventName=event_name, awsRegion=arn.split(":")[3], responseElements={arn_key: arn}
+            )
+            assert track.handler(event, FakeLambdaContext())["outcome"] == "tracked"
+    track_calls = recording.calls()
+
+    poll, poll_id = deployed_handler(monkeypatch, session, stack, "PollerPoll")
+    with Recording(tmp_path / "poll.jsonl") as recording:
+        poll.handler(SCHEDULED_EVENT, FakeLambdaContext())  # discovery, baselines
+        for _, _, arn_key, (running, _), _ in KINDS.values():
+            emulator.set_status(next(arn for _, key, arn in jobs if key == arn_key), running)
+        emulator.set_status(jobs[-1][2], "ACTIVE")
+        summary = poll.handler(SCHEDULED_EVENT, FakeLambdaContext())
+        assert summary["notifications_published"] >= len(jobs)
+    poll_calls = recording.calls()
+
+    assert not refused(session, stack, track_id, track_calls), "the track role refuses these"
+    assert not refused(session, stack, poll_id, poll_calls), "the poll role refuses these"
+    # The run exercised what the code does (so the check above cannot pass on an empty recording).
+    assert {f"{c.service}:{c.operation}" for c in track_calls} == {
+        "dynamodb:PutItem",
+        *(f"personalize:Describe{event[len('Create') :]}" for event, _, _ in jobs),
+    }
+    poll_actions = {f"{c.service}:{c.operation}" for c in poll_calls}
+    assert {"dynamodb:Query", "dynamodb:PutItem", "sns:Publish", "events:PutEvents"} <= poll_actions
+    assert {a for a in poll_actions if a.startswith("personalize:List")} and OTHER_REGION in {
+        c.region for c in poll_calls
+    }
+
+
+def test_a_call_the_role_does_not_allow_is_reported(deployed, monkeypatch) -> None:
+    session, stack = deployed
+    _, track_id = deployed_handler(monkeypatch, session, stack, "AutoTrackingTrack")
+    table = stack.outputs["TableName"]
+    calls = [
+        RecordedCall("dynamodb", "PutItem", REGION, {"TableName": table}),
+        RecordedCall("dynamodb", "DeleteItem", REGION, {"TableName": table}),  # tracking never deletes
+        RecordedCall("sns", "Publish", REGION, {"TopicArn": stack.outputs["TopicArn"]}),  # nor publishes
+    ]
+    assert refused(session, stack, track_id, calls) == [
+        f"dynamodb:DeleteItem on arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table}",
+        f"kms:Decrypt on {topic_key_arn(session, stack.outputs['TopicArn'])}",
+        f"kms:GenerateDataKey on {topic_key_arn(session, stack.outputs['TopicArn'])}",
+        f"sns:Publish on {stack.outputs['TopicArn']}",
+    ]
+
+
+def topic_key_arn(session, topic_arn: str) -> str | None:
+    key = session.client("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("KmsMasterKeyId")
+    # (moto's DescribeKey fails on a key whose policy CloudFormation set, so the ARN is built, not looked up.)
+    return key if not key or key.startswith("arn:") else f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}"
