@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY_DEPS := $(VENV)/.installed
 NODE_DEPS := node_modules/.installed
+# A Lambda look-alike: the runtime's packages in a clean virtualenv, and the Powertools layer's contents.
+LAMBDA_ENV := .lambda/.installed
 CDK := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 node_modules/.bin/cdk --app "$(BIN)/python app.py"
 
 .DEFAULT_GOAL := help
@@ -26,6 +28,15 @@ $(NODE_DEPS): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+$(LAMBDA_ENV): $(PY_DEPS) requirements-lambda.txt requirements-lambda-layer.txt
+	rm -rf .lambda
+	$(PYTHON) -m venv .lambda/runtime
+	.lambda/runtime/bin/python -m pip install --quiet --upgrade pip
+	.lambda/runtime/bin/python -m pip install --quiet -r requirements-lambda.txt
+	$(BIN)/python -m pip install --quiet --target .lambda/layer/python -r requirements-lambda-layer.txt
+	cd .lambda/layer/python && rm -rf boto* s3transfer* *dateutil* urllib3* six* jmespath* bin
+	@touch $@
+
 demo: dev ## the whole system on an embedded AWS: deploy, track, poll, show what subscribers get
 	$(BIN)/python -m notifier demo
 
@@ -45,13 +56,13 @@ unit: $(PY_DEPS) ## pure-logic tests
 integration: $(PY_DEPS) ## tests against moto and the Personalize emulator
 	$(BIN)/python -m pytest -m integration
 
-infra: dev ## the CDK stack: assertions, cdk-nag, cfn-lint, deploys into moto
+infra: dev $(LAMBDA_ENV) ## the CDK stack: assertions, cdk-nag, cfn-lint, deploys into moto, the asset under the Lambda runtime client
 	$(BIN)/python -m pytest -m infra
 
 e2e: dev ## the demo, end to end
 	$(BIN)/python -m pytest -m e2e
 
-test: dev lint ## every test (what CI runs)
+test: dev $(LAMBDA_ENV) lint ## every test (what CI runs)
 	$(BIN)/python -m pytest
 
 $(BENCH_DEPS): $(PY_DEPS) requirements-bench.txt
@@ -74,5 +85,5 @@ destroy: dev ## delete the stack (the jobs table is retained)
 	$(CDK) destroy $(ARGS)
 
 clean: ## remove the virtualenv, node_modules, caches and synth output
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache cdk.out *.egg-info
+	rm -rf $(VENV) .lambda node_modules .pytest_cache .ruff_cache cdk.out *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -74,9 +74,7 @@ def deployed_handler(monkeypatch, session, deployed: Deployed, logical_prefix: s
         for logical_id, resource in deployed.template["Resources"].items()
         if resource["Type"] == "AWS::Lambda::Function" and logical_id.startswith(logical_prefix)
     ]
-    configuration = session.client("lambda").get_function_configuration(
-        FunctionName=deployed.physical_ids[function_id]
-    )
+    configuration = session.client("lambda").get_function_configuration(FunctionName=deployed.physical_ids[function_id])
     for name, value in configuration["Environment"]["Variables"].items():
         monkeypatch.setenv(name, value)
     module = configuration["Handler"].rsplit(".", 1)[0]
