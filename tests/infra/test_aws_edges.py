@@ -1,8 +1,9 @@
 """What AWS enforces and moto does not, checked on the synthesized template as AWS would evaluate it.
 
 - Every edge where an AWS service acts on a stack resource (CloudWatch alarms publishing to a topic and using
-  its key, EventBridge invoking a Lambda or writing to a dead-letter queue) is allowed by that resource's
-  policy documents, with intrinsic functions resolved; no Deny applies.
+  its key, EventBridge invoking a Lambda or writing to a dead-letter queue, Lambda and Amazon Q Developer in
+  chat applications assuming their roles) is allowed by that resource's policy documents, with intrinsic
+  functions resolved; no Deny applies.
 - Alarm messages (no message attributes) reach every email recipient: no filter policy stands in the way.
 - The Powertools layer is resolved at deploy time from the public parameter of the pinned release.
 - Every feature flag in cdk.json is one the pinned aws-cdk-lib defines.
@@ -79,6 +80,13 @@ def service_edges(template: dict) -> list[Edge]:
             if "DeadLetterConfig" in target:
                 queue_id = _logical_id(target["DeadLetterConfig"]["Arn"])
                 edges.append(Edge("events.amazonaws.com", "sqs:SendMessage", queue_id, rule_id))
+    # Services that act with a role of the stack's: the role's trust policy must let them assume it.
+    role_users = {"AWS::Lambda::Function": ("Role", "lambda.amazonaws.com")}
+    role_users["AWS::Chatbot::SlackChannelConfiguration"] = ("IamRoleArn", "chatbot.amazonaws.com")
+    for user_id, user in resources.items():
+        if user["Type"] in role_users:
+            attribute, principal = role_users[user["Type"]]
+            edges.append(Edge(principal, "sts:AssumeRole", _logical_id(user["Properties"][attribute]), user_id))
     return edges
 
 
@@ -93,6 +101,8 @@ def resource_policies(template: dict, logical_id: str) -> list[dict]:
     kind = resource["Type"]
     if kind == "AWS::KMS::Key":
         return [resource["Properties"]["KeyPolicy"]]
+    if kind == "AWS::IAM::Role":
+        return [resource["Properties"]["AssumeRolePolicyDocument"]]
     if kind in ("AWS::SNS::Topic", "AWS::SQS::Queue"):
         policy_type, listed = (
             ("AWS::SNS::TopicPolicy", "Topics") if kind == "AWS::SNS::Topic" else ("AWS::SQS::QueuePolicy", "Queues")
@@ -127,15 +137,11 @@ def resource_policies(template: dict, logical_id: str) -> list[dict]:
 
 def evaluate(template: dict, edge: Edge, source_arn: str | None = None, account: str = ACCOUNT) -> str:
     resolve = Resolver(template)
+    context = {"aws:SourceAccount": account, "aws:SecureTransport": "true"}  # services call each other over TLS
+    if edge.action != "sts:AssumeRole":  # (a service assuming a role names no source resource here)
+        context["aws:SourceArn"] = source_arn or resolve.arn(edge.source)
     request = Request(
-        action=edge.action,
-        resource=resolve.arn(edge.resource),
-        principal={"Service": edge.principal},
-        context={
-            "aws:SourceArn": source_arn or resolve.arn(edge.source),
-            "aws:SourceAccount": account,
-            "aws:SecureTransport": "true",  # AWS services call each other over TLS
-        },
+        action=edge.action, resource=resolve.arn(edge.resource), principal={"Service": edge.principal}, context=context
     )
     return decide(resolve(resource_policies(template, edge.resource)), request)
 
@@ -146,12 +152,15 @@ def test_every_service_that_acts_on_a_stack_resource_is_allowed_to(template: dic
     assert not refused, "\n".join(refused)
     # The walk found what the stack wires (so this test cannot pass on an empty list).
     kinds = {(edge.principal, edge.action) for edge in edges}
+    slack = any(r["Type"] == "AWS::Chatbot::SlackChannelConfiguration" for r in template["Resources"].values())
     assert kinds == {
         ("cloudwatch.amazonaws.com", "sns:Publish"),
         ("cloudwatch.amazonaws.com", "kms:GenerateDataKey"),
         ("cloudwatch.amazonaws.com", "kms:Decrypt"),
         ("events.amazonaws.com", "lambda:InvokeFunction"),
         ("events.amazonaws.com", "sqs:SendMessage"),
+        ("lambda.amazonaws.com", "sts:AssumeRole"),
+        *([("chatbot.amazonaws.com", "sts:AssumeRole")] if slack else []),
     }
     alarms = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     assert sum(edge.action == "sns:Publish" for edge in edges) == len(alarms) >= 4
