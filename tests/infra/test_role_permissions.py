@@ -168,6 +168,8 @@ def test_track_and_poll_roles_allow_every_call_their_code_makes(deployed, monkey
         emulator.set_status(jobs[-1][2], "ACTIVE")
         summary = poll.handler(SCHEDULED_EVENT, FakeLambdaContext())
         assert summary["notifications_published"] >= len(jobs)
+        # A poll that runs out of time part-way records check times, so the jobs left go first next time.
+        assert poll.handler(SCHEDULED_EVENT, RunningOutOfTime(calls_with_time=4))["deferred"] > 0
     poll_calls = recording.calls()
 
     assert not refused(session, stack, track_id, track_calls), "the track role refuses these"
@@ -178,10 +180,23 @@ def test_track_and_poll_roles_allow_every_call_their_code_makes(deployed, monkey
         *(f"personalize:Describe{event[len('Create') :]}" for event, _, _ in jobs),
     }
     poll_actions = {f"{c.service}:{c.operation}" for c in poll_calls}
-    assert {"dynamodb:Query", "dynamodb:PutItem", "sns:Publish", "events:PutEvents"} <= poll_actions
+    assert {"dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem", "sns:Publish", "events:PutEvents"} <= (
+        poll_actions
+    )
     assert {a for a in poll_actions if a.startswith("personalize:List")} and OTHER_REGION in {
         c.region for c in poll_calls
     }
+
+
+class RunningOutOfTime(FakeLambdaContext):
+    """A minute left for the first few questions, then a second: the poll defers what it has not started."""
+
+    def __init__(self, calls_with_time: int) -> None:
+        self._left = calls_with_time
+
+    def get_remaining_time_in_millis(self) -> int:
+        self._left -= 1
+        return 60_000 if self._left >= 0 else 1_000
 
 
 def test_a_call_the_role_does_not_allow_is_reported(deployed, monkeypatch) -> None:
