@@ -20,7 +20,8 @@ $(PY_DEPS): requirements.txt requirements-dev.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11 or newer is needed, found " + sys.version'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
+	@# setuptools explains editable installs in a box that does not apply to this layout
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
 	@touch $@
 
 $(NODE_DEPS): package.json package-lock.json

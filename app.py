@@ -9,7 +9,7 @@ import sys
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
-from infra.settings import ContextError, DeploySettings
+from infra.settings import ContextError, DeploySettings, stack_name
 from infra.stack import DEFAULT_STACK_NAME, NotifierStack
 
 
@@ -22,17 +22,25 @@ def build_app(
     """The app and its one stack. A context value that cannot be deployed stops here, naming itself."""
     app = cdk.App(context=context, outdir=outdir)
     try:
-        settings = DeploySettings.from_context(app.node.try_get_context)
+        settings = DeploySettings.from_app_context(app.node.get_all_context())
+        name = stack_name(app.node.try_get_context("stackName"), DEFAULT_STACK_NAME)
     except ContextError as exc:
         raise SystemExit(f"Cannot synthesize: {exc}") from None
     stack = NotifierStack(
         app,
-        str(app.node.try_get_context("stackName") or DEFAULT_STACK_NAME),
+        name,
         settings=settings,
         synthesizer=synthesizer,
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
         description="Personalize job notifier: tells you when Amazon Personalize jobs finish",
     )
+    if not settings.recipients:
+        # Deploys fine, tells nobody: say so where `cdk deploy` prints it.
+        cdk.Annotations.of(stack).add_warning_v2(
+            "notifier:noRecipients",
+            "Nobody will be notified: give -c notifyEmails=... or -c failureEmails=... (addresses), or "
+            "-c slackWorkspaceId=... -c slackChannelId=... (programs can still subscribe to the TopicArn output)",
+        )
     if nag:
         # cdk-nag 3.x: findings fail synth unless acknowledged (with a reason) where they apply.
         cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))

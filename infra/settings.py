@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from notifier.discovery import PARENT_KINDS, is_parent_arn
@@ -14,6 +15,8 @@ _EMAIL = re.compile(
 _SLACK_WORKSPACE = re.compile(r"^[0-9A-Z]{1,255}$")
 _SLACK_CHANNEL = re.compile(r"^[A-Za-z0-9]{1,255}$")
 _EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
+_STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
+_OPTION_SHAPE = re.compile(r"^[a-z][A-Za-z0-9]*$")  # how this app's options look (CDK's own keys have : / @ -)
 _LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
 
 # The Lambda's runtime and architecture, and the Powertools for AWS Lambda (Python) release it runs: the one
@@ -52,6 +55,29 @@ class DeploySettings:
     def slack(self) -> bool:
         return self.slack_workspace_id is not None
 
+    @property
+    def recipients(self) -> bool:
+        """Whether anyone is told anything: an email address or a chat channel."""
+        return bool(self.notify_emails or self.failure_emails or self.slack)
+
+    @classmethod
+    def from_app_context(cls, context: Mapping[str, object]) -> DeploySettings:
+        """Settings from all of an app's context; a key that looks like an option of ours but is not one (a typo
+        such as notifyEmail) stops synth, naming the closest option."""
+        asked: set[str] = {"stackName"}
+
+        def get(key: str) -> object:
+            asked.add(key)
+            return context.get(key)
+
+        settings = cls.from_context(get)
+        for key in sorted(context):
+            close = difflib.get_close_matches(key, sorted(asked), n=1, cutoff=0.75)
+            if key not in asked and (_OPTION_SHAPE.match(key) or close):
+                hint = f" (did you mean {close[0]}?)" if close else f"; the options are {', '.join(sorted(asked))}"
+                raise ContextError(f"unknown context key {key!r}{hint}")
+        return settings
+
     @classmethod
     def from_context(cls, get: Callable[[str], object]) -> DeploySettings:
         workspace, channel = _optional(get, "slackWorkspaceId"), _optional(get, "slackChannelId")
@@ -79,6 +105,17 @@ class DeploySettings:
             slack_channel_id=channel,
             powertools_layer_arn=layer,
         )
+
+
+def stack_name(value: object, default: str) -> str:
+    if value is None or str(value).strip() == "":
+        return default
+    name = str(value).strip()
+    if not _STACK_NAME.match(name):
+        raise ContextError(
+            f"stackName {value!r} must start with a letter and hold only letters, digits and -, 128 at most"
+        )
+    return name
 
 
 def _optional(get: Callable[[str], object], key: str) -> str | None:

@@ -35,6 +35,8 @@ from notifier_local.server import ACCOUNT, REGION, EmbeddedAws, embedded_aws, po
 STACK = "PersonalizeJobNotifierDemo"
 EVERYTHING, FAILURES = "ana@example.com", "oncall@example.com"
 DATASET = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset/retail-demo/INTERACTIONS"
+TYPO = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/nightly-usres"
+DELETED = "(deleted)"
 FAILURE_REASON = (
     "Failed to write to s3://acme-exports/weekly-items/: Access Denied. Check that the role "
     "arn:aws:iam::123456789012:role/PersonalizeExport may call s3:PutObject on this bucket."
@@ -80,7 +82,12 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
         say.step("Starting an embedded AWS: a moto server with the Personalize emulator")
         say.line(f"    listening on {aws.endpoint} (loopback only; stopped when the demo ends)")
 
-        say.step("Deploying the stack with the real CDK CLI (cdk bootstrap, cdk deploy)")
+        deploys = with_cdk and has_cdk_app()
+        say.step(
+            "Deploying the stack with the real CDK CLI (cdk bootstrap, cdk deploy)"
+            if deploys
+            else "Creating the stack's resources directly (no CDK CLI)"
+        )
         outputs, template = _deploy(aws, Path(scratch), say, with_cdk=with_cdk)
         for name in ("TableName", "TopicArn", "FunctionName"):
             say.line(f"    {name}: {outputs[name]}")
@@ -97,6 +104,9 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
         if tracked.returncode != 0:
             say.line(f"    notifier track exited {tracked.returncode}")
             return 1
+        typo = _cli(["--table", outputs["TableName"], "track", TYPO])
+        say.line("    $ notifier track <an ARN with a typo>")
+        say.block(typo.stdout + typo.stderr + f"(exit {typo.returncode})")
 
         say.step("Polling with the deployed function's handler and environment, while the jobs move")
         handler = _deployed_handler(session.client("lambda"), outputs["FunctionName"], say)
@@ -105,6 +115,7 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
         say.step("What the subscribers received")
         _show_what_arrived(say, delivered, outputs["TableName"])
         checks = _check(jobs, delivered, inbox.for_address(EVERYTHING), inbox.for_address(FAILURES))
+        checks.append((typo.returncode == 2 and TYPO in typo.stderr, "the ARN with a typo was refused (exit 2)"))
         chats = [json.loads(m.body) for m in inbox.for_address(CHATBOT_ENDPOINT)]
         threads = {chat["metadata"]["threadId"] for chat in chats}
         checks.append(
@@ -189,7 +200,11 @@ def _subscribe(
 def _create_jobs(session: boto3.session.Session) -> list[DemoJob]:
     personalize = session.client("personalize")
     jobs = []
-    for name, output in (("nightly-users", "s3://acme-exports/nightly-users/"), ("weekly-items", None)):
+    for name, output in (
+        ("nightly-users", "s3://acme-exports/nightly-users/"),
+        ("weekly-items", None),
+        ("scratch-export", None),
+    ):
         arn = personalize.create_dataset_export_job(
             jobName=name,
             datasetArn=DATASET,
@@ -201,8 +216,7 @@ def _create_jobs(session: boto3.session.Session) -> list[DemoJob]:
         jobs.append(DemoJob(name=name, arn=arn, output=output))
     jobs[0].moves = {2: ("CREATE IN_PROGRESS", None), 3: ("ACTIVE", None)}
     jobs[1].moves = {2: ("CREATE IN_PROGRESS", None), 3: ("CREATE FAILED", FAILURE_REASON)}
-    ghost = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/typo-in-the-name"
-    jobs.append(DemoJob(name="typo-in-the-name", arn=ghost, output=None))
+    jobs[2].moves = {1: (DELETED, None)}  # a colleague deletes it while it is watched
     return jobs
 
 
@@ -259,6 +273,10 @@ def _poll_while_jobs_move(
         for job in jobs:
             if poll in job.moves:
                 status, reason = job.moves[poll]
+                if status == DELETED:
+                    emulator.delete_job(job.arn)
+                    say.line(f"    (Personalize) {job.name} was deleted")
+                    continue
                 emulator.set_status(job.arn, status, failure_reason=reason)
                 say.line(f"    (Personalize) {job.name} is now {status}")
         summary = handler()
@@ -355,13 +373,13 @@ def _summary_table(table_name: str, delivered: list[Delivered]) -> str:
 def _check(
     jobs: list[DemoJob], delivered: list[Delivered], everything: list[Mail], failures: list[Mail]
 ) -> list[tuple[bool, str]]:
-    nightly, weekly, ghost = jobs
+    nightly, weekly, deleted = jobs
     expected = [
         (nightly.arn, "CREATE IN_PROGRESS"),
         (weekly.arn, "CREATE IN_PROGRESS"),
         (nightly.arn, "ACTIVE"),
         (weekly.arn, "CREATE FAILED"),
-        (ghost.arn, "not_found"),
+        (deleted.arn, "not_found"),
     ]
     seen = [
         (m.document["jobArn"], m.document["status"] if m.document["event"] == "transition" else m.document["event"])

@@ -14,7 +14,7 @@ from notifier.poller import PollSettings
 
 Number = TypeVar("Number", int, float)
 
-_TOPIC_ARN = re.compile(r"^arn:[a-z\d-]+:sns:[a-z\d-]+:\d{12}:[\w-]{1,256}$")
+TOPIC_ARN_PATTERN = re.compile(r"^arn:[a-z\d-]+:sns:[a-z\d-]+:\d{12}:[\w-]{1,256}$")
 
 
 class ConfigError(ValueError):
@@ -46,7 +46,7 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         topic_arn = _required(env, "TOPIC_ARN")
-        if not _TOPIC_ARN.match(topic_arn):
+        if not TOPIC_ARN_PATTERN.match(topic_arn):
             raise ConfigError(f"TOPIC_ARN {topic_arn!r} is not an SNS topic ARN")
         return cls(
             table_name=_required(env, "TABLE_NAME"),

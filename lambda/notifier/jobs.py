@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 # Personalize's own ARN pattern (botocore's service model), plus its 256-character limit.
-ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
 ARN_MAX_LENGTH = 256
 _ARN_PARTS = re.compile(
     r"^arn:(?P<partition>[a-z\d-]+):personalize:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
@@ -227,6 +226,33 @@ class InvalidJobArn(ValueError):
         super().__init__(f"{arn!r} is not a job ARN this notifier can watch: {why}")
 
 
+_PARTITION = re.compile(r"aws(?:-[a-z]+)*")
+_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")
+_ACCOUNT = re.compile(r"\d{12}")
+
+
+def arn_part_error(arn: str, service: str) -> str | None:
+    """Which part of arn:PARTITION:SERVICE:REGION:ACCOUNT:TYPE/NAME is wrong, in words; None when all look right."""
+    parts = arn.split(":", 5)
+    if len(parts) < 6 or parts[0] != "arn":
+        return f"not an ARN (expected arn:PARTITION:{service}:REGION:ACCOUNT:TYPE/NAME)"
+    _, partition, named_service, region, account, resource = parts
+    if not _PARTITION.fullmatch(partition):
+        return f"the partition {partition!r} is not one (aws, aws-cn, aws-us-gov, ...)"
+    if named_service != service:
+        return f"the service {named_service!r} is not {service}"
+    if not _REGION.fullmatch(region):
+        return f"the region {region!r} is not a region name (like us-east-1)"
+    if not _ACCOUNT.fullmatch(account):
+        return f"the account {account!r} is not a 12-digit account ID"
+    resource_type, slash, name = resource.partition("/")
+    if not slash or not resource_type:
+        return f"the resource {resource!r} is not TYPE/NAME"
+    if not name or "" in name.split("/"):
+        return f"the name after {resource_type}/ is missing"
+    return None
+
+
 @dataclass(frozen=True)
 class JobArn:
     arn: str
@@ -238,13 +264,14 @@ class JobArn:
 
 
 def parse_job_arn(arn: object) -> JobArn:
-    """Validate a tracked ARN and tell its kind, region and name."""
+    """Validate a tracked ARN and tell its kind, region and name; a bad one is named with the part that is wrong."""
     if not isinstance(arn, str) or not arn:
         raise InvalidJobArn(arn, "expected a non-empty string")
     if len(arn) > ARN_MAX_LENGTH:
         raise InvalidJobArn(arn, f"longer than {ARN_MAX_LENGTH} characters")
-    if not ARN_PATTERN.fullmatch(arn):
-        raise InvalidJobArn(arn, "not a Personalize ARN (arn:PARTITION:personalize:REGION:ACCOUNT:TYPE/NAME)")
+    why = arn_part_error(arn, "personalize")
+    if why:
+        raise InvalidJobArn(arn, why)
     parts = _ARN_PARTS.match(arn)
     if parts is None:
         raise InvalidJobArn(arn, "expected arn:PARTITION:personalize:REGION:ACCOUNT:TYPE/NAME")
@@ -253,7 +280,9 @@ def parse_job_arn(arn: object) -> JobArn:
         supported = ", ".join(
             f"{k.arn_resource_type}/{'NAME/ID' if k.arn_path_parts == 2 else 'NAME'}" for k in REGISTRY
         )
-        raise InvalidJobArn(arn, f"{parts['resource_type']}/{parts['name']} is not a job it watches ({supported})")
+        raise InvalidJobArn(
+            arn, f"the type {parts['resource_type']}/{parts['name']} is not a job it watches ({supported})"
+        )
     return JobArn(
         arn=arn,
         partition=parts["partition"],

@@ -63,6 +63,7 @@ class PollReport:
     list_calls: int = 0  # listings started (each may be more than one page)
     describe_calls: int = 0
     published: list[Notification] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # one readable line per error: what, which job, why
 
     def summary(self) -> dict[str, int]:
         return {name: value for name, value in vars(self).items() if isinstance(value, int)}
@@ -114,6 +115,7 @@ class Poller:
         for entry in list(self._store.active_jobs()):
             if isinstance(entry, MalformedItem):
                 report.malformed_items += 1
+                report.problems.append(f"skipped a malformed table item {entry.key}: {entry.reason}")
                 logger.warning("Skipping a malformed table item", extra={"job_arn": entry.key, "reason": entry.reason})
                 continue
             report.jobs_read += 1
@@ -161,6 +163,7 @@ class Poller:
                 self._store.touch(checked, self._clock())
             except NotifierError as exc:
                 report.store_errors += 1
+                report.problems.append(f"could not record check times: {exc}")
                 logger.warning("Could not record check times", extra={"error": str(exc)})
 
     def _check_by_listing(
@@ -227,15 +230,17 @@ class Poller:
             except DescribeFailed as exc:
                 report.jobs_polled += 1
                 report.describe_errors += 1
+                report.problems.append(f"describe failed for {job.arn}: {exc}")
                 checked.append(job)
                 logger.warning(
                     "Describe failed; the job stays tracked and is tried next poll",
                     extra={"job_arn": job.arn, "error_code": exc.code, "error": str(exc)},
                 )
                 continue
-            except Exception:  # one job's surprise never stops the others
+            except Exception as exc:  # one job's surprise never stops the others
                 report.jobs_polled += 1
                 report.describe_errors += 1
+                report.problems.append(f"describe failed for {job.arn}: {type(exc).__name__}: {exc}")
                 checked.append(job)
                 logger.exception("Unexpected error describing a job", extra={"job_arn": job.arn})
                 continue
@@ -316,6 +321,7 @@ class Poller:
                 channel.publish(notification)
             except PublishFailed as exc:
                 report.publish_errors += 1
+                report.problems.append(f"publish to {channel.name} failed for {job.arn}: {exc}")
                 logger.warning(
                     "Publish failed; the notification stays owed and is retried next poll",
                     extra={"job_arn": job.arn, "notification_id": owed.id, "channel": channel.name, "error": str(exc)},
@@ -333,6 +339,7 @@ class Poller:
             return False
         except NotifierError as exc:
             report.store_errors += 1
+            report.problems.append(f"could not write the record of {job.arn}: {exc}")
             logger.warning("Could not write the job record", extra={"job_arn": job.arn, "error": str(exc)})
             return False
         return True

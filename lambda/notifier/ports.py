@@ -30,6 +30,10 @@ class StoreUnavailable(NotifierError):
     """The table could not be read or written (throttled after retries, access denied, missing table)."""
 
 
+class TableNotFound(StoreUnavailable):
+    """The table does not exist (in this region)."""
+
+
 class JobNotFound(NotifierError):
     pass
 

@@ -22,7 +22,7 @@ from notifier.jobs import (
     TrackedJob,
     iso,
 )
-from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable
+from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable, TableNotFound
 
 ACTIVE_INDEX = "active-jobs"
 ACTIVE_SHARD = "active"
@@ -126,7 +126,8 @@ class DynamoJobStore:
 def _store_error(exc: Exception, table: str) -> StoreUnavailable:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        return StoreUnavailable(f"table {table!r}: {error.get('Code')}: {error.get('Message')}")
+        kind = TableNotFound if error.get("Code") == "ResourceNotFoundException" else StoreUnavailable
+        return kind(f"table {table!r}: {error.get('Code')}: {error.get('Message')}")
     return StoreUnavailable(f"table {table!r}: {exc}")
 
 

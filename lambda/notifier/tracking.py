@@ -16,9 +16,10 @@ from notifier.ports import AlreadyTracked, DescribeFailed, JobDescriber, JobNotF
 @dataclass(frozen=True)
 class TrackResult:
     arn: str
-    outcome: str  # tracked | already_tracked | invalid
+    outcome: str  # tracked | already_tracked | invalid | unknown (refused: Personalize does not know it)
     job: TrackedJob | None = None
     message: str = ""
+    describe_error: str | None = None  # the error code when Personalize could not be asked (AccessDenied...)
 
 
 class JobAdder(Protocol):
@@ -32,27 +33,36 @@ def track(
     store: JobAdder,
     describer: JobDescriber | None,
     clock: Callable[[], datetime] = utc_now,
+    *,
+    refuse_unknown: bool = False,
 ) -> TrackResult:
-    """Track one job. A job that cannot be described yet is tracked anyway; the poll will tell what it finds."""
+    """Track one job. A job that cannot be described yet is tracked anyway; the poll will tell what it finds.
+
+    With `refuse_unknown` (a person typing ARNs), a job Personalize says does not exist is not written: a
+    typo is refused now rather than reported by a `not_found` email later. A CloudTrail event names a job
+    that was just created, so the auto-track Lambda keeps the lenient default.
+    """
     try:
         parsed = jobs.parse_job_arn(arn)
     except InvalidJobArn as exc:
         return TrackResult(arn=str(arn), outcome="invalid", message=str(exc))
     job = jobs.new_tracked_job(parsed, clock())
-    note = ""
+    note, describe_error = "", None
     if describer is not None:
         try:
             job = jobs.new_tracked_job(parsed, clock(), describer.describe(job))
         except JobNotFound:
+            if refuse_unknown:
+                return TrackResult(arn=arn, outcome="unknown", message="Personalize does not know this job")
             note = "Personalize does not know this job; the next poll reports it if that stays so"
         except JobRejected as exc:
             note = f"Personalize rejected it ({exc}); the next poll reports it if that stays so"
         except DescribeFailed as exc:
-            note = f"could not describe it now ({exc.code}); the next poll will"
+            note, describe_error = f"could not describe it now ({exc.code}); the next poll will", exc.code
     if job.finished:
         note = "already finished, nothing to wait for"
     try:
         store.add(job)
     except AlreadyTracked:
         return TrackResult(arn=arn, outcome="already_tracked", message="already tracked; nothing changed")
-    return TrackResult(arn=arn, outcome="tracked", job=job, message=note)
+    return TrackResult(arn=arn, outcome="tracked", job=job, message=note, describe_error=describe_error)

@@ -27,7 +27,7 @@ def printed() -> subprocess.CompletedProcess[str]:
 def test_demo_passes_and_says_so(printed) -> None:
     assert printed.returncode == 0, printed.stdout + printed.stderr
     assert "Demo passed in" in printed.stdout
-    assert printed.stdout.count("✓") == 7 and "✗" not in printed.stdout
+    assert printed.stdout.count("✓") == 8 and "✗" not in printed.stdout
 
 
 def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed) -> None:
@@ -49,7 +49,9 @@ def test_demo_shows_each_subscribers_view(printed) -> None:
     assert "│ Dataset export job nightly-users finished: s3://acme-exports/nightly-users/" in out
     assert "│ Failed to write to s3://acme-exports/weekly-items/: Access Denied." in out
     assert re.search(r"nightly-users\s+CREATE PENDING → CREATE IN_PROGRESS → ACTIVE\s+2", out)
-    assert re.search(r"typo-in-the-name\s+\(never described\) ⇢ not_found\s+1", out)
+    assert re.search(r"scratch-export\s+CREATE PENDING ⇢ not_found\s+1", out)
+    assert "notifier: not tracked: arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly-usres" in out
+    assert "(exit 2)" in out
 
 
 def test_demo_leaves_nothing_running(printed) -> None:
@@ -71,7 +73,7 @@ def test_demo_without_the_cdk_app_still_runs_the_whole_notifier() -> None:
     assert printed.returncode == 0, printed.stdout + printed.stderr
     assert "--without-cdk was given" in printed.stdout
     assert "cdk:" not in printed.stdout
-    assert printed.stdout.count("✓") == 7
+    assert printed.stdout.count("✓") == 8
 
 
 def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:

@@ -43,9 +43,11 @@ def test_list_shows_active_jobs_by_default_and_everything_with_all(world: World)
     code, out, _ = in_table(world, "list")
     lines = out.splitlines()
     assert code == 0
-    assert lines[0].split() == ["JOB", "KIND", "STATUS", "REGION", "UPDATED", "ARN"]
+    assert lines[0].split() == ["JOB", "KIND", "STATUS", "REGION", "UPDATED"]
     assert len(lines) == 2 and lines[1].startswith("running ") and "CREATE PENDING" in lines[1]
-    code, out, _ = in_table(world, "list", "--all")
+    assert max(len(line) for line in lines) <= 100  # fits a terminal: ARNs only with --wide
+    code, out, _ = in_table(world, "list", "--all", "--wide")
+    assert out.splitlines()[0].split()[-1] == "ARN" and out.splitlines()[1].endswith(running)
     assert [line.split()[0] for line in out.splitlines()[1:]] == ["running", "finished"]
 
 
@@ -53,7 +55,9 @@ def test_list_json_is_a_document_for_scripts(world: World) -> None:
     arn = world.export_job("scripted")
     world.track(arn)
     code, out, _ = in_table(world, "list", "--json")
-    [job] = json.loads(out)
+    document = json.loads(out)
+    assert (document["schemaVersion"], document["command"], document["table"]) == (1, "list", world.table_name)
+    [job] = document["jobs"]
     assert code == 0
     assert (job["jobArn"], job["status"], job["watching"], job["outcome"]) == (
         arn,
@@ -96,8 +100,8 @@ def test_show_tells_the_history_with_times_and_durations(world: World) -> None:
 def test_show_an_untracked_job_is_one_clear_line(world: World) -> None:
     arn = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/never"
     code, out, err = in_table(world, "show", arn)
-    assert (code, out) == (1, "")
-    assert err == f"notifier: {arn} is not tracked (track it with `notifier track {arn}`)\n"
+    assert (code, out) == (2, "")
+    assert err == f"notifier: {arn} is not tracked in table 'tracked-jobs' (track it with `notifier track ARN`)\n"
 
 
 def test_poll_from_a_laptop_prints_what_it_notified(world: World) -> None:
@@ -108,7 +112,8 @@ def test_poll_from_a_laptop_prints_what_it_notified(world: World) -> None:
     assert code == 0
     assert out.splitlines() == [
         "notified  Personalize: Dataset export job laptop finished: s3://exports-bucket/laptop/",
-        "polled 1 job(s): 1 transition(s), 1 notification(s) published, 0 describe error(s), 0 publish error(s)",
+        f"polled 1 job(s): 1 transition(s), 1 notification(s) published to {world.topic_arn}, "
+        "0 describe error(s), 0 publish error(s)",
     ]
     assert [d.document["status"] for d in world.delivered()] == ["ACTIVE"]
 
@@ -164,7 +169,7 @@ def test_discover_needs_a_scope(world: World, capsys) -> None:
     with pytest.raises(SystemExit) as stopped:
         in_table(world, "discover")
     assert stopped.value.code == 2
-    assert "one of the arguments --dataset --all is required" in capsys.readouterr().err
+    assert "one of the arguments --parent/--dataset --all is required" in capsys.readouterr().err
 
 
 def test_no_credentials_is_one_clear_line(monkeypatch, tmp_path) -> None:
@@ -175,4 +180,4 @@ def test_no_credentials_is_one_clear_line(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance-metadata lookup: nothing leaves here
     code, out, err = run("--table", "tracked-jobs", "list")
     assert (code, out) == (1, "")
-    assert err == "notifier: no AWS credentials found (run `aws configure` or set AWS_PROFILE)\n"
+    assert err == "notifier: no AWS credentials found (run `aws configure`, or pass --profile / set AWS_PROFILE)\n"

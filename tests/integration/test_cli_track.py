@@ -48,10 +48,19 @@ def test_a_bad_arn_is_named_exits_2_and_the_good_ones_are_still_tracked(world: W
     assert world.store.get("not-an-arn") is None
 
 
-def test_a_job_personalize_does_not_know_is_tracked_and_left_to_the_poll(world: World) -> None:
+def test_a_job_personalize_does_not_know_is_refused_and_nothing_is_written(world: World) -> None:
     ghost = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/ghost"
-    code, out, _ = run("--table", world.table_name, "track", ghost)
-    assert code == 0 and "status not known yet; Personalize does not know this job; the next poll reports it" in out
+    code, out, err = run("--table", world.table_name, "track", ghost)
+    assert (code, out) == (2, "")
+    assert err.startswith(f"notifier: not tracked: {ghost}: Personalize does not know this job")
+    assert "`--no-describe` tracks it anyway" in err and err.count("\n") == 1
+    assert world.store.get(ghost) is None
+
+
+def test_no_describe_tracks_an_unknown_job_and_leaves_it_to_the_poll(world: World) -> None:
+    ghost = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/ghost"
+    code, out, _ = run("--table", world.table_name, "track", "--no-describe", ghost)
+    assert code == 0 and out == f"tracking  {ghost}  (status not known yet)\n"
     world.poll()
     [message] = world.delivered()
     assert message.attributes["event"] == "not_found"
@@ -71,16 +80,18 @@ def test_table_from_the_environment_and_a_clear_error_without_one(world: World, 
     code, _, err = run("track", arn)
     assert code == 2
     assert err == (
-        "notifier: stack 'PersonalizeJobNotifier' not found in us-east-1: pass --table, set TABLE_NAME, "
-        "or name the stack with --stack\n"
+        "notifier: no table: stack 'PersonalizeJobNotifier' does not exist in us-east-1 (pass --table or set "
+        "TABLE_NAME, or --region / --stack to find the stack)\n"
     )
     monkeypatch.setenv("TABLE_NAME", world.table_name)
     assert run("track", arn)[0] == 0
 
 
-def test_a_missing_table_is_one_line_and_exit_1(world: World) -> None:
+def test_a_missing_table_is_one_line_naming_it_and_what_to_check(world: World) -> None:
     arn = world.export_job("lost")
     code, out, err = run("--table", "no-such-table", "track", arn)
-    assert code == 1 and out == ""
-    assert err.startswith("notifier: table 'no-such-table': ResourceNotFoundException")
-    assert err.count("\n") == 1
+    assert (code, out) == (2, "")
+    assert err == (
+        "notifier: table 'no-such-table' (from --table) does not exist in us-east-1: check --region, "
+        "or pass the table the stack printed with --table\n"
+    )

@@ -62,7 +62,11 @@ def rejected(arn: str) -> bool:
 
 
 @settings(max_examples=40, deadline=None)
-@given(arns=st.lists(arn_like.filter(lambda a: not a.startswith("-") and rejected(a)), min_size=1, max_size=3))
+@given(
+    arns=st.lists(
+        arn_like.filter(lambda a: not a.strip().startswith("-") and rejected(a.strip())), min_size=1, max_size=3
+    )
+)
 def test_the_cli_names_every_bad_arn_and_exits_2_without_touching_aws(arns: list[str]) -> None:
     out, err = io.StringIO(), io.StringIO()
     assert main(["--table", "no-call-is-made", "untrack", *arns], out=out, err=err) == 2

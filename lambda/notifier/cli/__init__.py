@@ -1,0 +1,54 @@
+"""The `notifier` command: watch Personalize jobs from a terminal.
+
+Exit codes: 0 success; 1 AWS or the network failed; 2 bad input, named in the message; 130 interrupted.
+Every error is one line on stderr, never a traceback. Help and --version never touch AWS: nothing that
+builds a client is imported until a command runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from notifier.cli.options import build_parser
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    try:
+        return _main(argv, out, err)
+    except KeyboardInterrupt:
+        print("notifier: interrupted", file=err)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(out)
+        return EXIT_OK
+    if args.command == "demo":
+        return _demo(err, with_cdk=not args.without_cdk)
+    # Outside Lambda there is no X-Ray daemon to trace to; and Powertools' records go to stderr (-v) or nowhere.
+    os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
+    from notifier.cli.runner import run_command  # noqa: PLC0415 - loads boto3: only once a command runs
+
+    return run_command(args, out, err)
+
+
+def _demo(err: TextIO, with_cdk: bool) -> int:
+    try:
+        from notifier_local import demo  # noqa: PLC0415 - an optional extra, loaded only for this command
+    except ImportError as exc:
+        print(
+            f"notifier: the demo needs the embedded AWS (moto), which is not installed ({exc}). In a clone of the "
+            "repository, run `make demo`; or there `pip install '.[local]'` and then `notifier demo`",
+            file=err,
+        )
+        return EXIT_ERROR
+    return demo.run(with_cdk=with_cdk)

@@ -1,0 +1,221 @@
+"""The CLI's commands: each takes the parsed arguments, a session and a printer, and returns an exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Sequence
+
+import boto3
+
+from notifier import jobs
+from notifier.cli.aws import CommandFailed, UsageError, locate_table, locate_topic, valid_region
+from notifier.cli.output import Printer, job_document, job_table, render_show, status_text
+from notifier.config import ConfigError, Settings
+from notifier.discovery import PARENT_KINDS, DiscoveryReport, discover, is_parent_arn, region_of
+from notifier.jobs import InvalidJobArn, TrackedJob, api_name
+from notifier.personalize import PersonalizeJobs
+from notifier.ports import MalformedItem, TableNotFound
+from notifier.runtime import build_poller, build_store
+from notifier.store import DynamoJobStore
+from notifier.tracking import track
+
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
+
+Command = Callable[[argparse.Namespace, boto3.session.Session, Printer], int]
+
+
+class _Table:
+    """The store, with a missing table named as such: which name, from where, what to try."""
+
+    def __init__(self, args: argparse.Namespace, session: boto3.session.Session) -> None:
+        self.name, self.origin = locate_table(args, session)
+        self.region = session.region_name
+        self.store: DynamoJobStore = build_store(self.name, session)
+
+    def not_found(self) -> UsageError:
+        return UsageError(
+            f"table {self.name!r} (from {self.origin}) does not exist in {self.region}: "
+            "check --region, or pass the table the stack printed with --table"
+        )
+
+
+def _with_table(command: Callable[[argparse.Namespace, _Table, boto3.session.Session, Printer], int]) -> Command:
+    def run(args: argparse.Namespace, session: boto3.session.Session, printer: Printer) -> int:
+        table = _Table(args, session)
+        try:
+            return command(args, table, session, printer)
+        except TableNotFound:
+            raise table.not_found() from None
+
+    return run
+
+
+def _parse_arns(arns: Sequence[str], printer: Printer) -> tuple[list[str], int]:
+    """The ARNs that are well formed (surrounding white space trimmed); each bad one named on stderr."""
+    good, bad = [], 0
+    for raw in arns:
+        arn = raw.strip()
+        try:
+            jobs.parse_job_arn(arn)
+            good.append(arn)
+        except InvalidJobArn as exc:
+            bad += 1
+            printer.error(str(InvalidJobArn(raw, exc.why)))  # named as typed
+    return good, bad
+
+
+@_with_table
+def track_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
+    good, bad = _parse_arns(args.arns, printer)
+    describer = None if args.no_describe else PersonalizeJobs(session)
+    results = []
+    for arn in good:
+        result = track(arn, table.store, describer, refuse_unknown=not args.no_describe)
+        results.append(result)
+        if result.outcome == "unknown":
+            bad += 1
+            printer.error(
+                f"not tracked: {arn}: {result.message}. Check its region, account and name "
+                "(`--no-describe` tracks it anyway)"
+            )
+        elif result.outcome == "already_tracked":
+            printer.line(f"already tracked  {arn}")
+        else:
+            status = result.job.status if result.job and result.job.status else "status not known yet"
+            printer.line(f"tracking  {arn}  ({status}{f'; {result.message}' if result.message else ''})")
+            if result.job and result.describe_error in ("AccessDeniedException", "AccessDenied"):
+                action = f"personalize:{api_name(result.job.kind.describe_operation)}"
+                printer.warn(f"tracked without a status: your identity may not call {action} on {arn}")
+    printer.document(
+        "track",
+        results=[
+            {
+                "jobArn": r.arn,
+                "outcome": r.outcome,
+                "status": r.job.status if r.job else None,
+                "message": r.message or None,
+            }
+            for r in results
+        ],
+    )
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+@_with_table
+def untrack_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
+    good, bad = _parse_arns(args.arns, printer)
+    for arn in good:
+        printer.line(f"{'untracked' if table.store.delete(arn) else 'not tracked'}  {arn}")
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+@_with_table
+def list_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
+    entries = list(table.store.all_jobs() if args.all else table.store.active_jobs())
+    listed = sorted((e for e in entries if isinstance(e, TrackedJob)), key=lambda job: job.tracked_at)
+    for broken in (e for e in entries if isinstance(e, MalformedItem)):
+        printer.warn(f"skipped a malformed item {broken.key}: {broken.reason}")
+    printer.document("list", table=table.name, jobs=[job_document(job) for job in listed])
+    if not listed:
+        printer.line("No jobs are being watched." if not args.all else "No jobs are tracked.")
+    else:
+        printer.line(job_table(listed, wide=args.wide))
+    return EXIT_OK
+
+
+@_with_table
+def show_job(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
+    good, bad = _parse_arns([args.arn], printer)
+    if bad:
+        return EXIT_BAD_INPUT
+    found = table.store.get(good[0])
+    if found is None:
+        raise UsageError(f"{good[0]} is not tracked in table {table.name!r} (track it with `notifier track ARN`)")
+    if isinstance(found, MalformedItem):
+        raise CommandFailed(f"the table item for {found.key} is malformed: {found.reason}")
+    printer.document("show", job={**job_document(found), "statusText": status_text(found)})
+    printer.line(render_show(found))
+    return EXIT_OK
+
+
+@_with_table
+def poll_once(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
+    topic = locate_topic(args, session)
+    try:
+        # The Lambda's other settings (EVENT_BUS_NAME, STUCK_AFTER_MINUTES, ...) apply here too when set.
+        settings = Settings.from_env({**os.environ, "TABLE_NAME": table.name, "TOPIC_ARN": topic})
+    except ConfigError as exc:
+        raise UsageError(str(exc)) from None
+    printer.progress(f"polling the jobs watched in {table.name} ...")
+    report = build_poller(settings, session).poll()
+    for notification in report.published:
+        printer.line(f"notified  {notification.subject}")
+    for problem in report.problems:
+        printer.error(problem)
+    printer.line(
+        f"polled {report.jobs_polled} job(s): {report.transitions} transition(s), "
+        f"{report.notifications_published} notification(s) published to {topic}, "
+        f"{report.describe_errors} describe error(s), {report.publish_errors} publish error(s)"
+    )
+    printer.document(
+        "poll",
+        table=table.name,
+        topic=topic,
+        summary=report.summary(),
+        published=[{"subject": n.subject, "attributes": n.attributes} for n in report.published],
+        problems=report.problems,
+    )
+    failed = report.describe_errors or report.publish_errors or report.store_errors
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+@_with_table
+def discover_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
+    parents = [arn.strip() for arn in args.parents or []]
+    for arn in parents:
+        if not is_parent_arn(arn):
+            raise UsageError(f"--parent {arn!r} is not the ARN of {PARENT_KINDS}")
+    regions = [valid_region(r.strip(), "--regions:") for r in (args.regions or "").split(",") if r.strip()]
+    if not regions:
+        regions = sorted({region for arn in parents if (region := region_of(arn))}) or [session.region_name]
+
+    def progress(report: DiscoveryReport) -> None:
+        printer.progress(f"  listed {report.listed} job(s), {len(report.tracked)} newly tracked...")
+
+    report = discover(
+        PersonalizeJobs(session),
+        table.store,
+        regions=regions,
+        parent_arns=list(parents) or [None],
+        progress=progress,
+    )
+    for arn in report.tracked:
+        printer.line(f"tracking  {arn}")
+    for error in report.errors:
+        printer.error(f"listing failed: {error}")
+    printer.line(
+        f"listed {report.listed} job(s) in {', '.join(regions)}: {len(report.tracked)} newly tracked, "
+        f"{report.already_tracked} already tracked, {report.finished} already finished"
+    )
+    printer.document(
+        "discover",
+        table=table.name,
+        regions=regions,
+        listed=report.listed,
+        tracked=list(report.tracked),
+        alreadyTracked=report.already_tracked,
+        finished=report.finished,
+        errors=[str(error) for error in report.errors],
+    )
+    return EXIT_ERROR if report.errors else EXIT_OK
+
+
+COMMANDS: dict[str, Command] = {
+    "track": track_jobs,
+    "untrack": untrack_jobs,
+    "list": list_jobs,
+    "show": show_job,
+    "poll": poll_once,
+    "discover": discover_jobs,
+}

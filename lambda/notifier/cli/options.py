@@ -1,0 +1,150 @@
+"""The command line: global options accepted before or after the subcommand (as the AWS CLI does), per-command
+help with examples and exit codes. Parsing never imports boto3 or touches AWS."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from importlib.metadata import PackageNotFoundError, version
+
+DEFAULT_STACK = "PersonalizeJobNotifier"
+JSON_SCHEMA_VERSION = 1
+
+EXIT_CODES = """exit codes:
+  0    success
+  1    AWS or the network failed: access denied, throttling, an unreachable endpoint, a describe or
+       publish that failed during the command (each reason is printed)
+  2    bad input, named in the message: a malformed ARN, option or region; an ARN, stack or table that
+       does not exist; a missing --topic
+  130  interrupted (Ctrl-C)"""
+
+WHERE = """where the table comes from: --table, else $TABLE_NAME, else the outputs of the deployed stack
+(--stack, else $NOTIFIER_STACK, else PersonalizeJobNotifier) in --region (else $AWS_REGION,
+$AWS_DEFAULT_REGION or your profile's region)."""
+
+EXAMPLES = {
+    None: """examples:
+  notifier track arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly
+  notifier list --table MyJobsTable
+  notifier --profile prod --region eu-west-1 show ARN
+  notifier discover --all --json""",
+    "track": """examples:
+  notifier track arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly
+  notifier track ARN1 ARN2 --table MyJobsTable
+  notifier track ARN --no-describe        # record it even if Personalize does not know it (yet)""",
+    "untrack": """examples:
+  notifier untrack arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly""",
+    "list": """examples:
+  notifier list                # jobs still being watched
+  notifier list --all --wide   # finished ones too, with their ARNs
+  notifier list --json | jq '.jobs[].status'""",
+    "show": """examples:
+  notifier show arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly""",
+    "poll": """examples:
+  notifier poll                           # table and topic from the deployed stack
+  notifier poll --table T --topic arn:aws:sns:us-east-1:123456789012:jobs""",
+    "discover": """examples:
+  notifier discover --parent arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS
+  notifier discover --all --regions us-east-1,eu-west-1""",
+    "demo": """examples:
+  notifier demo                 # in a clone: deploys with the CDK CLI into an embedded AWS""",
+}
+
+
+def package_version() -> str:
+    try:
+        return version("personalize-job-notifier")
+    except PackageNotFoundError:  # running from a checkout that is not installed
+        from notifier import __version__  # noqa: PLC0415 - only needed here
+
+        return __version__
+
+
+def _global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None:
+    """On the top-level parser with their defaults; on each subcommand with SUPPRESS, so a value given after
+    the subcommand wins and an absent one does not overwrite the value given before it."""
+
+    def default(value: object) -> object:
+        return value if top_level else argparse.SUPPRESS
+
+    group = parser.add_argument_group("global options (before or after the command)")
+    group.add_argument("--table", default=default(None), help="tracked-jobs table")
+    group.add_argument(
+        "--stack",
+        default=default(os.environ.get("NOTIFIER_STACK", DEFAULT_STACK)),
+        help=f"deployed stack whose outputs name the table and topic (default: {DEFAULT_STACK})",
+    )
+    group.add_argument("--region", default=default(None), help="AWS region of the stack and table")
+    group.add_argument("--profile", default=default(None), help="AWS profile from your AWS config")
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=default(False), help="print only errors (exit code says it)"
+    )
+    group.add_argument(
+        "-v", "--verbose", action="store_true", default=default(False), help="also print the notifier's logs on stderr"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    formatter = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="notifier",
+        description="Watch Amazon Personalize jobs and get told when they finish.",
+        epilog=f"{EXAMPLES[None]}\n\n{WHERE}\n\n{EXIT_CODES}",
+        formatter_class=formatter,
+    )
+    parser.add_argument("--version", action="version", version=f"notifier {package_version()}")
+    _global_options(parser, top_level=True)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(
+            name,
+            help=help_text,
+            description=help_text[0].upper() + help_text[1:] + ".",
+            epilog=f"{EXAMPLES[name]}\n\n{EXIT_CODES}",
+            formatter_class=formatter,
+        )
+        _global_options(sub, top_level=False)
+        return sub
+
+    track = command("track", "start watching jobs (asks Personalize for each one's status first)")
+    track.add_argument("arns", nargs="+", metavar="ARN", help="job ARN(s)")
+    track.add_argument(
+        "--no-describe", action="store_true", help="record the ARNs without asking Personalize (no check they exist)"
+    )
+    track.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
+
+    untrack = command("untrack", "stop watching jobs (their history is deleted)")
+    untrack.add_argument("arns", nargs="+", metavar="ARN", help="job ARN(s)")
+
+    listing = command("list", "the jobs being watched")
+    listing.add_argument("--all", action="store_true", help="finished jobs too")
+    listing.add_argument("--wide", action="store_true", help="a column with each job's ARN")
+    listing.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
+
+    show = command("show", "one job's status history with times and durations")
+    show.add_argument("arn", metavar="ARN", help="a tracked job's ARN")
+    show.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
+
+    poll = command("poll", "run one poll cycle from here (the code the Lambda runs)")
+    poll.add_argument("--topic", help="SNS topic ARN (default: $TOPIC_ARN, else the stack's TopicArn output)")
+    poll.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
+
+    discover = command("discover", "track the running jobs Personalize lists")
+    scope = discover.add_mutually_exclusive_group(required=True)
+    scope.add_argument(
+        "--parent",
+        "--dataset",
+        dest="parents",
+        action="append",
+        metavar="ARN",
+        help="jobs under this parent: a dataset, dataset group, solution or solution version (repeatable; "
+        "--dataset is the same option)",
+    )
+    scope.add_argument("--all", action="store_true", help="every job in the region(s)")
+    discover.add_argument("--regions", help="comma-separated regions to list (default: each parent's, else --region)")
+    discover.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
+
+    demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)")
+    demo.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
+    return parser

@@ -1,0 +1,105 @@
+"""What the CLI prints: readable lines for people, one JSON document for scripts (--json), nothing but errors
+with --quiet. Data goes to stdout; errors, warnings and progress to stderr."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, TextIO
+
+from notifier.cli.options import JSON_SCHEMA_VERSION
+from notifier.jobs import TrackedJob, parse_iso
+from notifier.messages import format_duration, readable_time
+
+
+class Printer:
+    def __init__(self, out: TextIO, err: TextIO, *, json_output: bool = False, quiet: bool = False) -> None:
+        self._out, self._err = out, err
+        self.json_output, self.quiet = json_output, quiet
+
+    def line(self, text: str) -> None:
+        """A line for a person reading stdout (not with --json or --quiet)."""
+        if not (self.json_output or self.quiet):
+            print(text, file=self._out, flush=True)
+
+    def progress(self, text: str) -> None:
+        if not self.quiet:
+            print(text, file=self._err, flush=True)
+
+    def warn(self, text: str) -> None:
+        print(f"notifier: warning: {text}", file=self._err, flush=True)
+
+    def error(self, text: str) -> None:
+        print(f"notifier: {text}", file=self._err, flush=True)
+
+    def document(self, command: str, **fields: Any) -> None:
+        """The one JSON document of a --json command, versioned for the scripts that read it."""
+        if self.json_output:
+            payload = {"schemaVersion": JSON_SCHEMA_VERSION, "command": command, **fields}
+            print(json.dumps(payload, indent=2), file=self._out, flush=True)
+
+
+def status_text(job: TrackedJob) -> str:
+    if job.ended_by is not None:
+        return f"{job.status or 'never seen'} ({job.ended_by.value})"
+    return job.status or "not described yet"
+
+
+def job_document(job: TrackedJob) -> dict[str, Any]:
+    return {
+        "jobArn": job.arn,
+        "jobName": job.name,
+        "jobKind": job.kind.name,
+        "region": job.region,
+        "status": job.status,
+        "outcome": job.ended_by.value if job.ended_by else job.outcome.value,
+        "watching": job.in_active_index,
+        "trackedAt": job.tracked_at,
+        "history": [{"status": change.status, "at": change.at} for change in job.history],
+        "outputPath": job.output_path,
+        "failureReason": job.failure_reason,
+        "pendingNotifications": len(job.pending),
+    }
+
+
+def job_table(jobs: list[TrackedJob], wide: bool) -> str:
+    """One row per job; ARNs (long) only with --wide, so the table fits a terminal."""
+    header = ("JOB", "KIND", "STATUS", "REGION", "UPDATED", *(("ARN",) if wide else ()))
+    rows = [header]
+    for job in jobs:
+        updated = readable_time(job.history[-1].at if job.history else job.tracked_at)
+        rows.append((job.name, job.kind.name, status_text(job), job.region, updated, *((job.arn,) if wide else ())))
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
+
+
+def render_show(job: TrackedJob) -> str:
+    rows: list[tuple[str, str]] = [("ARN", job.arn)]
+    if job.parent_arn:
+        rows.append((job.kind.parent_label, job.parent_arn))
+    if job.input_location:
+        rows.append(("Input", job.input_location))
+    rows += list(job.facts)
+    rows.append(("Status", status_text(job)))
+    if job.output_path:
+        rows.append(("Output" if job.outcome.value == "succeeded" else "Destination", job.output_path))
+    if job.failure_reason:
+        rows.append(("Failure", job.failure_reason))
+    rows.append(("Tracked", readable_time(job.tracked_at)))
+    if job.pending:
+        rows.append(("Owed", f"{len(job.pending)} notification(s) not yet confirmed published"))
+    width = max(len(label) for label, _ in rows) + 2
+    lines = [f"{job.name}  ({job.kind.label}, {job.region})"]
+    lines += [f"{label:<{width}}{value}" for label, value in rows]
+    lines.append("History")
+    previous: datetime | None = None
+    for change in job.history:
+        moment = parse_iso(change.at)
+        since = f"  (+{format_duration((moment - previous).total_seconds())})" if previous and moment else ""
+        lines.append(f"  {readable_time(change.at)}  {change.status}{since}")
+        previous = moment or previous
+    if not job.history:
+        lines.append("  (not described yet)")
+    return "\n".join(lines)
