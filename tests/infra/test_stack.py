@@ -384,3 +384,14 @@ def test_personalize_pacing_is_off_unless_asked(template: Template, synth) -> No
     assert "PERSONALIZE_MAX_RPS" not in function(template, POLL)["Environment"]["Variables"]
     paced = function(synth({"personalizeMaxRps": "8"}), POLL)["Environment"]["Variables"]
     assert paced["PERSONALIZE_MAX_RPS"] == "8"
+
+
+def test_a_stack_that_would_tell_nobody_warns_at_synth_and_one_with_recipients_does_not() -> None:
+    from aws_cdk.assertions import Annotations
+
+    from app import build_app
+
+    _, silent = build_app({}, nag=False)
+    Annotations.from_stack(silent).has_warning("*", Match.string_like_regexp("Nobody will be notified"))
+    _, heard = build_app({"notifyEmails": "ana@example.com"}, nag=False)
+    Annotations.from_stack(heard).has_no_warning("*", Match.string_like_regexp("Nobody will be notified"))

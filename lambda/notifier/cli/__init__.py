@@ -36,8 +36,18 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         return _demo(err, with_cdk=not args.without_cdk)
     # Outside Lambda there is no X-Ray daemon to trace to; and Powertools' records go to stderr (-v) or nowhere.
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
-    from notifier.cli.runner import run_command  # noqa: PLC0415 - loads boto3: only once a command runs
+    from botocore.exceptions import ProfileNotFound  # noqa: PLC0415 - only once a command runs
 
+    try:
+        # Loading the package builds the X-Ray SDK's client, which reads AWS_PROFILE.
+        from notifier.cli.runner import run_command  # noqa: PLC0415
+    except ProfileNotFound as exc:
+        print(
+            f"notifier: profile {exc.kwargs.get('profile')!r} not found (AWS_PROFILE): "
+            "`aws configure list-profiles` lists yours",
+            file=err,
+        )
+        return EXIT_ERROR
     return run_command(args, out, err)
 
 

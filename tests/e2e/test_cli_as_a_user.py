@@ -1,0 +1,433 @@
+"""The `notifier` command as a person runs it: its own process, an embedded AWS, reading stdout, stderr and
+the exit code. Each test names what a newcomer met and what they expected instead."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import boto3
+import pytest
+
+from notifier.cli.aws import client_config
+from notifier.cli.options import EXIT_CODES
+from notifier_local import personalize as emulator
+from notifier_local.aws import create_jobs_table
+from notifier_local.server import ACCOUNT, REGION, EmbeddedAws, embedded_aws
+
+pytestmark = pytest.mark.e2e
+
+NOTIFIER = str(Path(sys.executable).with_name("notifier"))
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def one_line_error(self) -> bool:
+        return "Traceback" not in self.err and self.err.count("\n") == 1 and self.err.startswith("notifier: ")
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[EmbeddedAws]:
+    with embedded_aws() as embedded:
+        yield embedded
+
+
+class User:
+    """A terminal with credentials for the embedded AWS, no AWS config of its own, and a fresh table."""
+
+    def __init__(self, aws: EmbeddedAws, home: Path) -> None:
+        self.aws = aws
+        (home / ".aws").mkdir()
+        self.env = {
+            "PATH": os.environ["PATH"],
+            "HOME": str(home),
+            "LANG": "C.UTF-8",
+            "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+            "AWS_EC2_METADATA_DISABLED": "true",
+            **{k: v for k, v in aws.environment().items() if not k.startswith("CDK_")},
+        }
+        session = boto3.session.Session(aws_access_key_id="embedded", aws_secret_access_key="embedded")
+        self.clients = {
+            name: session.client(name, region_name=REGION, endpoint_url=aws.endpoint)
+            for name in ("dynamodb", "sns", "personalize")
+        }
+        self.table = f"jobs-{uuid.uuid4().hex[:8]}"
+        create_jobs_table(self.clients["dynamodb"], self.table)
+        self.topic = self.clients["sns"].create_topic(Name=f"topic-{self.table}")["TopicArn"]
+        # A dataset of this test's own: the emulator's jobs outlive a test, its listings must not mix them.
+        self.dataset = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset/{self.table}/INTERACTIONS"
+
+    def run(self, *argv: str, env: dict[str, str | None] | None = None, timeout: float = 90) -> Ran:
+        environment = dict(self.env)
+        for name, value in (env or {}).items():
+            if value is None:
+                environment.pop(name, None)
+            else:
+                environment[name] = value
+        done = subprocess.run(
+            [NOTIFIER, *argv], env=environment, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        return Ran(done.returncode, done.stdout, done.stderr)
+
+    def job(self, name: str | None = None) -> str:
+        name = name or f"export-{uuid.uuid4().hex[:8]}"
+        return self.clients["personalize"].create_dataset_export_job(
+            jobName=name,
+            datasetArn=self.dataset,
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/Export",
+            jobOutput={"s3DataDestination": {"path": f"s3://exports/{name}/"}},
+        )["datasetExportJobArn"]
+
+    def stored(self) -> list[str]:
+        items = self.clients["dynamodb"].scan(TableName=self.table)["Items"]
+        return sorted(item["jobArn"]["S"] for item in items)
+
+
+@pytest.fixture
+def user(aws: EmbeddedAws, tmp_path: Path) -> User:
+    return User(aws, tmp_path)
+
+
+# 1. options before or after the subcommand
+
+
+def test_options_work_after_the_subcommand_as_in_the_aws_cli(user: User) -> None:
+    arn = user.job()
+    tracked = user.run("track", arn, "--table", user.table, "--region", REGION)
+    assert (tracked.code, tracked.err) == (0, "") and arn in tracked.out
+    listed = user.run("list", "--table", user.table)
+    assert listed.code == 0 and listed.out.splitlines()[0].split()[0] == "JOB"
+    # Before the subcommand still works; after it wins over before.
+    assert user.run("--table", "elsewhere", "list", "--table", user.table).code == 0
+
+
+# 2. --version, and bare `notifier`
+
+
+def test_version_and_bare_command_print_instead_of_failing(user: User) -> None:
+    version = user.run("--version")
+    assert (version.code, version.out) == (0, "notifier 0.1.0\n")
+    bare = user.run()
+    assert bare.code == 0 and bare.out.startswith("usage: notifier") and "exit codes:" in bare.out
+    assert bare.err == ""
+
+
+# 3. help never touches AWS; a missing profile is one line
+
+
+def test_help_ignores_a_broken_profile_and_commands_name_it(user: User) -> None:
+    helped = user.run("--help", env={"AWS_PROFILE": "nosuch"})
+    assert helped.code == 0 and "usage: notifier" in helped.out and helped.err == ""
+    for args, env in ((("list",), {"AWS_PROFILE": "nosuch"}), (("--profile", "nosuch", "list"), None)):
+        failed = user.run("--table", user.table, *args, env=env)
+        assert failed.code == 1 and failed.one_line_error, failed
+        assert "profile 'nosuch' not found" in failed.err
+
+
+# 4. and 5. poll's topic: a malformed one named; a missing one named, with how to give it
+
+
+def test_a_malformed_topic_is_one_line_naming_the_option(user: User) -> None:
+    polled = user.run("--table", user.table, "poll", "--topic", "not-a-topic")
+    assert polled.code == 2 and polled.one_line_error, polled
+    assert "--topic 'not-a-topic' is not an SNS topic ARN" in polled.err
+
+
+def test_a_missing_topic_is_named_as_the_thing_missing(user: User) -> None:
+    polled = user.run("--table", user.table, "poll", env={"TOPIC_ARN": None})
+    assert polled.code == 2 and polled.one_line_error, polled
+    assert polled.err.startswith("notifier: no topic: stack 'PersonalizeJobNotifier' does not exist in us-east-1")
+    assert "--topic" in polled.err and "--table" not in polled.err
+
+
+# 6. discover's parents and regions
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("--dataset", "junk"), "--parent 'junk' is not the ARN of"),
+        (("--parent", f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/x"), "dataset-export-job/x"),
+        (("--all", "--regions", "us-east-1,us-easst"), "--regions: 'us-easst' is not an AWS region name"),
+    ],
+)
+def test_discover_refuses_what_it_cannot_list(user: User, args: tuple[str, ...], named: str) -> None:
+    found = user.run("--table", user.table, "discover", *args)
+    assert found.code == 2 and found.one_line_error and named in found.err, found
+    assert user.stored() == []
+
+
+# 7. a job Personalize does not know is refused; access denied is tracked with a warning
+
+
+def test_track_refuses_an_arn_personalize_does_not_know_and_writes_nothing(user: User) -> None:
+    typo = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/nightly-usres"
+    refused = user.run("--table", user.table, "track", typo)
+    assert (refused.code, refused.out) == (2, "") and refused.one_line_error, refused
+    assert typo in refused.err and "Personalize does not know this job" in refused.err
+    assert user.stored() == []
+    kept = user.run("--table", user.table, "track", "--no-describe", typo)
+    assert kept.code == 0 and user.stored() == [typo]
+
+
+def test_access_denied_on_describe_tracks_and_names_the_missing_permission(user: User) -> None:
+    arn = user.job()
+    emulator.inject_fault(arn, "AccessDeniedException", "User is not authorized to perform DescribeDatasetExportJob")
+    try:
+        tracked = user.run("--table", user.table, "track", arn)
+    finally:
+        emulator.clear_faults()
+    assert tracked.code == 0 and user.stored() == [arn]
+    assert tracked.err == (
+        f"notifier: warning: tracked without a status: your identity may not call "
+        f"personalize:DescribeDatasetExportJob on {arn}\n"
+    )
+
+
+# 8. the region from AWS_REGION alone, and hints that are true
+
+
+def test_aws_region_alone_is_enough_and_no_region_names_both_variables(user: User) -> None:
+    only_aws_region = user.run("--table", user.table, "list", env={"AWS_DEFAULT_REGION": None})
+    assert only_aws_region.code == 0, only_aws_region
+    nowhere = user.run("--table", user.table, "list", env={"AWS_DEFAULT_REGION": None, "AWS_REGION": None})
+    assert nowhere.code == 1 and nowhere.one_line_error
+    assert "AWS_REGION" in nowhere.err and "AWS_DEFAULT_REGION" in nowhere.err and "--region" in nowhere.err
+    empty = user.run("--table", user.table, "list", env={"AWS_DEFAULT_REGION": "", "AWS_REGION": ""})
+    assert empty.code == 1 and empty.one_line_error, empty
+
+
+# 9. poll prints lines for people, logs only with -v, and fails when a publish failed
+
+
+def test_poll_output_is_readable_lines_with_each_reason_and_logs_only_with_verbose(user: User) -> None:
+    arn = user.job()
+    assert user.run("--table", user.table, "track", arn).code == 0
+    emulator.set_status(arn, "ACTIVE")
+    gone = f"arn:aws:sns:{REGION}:{ACCOUNT}:no-such-topic"
+    verbose = user.run("--table", user.table, "poll", "--topic", gone, "-v")
+    assert verbose.code == 1 and '"level":"WARNING"' in verbose.err.replace(" ", ""), verbose
+    # Another job, without -v: the reason on stderr as a line, no log records anywhere.
+    arn = user.job()
+    assert user.run("--table", user.table, "track", arn).code == 0
+    emulator.set_status(arn, "ACTIVE")
+    polled = user.run("--table", user.table, "poll", "--topic", gone)
+    assert polled.code == 1, polled
+    assert not [line for line in polled.out.splitlines() if line.startswith("{")]  # no JSON log records
+    assert polled.out.splitlines()[-1].startswith("polled 1 job(s): 1 transition(s), 0 notification(s) published")
+    assert f"notifier: publish to sns failed for {arn}: " in polled.err and "NotFound" in polled.err
+    assert '"level"' not in polled.err
+
+
+# 10. an endpoint that never answers; progress on long work
+
+
+@pytest.fixture
+def silent_endpoint() -> Iterator[str]:
+    """Accepts connections on loopback and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
+    finally:
+        stop.set()
+        thread.join()
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+def test_a_silent_endpoint_is_given_up_on_naming_it(user: User, silent_endpoint: str) -> None:
+    started = time.monotonic()
+    hung = user.run(
+        "--table", user.table, "list", env={"AWS_ENDPOINT_URL": silent_endpoint, "NOTIFIER_TIMEOUT_SECONDS": "3"}
+    )
+    assert time.monotonic() - started < 20
+    assert hung.code == 1 and hung.one_line_error, hung
+    assert f"could not reach {silent_endpoint}" in hung.err
+
+
+def test_the_default_timeouts_give_up_within_a_minute() -> None:
+    config = client_config({})
+    attempts = config.retries["total_max_attempts"]
+    # Each attempt waits at most connect + read; standard retries back off at most 2 s and then 4 s.
+    assert attempts * (config.connect_timeout + config.read_timeout) + 2 + 4 <= 60
+
+
+def test_poll_and_discover_say_what_they_are_doing_on_stderr(user: User) -> None:
+    for _ in range(3):
+        user.job()
+    found = user.run("--table", user.table, "discover", "--parent", user.dataset)
+    assert found.code == 0 and "listed 3 job(s)" in found.out
+    polled = user.run("--table", user.table, "poll", "--topic", user.topic)
+    assert polled.err.startswith(f"polling the jobs watched in {user.table} ...")
+
+
+# 11. Ctrl-C
+
+
+def test_ctrl_c_is_one_line_and_exit_130(user: User, silent_endpoint: str) -> None:
+    environment = {**user.env, "AWS_ENDPOINT_URL": silent_endpoint, "NOTIFIER_TIMEOUT_SECONDS": "60"}
+    process = subprocess.Popen(
+        [NOTIFIER, "--table", user.table, "list"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # inside the request by now
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert (process.returncode, out, err) == (130, "", "notifier: interrupted\n")
+
+
+# 12. --json everywhere, --quiet, help with examples and exit codes
+
+
+def test_every_command_that_prints_data_has_versioned_json(user: User) -> None:
+    arn = user.job()
+    tracked = json.loads(user.run("--table", user.table, "track", arn, "--json").out)
+    assert tracked == {
+        "schemaVersion": 1,
+        "command": "track",
+        "results": [{"jobArn": arn, "outcome": "tracked", "status": "CREATE PENDING", "message": None}],
+    }
+    shown = json.loads(user.run("--table", user.table, "show", arn, "--json").out)
+    assert (shown["schemaVersion"], shown["job"]["jobArn"], shown["job"]["status"]) == (1, arn, "CREATE PENDING")
+    emulator.set_status(arn, "ACTIVE")
+    polled = json.loads(user.run("--table", user.table, "poll", "--topic", user.topic, "--json").out)
+    assert polled["schemaVersion"] == 1 and polled["summary"]["notifications_published"] == 1
+    assert polled["published"][0]["attributes"]["status"] == "ACTIVE" and polled["problems"] == []
+    found = json.loads(user.run("--table", user.table, "discover", "--parent", user.dataset, "--json").out)
+    assert (found["schemaVersion"], found["regions"], found["listed"], found["finished"]) == (1, [REGION], 1, 1)
+    listed = json.loads(user.run("--table", user.table, "list", "--all", "--json").out)
+    assert listed["schemaVersion"] == 1 and [job["jobArn"] for job in listed["jobs"]] == [arn]
+
+
+def test_quiet_prints_nothing_but_errors(user: User) -> None:
+    arn = user.job()
+    quiet = user.run("-q", "--table", user.table, "track", arn)
+    assert (quiet.code, quiet.out, quiet.err) == (0, "", "") and user.stored() == [arn]
+    bad = user.run("--table", user.table, "track", "nope", "--quiet")
+    assert bad.code == 2 and bad.out == "" and bad.one_line_error
+
+
+@pytest.mark.parametrize("command", ["track", "untrack", "list", "show", "poll", "discover"])
+def test_each_command_help_shows_examples_and_exit_codes(user: User, command: str) -> None:
+    helped = user.run(command, "--help")
+    assert helped.code == 0 and "examples:" in helped.out and f"notifier {command}" in helped.out
+    assert "exit codes:" in helped.out and "130" in helped.out
+
+
+def test_discover_names_the_parents_it_takes(user: User) -> None:
+    helped = user.run("discover", "--help").out
+    assert "--parent ARN, --dataset ARN" in helped and "dataset group" in " ".join(helped.split())
+
+
+# 13. ARN errors name the part that is wrong; white space is trimmed
+
+
+@pytest.mark.parametrize(
+    ("arn", "named"),
+    [
+        (f"arn:aws:personalize:us-east:{ACCOUNT}:dataset-export-job/x", "the region 'us-east'"),
+        ("arn:aws:personalize:us-east-1:1234:dataset-export-job/x", "the account '1234'"),
+        (f"arn:aws:personalise:us-east-1:{ACCOUNT}:dataset-export-job/x", "the service 'personalise'"),
+        (f"arn:aws:personalize:us-east-1:{ACCOUNT}:dataset/retail/USERS", "the type dataset/retail/USERS"),
+        (f"arn:aws:personalize:us-east-1:{ACCOUNT}:dataset-export-job/", "the name after dataset-export-job/"),
+    ],
+)
+def test_arn_errors_say_which_part_is_wrong(user: User, arn: str, named: str) -> None:
+    refused = user.run("--table", user.table, "track", arn)
+    assert refused.code == 2 and refused.one_line_error and named in refused.err, refused
+
+
+def test_white_space_around_an_arn_is_trimmed(user: User) -> None:
+    arn = user.job()
+    tracked = user.run("--table", user.table, "track", f"  {arn}\n")
+    assert tracked.code == 0 and user.stored() == [arn]
+
+
+# 14. exit codes as the README says: a missing stack and a missing table alike
+
+
+def test_a_missing_stack_and_a_missing_table_exit_2_with_what_to_check(user: User) -> None:
+    no_stack = user.run("list", "--stack", "NoSuchStack", env={"TABLE_NAME": None})
+    assert no_stack.code == 2 and no_stack.one_line_error
+    assert "stack 'NoSuchStack' does not exist in us-east-1" in no_stack.err and "--region" in no_stack.err
+    no_table = user.run("list", "--table", "no-such-table")
+    assert no_table.code == 2 and no_table.one_line_error
+    assert "table 'no-such-table' (from --table) does not exist in us-east-1: check --region" in no_table.err
+
+
+def test_the_readme_states_the_exit_codes_the_cli_prints() -> None:
+    assert EXIT_CODES in (REPO / "README.md").read_text()
+
+
+# 15. synth: unknown context keys, an invalid stack name (the no-recipients warning: tests/infra/test_stack.py)
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        ({"notifyEmail": "ana@example.com"}, "unknown context key 'notifyEmail' (did you mean notifyEmails?)"),
+        ({"pollMinute": "1"}, "unknown context key 'pollMinute' (did you mean pollMinutes?)"),
+        ({"stackName": "my stack"}, "stackName 'my stack' must start with a letter"),
+    ],
+)
+def test_synth_names_a_bad_context_key_or_value(tmp_path: Path, context: dict, message: str) -> None:
+    # What `cdk synth -c ...` hands the app: its context in CDK_CONTEXT_JSON.
+    synth = subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=REPO,
+        env={**os.environ, "CDK_CONTEXT_JSON": json.dumps(context), "CDK_OUTDIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert synth.returncode == 1
+    assert synth.stderr.strip().splitlines()[-1].startswith(f"Cannot synthesize: {message}")
+
+
+# 16. the demo's install hint names something that exists
+
+
+def test_the_demo_without_moto_says_how_to_get_it() -> None:
+    blocked = (
+        "import sys; sys.modules['notifier_local'] = None; from notifier.cli import main; sys.exit(main(['demo']))"
+    )
+    ran = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60, check=False)
+    assert ran.returncode == 1 and "Traceback" not in ran.stderr
+    assert "make demo" in ran.stderr and "personalize-job-notifier[local]" not in ran.stderr
