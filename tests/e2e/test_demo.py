@@ -73,6 +73,7 @@ def test_demo_without_the_cdk_app_still_runs_the_whole_notifier() -> None:
     assert printed.returncode == 0, printed.stdout + printed.stderr
     assert "--without-cdk was given" in printed.stdout
     assert "cdk:" not in printed.stdout
+    assert "Deploying the stack" not in printed.stdout and "Creating the stack's resources directly" in printed.stdout
     assert printed.stdout.count("✓") == 8
 
 

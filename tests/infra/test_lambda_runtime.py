@@ -173,7 +173,7 @@ def test_a_cloudtrail_event_tracks_the_job_and_a_scheduled_poll_notifies_the_que
     ("overrides", "kind", "error_type", "names"),
     [
         # The table is gone: the poll's first query fails, and the invocation reports it.
-        ({"TABLE_NAME": "no-such-table"}, "error", "StoreUnavailable", "no-such-table"),
+        ({"TABLE_NAME": "no-such-table"}, "error", "TableNotFound", "no-such-table"),
         # A required setting is missing: the module fails at cold start, reported as an init error.
         ({"TOPIC_ARN": None}, "init_error", "ConfigError", "TOPIC_ARN"),
     ],
