@@ -1,5 +1,6 @@
 """A notifier Lambda as every one of them is built: python3.14 on arm64, Powertools layer, JSON logs kept a
-month, active tracing, and a role of its own that may write only to its own log group."""
+month (the platform's START/END/REPORT lines only at WARN: most polls are idle and would pay for them),
+X-Ray tracing when asked for (-c tracing=true), and a role of its own that may write only to its own logs."""
 
 from __future__ import annotations
 
@@ -65,17 +66,31 @@ class NotifierFunction(Construct):
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
-            tracing=lambda_.Tracing.ACTIVE,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            # Lambda traces 1 request per second and 5% more, not configurable ("You can't configure the X-Ray
+            # sampling rate for your functions", Lambda developer guide): at one poll a minute, every poll is a
+            # trace at $5 per million, more than all else an idle month costs. So tracing is asked for.
+            tracing=lambda_.Tracing.ACTIVE if settings.tracing else lambda_.Tracing.DISABLED,
             environment={
                 **environment,
                 "POWERTOOLS_SERVICE_NAME": SERVICE,
                 "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                **({} if settings.tracing else {"POWERTOOLS_TRACE_DISABLED": "true"}),
             },
         )
+        self._star_resources_acknowledged = False
+        if settings.tracing:
+            self._acknowledge_star_resources()
+
+    def _acknowledge_star_resources(self) -> None:
+        if self._star_resources_acknowledged:
+            return
+        self._star_resources_acknowledged = True
         Validations.of(self.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="X-Ray PutTraceSegments and PutTelemetryRecords (active tracing) and, where discovery is "
+                reason="X-Ray PutTraceSegments and PutTelemetryRecords (tracing) and, where discovery is "
                 "on, Personalize's List...Jobs actions have no resource-level permissions.",
             )
         )
@@ -121,3 +136,4 @@ class NotifierFunction(Construct):
                 resources=["*"],
             )
         )
+        self._acknowledge_star_resources()

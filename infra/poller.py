@@ -21,8 +21,9 @@ TIME_MARGIN_SECONDS = 15
 
 
 def poll_timeout_seconds(poll_minutes: int) -> int:
-    """Long enough for a throttled poll of many jobs, short enough to end before the next one starts."""
-    return max(30, min(240, poll_minutes * 60 - 30))
+    """Long enough for a throttled poll of many jobs (and, in fast mode, its re-checks), short enough to end
+    before the next scheduled one starts (55 s at one a minute, 240 s at most)."""
+    return min(240, poll_minutes * 60 - 5)
 
 
 class Poller(Construct):
@@ -47,6 +48,8 @@ class Poller(Construct):
         }
         if settings.discover:
             environment["DISCOVER"] = settings.discover
+        if settings.recheck_seconds:
+            environment["RECHECK_SECONDS"] = str(settings.recheck_seconds)
         if settings.personalize_max_rps:
             environment["PERSONALIZE_MAX_RPS"] = f"{settings.personalize_max_rps:g}"
         self.lambda_ = NotifierFunction(

@@ -39,7 +39,9 @@ class ContextError(ValueError):
 
 @dataclass(frozen=True)
 class DeploySettings:
-    poll_minutes: int = 5
+    poll_minutes: int = 1
+    recheck_seconds: int = 0  # fast mode: re-check every N seconds within an invocation while jobs run
+    tracing: bool = False
     notify_emails: tuple[str, ...] = ()
     failure_emails: tuple[str, ...] = ()
     slack_workspace_id: str | None = None
@@ -98,7 +100,9 @@ class DeploySettings:
             ),
             personalize_max_rps=_rate(get("personalizeMaxRps")),
             discover=_discover(get("discover")),
-            poll_minutes=_whole(get("pollMinutes"), "pollMinutes", 5, (1, 1440), unit=" of minutes"),
+            poll_minutes=_whole(get("pollMinutes"), "pollMinutes", 1, (1, 1440), unit=" of minutes"),
+            recheck_seconds=_whole(get("recheckSeconds"), "recheckSeconds", 0, (0, 30), unit=" of seconds"),
+            tracing=_flag(get("tracing"), "tracing", default=False),
             notify_emails=_emails(get, "notifyEmails"),
             failure_emails=_emails(get, "failureEmails"),
             slack_workspace_id=workspace,

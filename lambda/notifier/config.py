@@ -37,6 +37,9 @@ class Settings:
     event_source: str = "personalize-job-notifier"
     stuck_after_minutes: int = 360  # 0: never report stuck jobs
     personalize_max_rps: float | None = None  # pace Personalize calls under the account's quota
+    # Fast mode: while anything is active, poll again every this many seconds within one invocation
+    # (until the time left is under the margin); 0: one poll per invocation.
+    recheck_seconds: int = 0
 
     @property
     def discovers(self) -> bool:
@@ -57,6 +60,7 @@ class Settings:
             retention_days=_number(env, "RETENTION_DAYS", 90, (1, 3650)),
             stuck_after_minutes=_number(env, "STUCK_AFTER_MINUTES", 360, (0, 100_000)),
             personalize_max_rps=_pace(env),
+            recheck_seconds=_number(env, "RECHECK_SECONDS", 0, (0, 60)),
             **_events(env),
             **_discovery(env),
         )

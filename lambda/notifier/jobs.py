@@ -494,10 +494,12 @@ def _owe(
 def after_publish(
     job: TrackedJob, published: int, now: datetime, retention: timedelta, next_delivered: tuple[str, ...] = ()
 ) -> TrackedJob:
-    """Drop the notifications confirmed published; a finished job with none owed expires after `retention`.
+    """Record a publish attempt: drop the notifications confirmed published; a finished job with none owed
+    expires after `retention`.
 
     `next_delivered` records the channels that accepted the first notification still owed, so a retry
-    sends it only where it has not arrived yet.
+    sends it only where it has not arrived yet. The attempt is over, so the lease goes: a lease only covers
+    a publish in progress, and what is still owed is for the very next poll to retry, however soon it comes.
     """
     remaining = job.pending[published:]
     if remaining and next_delivered:
@@ -506,7 +508,7 @@ def after_publish(
     return job.evolve(
         version=job.version + 1,
         pending=remaining,
-        lease_until=job.lease_until if remaining else None,
+        lease_until=None,
         expires_at=int((now + retention).timestamp()) if done else None,
     )
 

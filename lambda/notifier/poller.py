@@ -68,6 +68,17 @@ class PollReport:
     def summary(self) -> dict[str, int]:
         return {name: value for name, value in vars(self).items() if isinstance(value, int)}
 
+    @property
+    def idle(self) -> bool:
+        """Nothing active or owed was read and nothing was discovered: the poll had nothing to do."""
+        return not (self.jobs_read or self.malformed_items or self.jobs_discovered or self.store_errors)
+
+    def add(self, other: PollReport) -> None:
+        """Fold in a later cycle of the same invocation (a re-check)."""
+        for name, value in vars(other).items():
+            mine = getattr(self, name)
+            setattr(self, name, mine + value)
+
 
 def plan_listing(batch: list[TrackedJob], threshold: int) -> dict[tuple[JobKind, str, str], list[TrackedJob]]:
     """Groups of at least `threshold` active jobs under one parent, in one region: those worth a listing."""
@@ -304,8 +315,8 @@ class Poller:
             published, reached = published + 1, ()
             report.notifications_published += 1
             report.published.append(notification)
-        if not published and reached == (job.pending[0].delivered if job.pending else ()):
-            return job  # nothing new arrived anywhere: the record stays as it was
+        if not published and reached == (job.pending[0].delivered if job.pending else ()) and not job.lease_until:
+            return job  # nothing new arrived anywhere and no lease to give back: the record stays as it was
         recorded = jobs.after_publish(job, published, self._clock(), self._settings.retention, reached)
         self._save(recorded, job.version, report)
         return recorded

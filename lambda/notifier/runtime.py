@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 import boto3
@@ -54,8 +55,28 @@ class PollCycle:
             lister=self._personalize,
         )
 
-    def run(self, remaining_seconds: Callable[[], float] = unlimited_time) -> PollReport:
-        discovered = 0
+    def run(
+        self,
+        remaining_seconds: Callable[[], float] = unlimited_time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> PollReport:
+        """One poll; in fast mode (RECHECK_SECONDS), more while anything is active and time is left.
+
+        An idle poll (nothing active, nothing owed) returns at once: the idle cost is one query.
+        """
+        report = self._discover(remaining_seconds)
+        report.add(self.poller.poll(remaining_seconds))
+        last = report
+        recheck = self._settings.recheck_seconds
+        while recheck and not last.idle and remaining_seconds() - recheck >= self._settings.time_margin_seconds:
+            sleep(recheck)
+            last = self.poller.poll(remaining_seconds)
+            report.add(last)
+        return report
+
+    def _discover(self, remaining_seconds: Callable[[], float]) -> PollReport:
+        """Discovery (accounts without a trail), once per invocation, never at the cost of the poll."""
+        report = PollReport()
         if self._settings.discovers and remaining_seconds() > self._settings.time_margin_seconds:
             try:
                 found = discover(
@@ -64,11 +85,9 @@ class PollCycle:
                     regions=self._settings.discover_regions,
                     parent_arns=self._settings.discover_parents or (None,),
                 )
-                discovered = len(found.tracked)
+                report.jobs_discovered = len(found.tracked)
                 for error in found.errors:
                     logger.warning("A discovery listing failed; the others ran", extra={"error": error})
             except NotifierError as exc:  # a failed listing never costs the poll itself
                 logger.warning("Discovery failed; polling the jobs already tracked", extra={"error": str(exc)})
-        report = self.poller.poll(remaining_seconds)
-        report.jobs_discovered = discovered
         return report

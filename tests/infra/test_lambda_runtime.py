@@ -73,7 +73,9 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
     assert RUNTIME_PYTHON.exists() and LAYER.is_dir(), "run `make infra` (or `make .lambda/.installed`) first"
     scratch = tmp_path_factory.mktemp("lambda-runtime")
     with embedded_aws() as aws:
-        outputs = deploy(aws, scratch / "outputs.json", context={"notifyEmails": "ana@example.com"}, stack_name=STACK)
+        # Tracing on, so the layer's X-Ray SDK runs too (it is off by default: see infra/function.py).
+        context = {"notifyEmails": "ana@example.com", "tracing": "true"}
+        outputs = deploy(aws, scratch / "outputs.json", context=context, stack_name=STACK)
         yield Stack(aws, outputs, scratch / "cdk.out")
 
 

@@ -101,14 +101,17 @@ def test_topic_is_encrypted_with_a_rotating_customer_key_and_refuses_plain_http(
     )
 
 
-def test_poll_function_runs_the_newest_python_on_arm_with_tracing_and_json_logs(template: Template) -> None:
+def test_poll_function_runs_the_newest_python_on_arm_with_json_logs_and_no_idle_cost(template: Template) -> None:
     function_ = function(template, POLL)
     assert function_["Runtime"] == "python3.14"
     assert function_["Architectures"] == ["arm64"]
-    assert function_["TracingConfig"] == {"Mode": "Active"}
-    assert function_["LoggingConfig"]["LogFormat"] == "JSON"
-    assert function_["Timeout"] == 240  # under the 5-minute schedule, with room for the 15 s margin
+    # No trace per idle poll (Lambda's sampling cannot be tuned) and no platform lines per idle poll.
+    assert "TracingConfig" not in function_
+    logging = function_["LoggingConfig"]
+    assert (logging["LogFormat"], logging["SystemLogLevel"], logging["ApplicationLogLevel"]) == ("JSON", "WARN", "INFO")
+    assert function_["Timeout"] == 55  # ends before the next one-minute poll starts
     env = function_["Environment"]["Variables"]
+    assert env["POWERTOOLS_TRACE_DISABLED"] == "true" and "RECHECK_SECONDS" not in env
     assert env["TABLE_NAME"] == {"Ref": template_logical_id(template, "AWS::DynamoDB::Table")}
     assert env["TOPIC_ARN"] == {"Ref": topic_id(template, JOBS_TOPIC)}
     assert env["TIME_MARGIN_SECONDS"] == "15"
@@ -122,18 +125,27 @@ def test_poll_function_runs_the_newest_python_on_arm_with_tracing_and_json_logs(
 def test_powertools_layer_and_poll_rate_come_from_context(full: Template) -> None:
     assert function(full, POLL)["Layers"] == ["arn:aws:lambda:us-east-1:111122223333:layer:Powertools:7"]
     full.has_resource_properties("AWS::Events::Rule", {"ScheduleExpression": "rate(15 minutes)"})
+    assert function(full, POLL)["Timeout"] == 240
+
+
+def test_fast_mode_and_tracing_are_asked_for_by_context(synth) -> None:
+    template = synth({"recheckSeconds": "10", "tracing": "true"})
+    poll = function(template, POLL)
+    assert poll["Environment"]["Variables"]["RECHECK_SECONDS"] == "10"
+    assert "POWERTOOLS_TRACE_DISABLED" not in poll["Environment"]["Variables"]
+    assert poll["TracingConfig"] == {"Mode": "Active"}
 
 
 def test_schedule_retries_and_dead_letters_into_an_encrypted_queue(template: Template) -> None:
     template.has_resource_properties(
         "AWS::Events::Rule",
         {
-            "ScheduleExpression": "rate(5 minutes)",
+            "ScheduleExpression": "rate(1 minute)",
             "State": "ENABLED",
             "Targets": [
                 Match.object_like(
                     {
-                        "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 300},
+                        "RetryPolicy": {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 60},
                         "DeadLetterConfig": {"Arn": Match.any_value()},
                     }
                 )

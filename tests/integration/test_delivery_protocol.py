@@ -94,13 +94,28 @@ def test_two_overlapping_polls_notify_one_transition_once(world: World) -> None:
     assert [d.document["status"] for d in world.delivered()] == ["ACTIVE"]
 
 
-def test_an_overlapping_poll_does_not_republish_what_another_poll_is_publishing(world: World) -> None:
-    arn = world.export_job("leased")
+def test_a_failed_publish_holds_no_lease_so_the_very_next_poll_retries(world: World) -> None:
+    arn = world.export_job("retried")
     world.track(arn)
     emulator.set_status(arn, "ACTIVE")
     break_topic(world)
-    world.poll()  # owes the ACTIVE notification; its lease runs for two minutes
+    failed = world.poll()  # owes the ACTIVE notification; nothing is in flight any more
+    assert failed.publish_errors == 1 and world.store.get(arn).lease_until is None
     mend_topic(world)
+    world.clock.advance(seconds=5)  # the next re-check of a fast poll
+    report = world.poll()
+    assert report.leased_elsewhere == 0 and report.notifications_published == 1
+    assert [d.document["status"] for d in world.delivered()] == ["ACTIVE"]
+
+
+def test_an_overlapping_poll_leaves_alone_a_publish_that_may_be_in_progress(world: World) -> None:
+    arn = world.export_job("leased")
+    world.track(arn)
+    emulator.set_status(arn, "ACTIVE")
+    doomed = world.poller()
+    doomed._channels = [DiesAfterTransitionWrite()]  # recorded the change, then never answered
+    with pytest.raises(SystemExit):
+        doomed.poll()
     world.clock.advance(seconds=30)
     report = world.poll()
     assert report.leased_elsewhere == 1 and world.delivered() == []

@@ -23,10 +23,14 @@ def _cycle() -> PollCycle:
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
     report = _cycle().run(remaining_seconds=lambda: context.get_remaining_time_in_millis() / 1000)
+    if report.idle:
+        # Most invocations find nothing to do: they write no metrics and no log line (the idle cost).
+        logger.debug("Poll finished: nothing active")
+        return report.summary()
     record_metrics(report)
+    metrics.flush_metrics()
     logger.info("Poll finished", extra=report.summary())
     return report.summary()
 
