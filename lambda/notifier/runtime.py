@@ -65,11 +65,18 @@ class PollCycle:
         An idle poll (nothing active, nothing owed) returns at once: the idle cost is one query.
         """
         report = self._discover(remaining_seconds)
-        report.add(self.poller.poll(remaining_seconds))
-        last = report
+        started = remaining_seconds()
+        last = self.poller.poll(remaining_seconds)
+        report.add(last)
         recheck = self._settings.recheck_seconds
-        while recheck and not last.idle and remaining_seconds() - recheck >= self._settings.time_margin_seconds:
-            sleep(recheck)
+        while recheck and not last.idle:
+            # Polls start every `recheck` seconds (however long each took), while one can still start
+            # before the margin.
+            wait = max(0.0, recheck - (started - remaining_seconds()))
+            if remaining_seconds() - wait < self._settings.time_margin_seconds:
+                break
+            sleep(wait)
+            started = remaining_seconds()
             last = self.poller.poll(remaining_seconds)
             report.add(last)
         return report
