@@ -44,6 +44,7 @@ from boto3.dynamodb.types import TypeSerializer
 from moto import mock_aws
 
 from bench import notice
+from bench.counters import DynamoCounter
 from notifier import jobs
 from notifier.config import Settings
 from notifier.jobs import JOB_KINDS, JobSnapshot
@@ -121,21 +122,6 @@ def seed(session: boto3.session.Session, n: int, a: int) -> list[int]:
     statuses = ["CREATE PENDING" if index in running else "ACTIVE" for index in range(n)]
     seed_jobs(session, "bench-jobs", statuses, NOW - timedelta(hours=1))
     return sorted(running)
-
-
-class DynamoCounter:
-    READS = {"Query", "Scan", "GetItem", "BatchGetItem"}
-    WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"}
-
-    def __init__(self, client: Any) -> None:
-        self.reads = self.writes = 0
-        client.meta.events.register("before-call.dynamodb", self._count)
-
-    def _count(self, model: Any, **_: Any) -> None:
-        if model.name in self.READS:
-            self.reads += 1
-        elif model.name in self.WRITES:
-            self.writes += 1
 
 
 def measure_ours(

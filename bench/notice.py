@@ -40,6 +40,7 @@ from typing import Any
 import boto3
 from moto import mock_aws
 
+from bench.counters import DynamoCounter
 from infra.poller import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS
 from notifier.config import Settings
 from notifier.personalize import PersonalizeJobs
@@ -73,7 +74,7 @@ DAY = datetime(2026, 11, 24, tzinfo=UTC)
 REGION, ACCOUNT = "us-east-1", "123456789012"
 
 # A day of jobs: this many, created over the first 20 hours, running 5 minutes to 4 hours (log-uniform).
-JOBS_PER_DAY = 60
+JOBS_PER_DAY = 48
 SHORTEST, LONGEST = 5 * 60, 4 * 3600
 FAILED_ONE_IN = 6
 
@@ -170,7 +171,7 @@ class Day:
         self.cycle = PollCycle(settings, self.session)
         self.cycle.poller._clock = self.clock
         self.tracker = PersonalizeJobs(self.session)
-        self.requests = _DynamoRequests(self.cycle._store._client)
+        self.requests = DynamoCounter(self.cycle._store._client)
         self.arns: dict[str, Job] = {}
         self.pending: list[tuple[float, Callable[[], None]]] = sorted(self._timeline(), key=lambda e: e[0])
         self.costs, self.delays, self.polls = Costs(), [], 0
@@ -219,12 +220,12 @@ class Day:
     def _timed(self, real_poll: Callable[..., PollReport], remaining: Any) -> PollReport:
         """One real poll; the simulated clock moves by what it took, Personalize's and DynamoDB's latency
         included; what it published is matched with when each job really finished."""
-        calls, requests = emulator.calls.total(), self.requests.count
+        calls, requests = emulator.calls.total(), self.requests.requests
         started = time.perf_counter()
         report = real_poll(remaining) if remaining is not None else real_poll()
         rounds = math.ceil((emulator.calls.total() - calls) / CONCURRENCY)
         self.now += time.perf_counter() - started + rounds * self.latency
-        self.now += (self.requests.count - requests) * DYNAMODB_LATENCY
+        self.now += (self.requests.requests - requests) * DYNAMODB_LATENCY
         self.polls += 1
         for delivered in self.queue.receive_all() if report.notifications_published else ():
             job = self.arns[delivered.document["jobArn"]]
@@ -248,24 +249,6 @@ class Day:
         if not report.idle:
             self.costs.log_bytes += self.log_bytes_when_busy
         return report
-
-
-class _DynamoRequests:
-    READS = {"Query", "Scan", "GetItem"}
-
-    def __init__(self, client: Any) -> None:
-        self.reads = self.writes = 0
-        client.meta.events.register("before-call.dynamodb", self._count)
-
-    @property
-    def count(self) -> int:
-        return self.reads + self.writes
-
-    def _count(self, model: Any, **_: Any) -> None:
-        if model.name in self.READS:
-            self.reads += 1
-        else:
-            self.writes += 1
 
 
 SIMULATED_HOURS = 24 + 5  # the day, and the morning after (a job ending late in the day is still told)

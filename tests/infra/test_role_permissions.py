@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,11 +58,21 @@ class Recording:
     def __enter__(self) -> Recording:
         recorder._location = str(self._path)  # moto reads the path from MOTO_RECORDER_FILEPATH at import only
         recorder.reset_recording()
+        # The poll describes from 8 threads; moto appends each request to the file unlocked, and lines
+        # written at once can interleave. One request at a time, while recording.
+        self._unlocked, lock = recorder._record_request, threading.Lock()
+
+        def record(*args: Any, **kwargs: Any) -> None:
+            with lock:
+                self._unlocked(*args, **kwargs)
+
+        recorder._record_request = record  # type: ignore[method-assign]
         recorder.start_recording()
         return self
 
     def __exit__(self, *exc: object) -> None:
         recorder.stop_recording()
+        recorder._record_request = self._unlocked  # type: ignore[method-assign]
 
     def calls(self) -> list[RecordedCall]:
         return recorded_calls(self._path.read_text())

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from bench.notice import LONGEST, SHORTEST, day_of_jobs, run_step_functions, sfn_check_times
+from bench.notice import JOBS_PER_DAY, LONGEST, SHORTEST, day_of_jobs, run_step_functions, sfn_check_times
 
 pytestmark = pytest.mark.unit
 
@@ -33,7 +33,7 @@ def test_a_job_outliving_the_loop_is_never_told() -> None:
 
 def test_the_day_of_jobs_is_reproducible_and_within_its_bounds() -> None:
     jobs = day_of_jobs()
-    assert jobs == day_of_jobs() and len(jobs) == 60
+    assert jobs == day_of_jobs() and len(jobs) == JOBS_PER_DAY
     assert all(SHORTEST <= job.finishes - job.created <= LONGEST for job in jobs)
     assert all(0 <= job.created <= 20 * 3600 for job in jobs)
     assert {job.status for job in jobs} == {"ACTIVE", "CREATE FAILED"}
