@@ -413,9 +413,10 @@ def main(argv: list[str] | None = None) -> int:
     print("\nTargets:")
     for passed, text in checks:
         print(f"  {'✓' if passed else '✗'} {text}")
-    (args.out / "results.json").write_text(
-        json.dumps({"cold_start_seconds": cold, "results": [asdict(r) for r in results]}, indent=2)
-    )
+    results_file = args.out / "results.json"
+    kept = json.loads(results_file.read_text()) if results_file.exists() else {}  # --notice's figures stay
+    kept.update({"cold_start_seconds": cold, "results": [asdict(r) for r in results]})
+    results_file.write_text(json.dumps(kept, indent=2))
     chart(results, args.out / "poll-cost.png")
     print(f"\nWrote {args.out / 'results.json'} and {args.out / 'poll-cost.png'}")
     return 0 if all(passed for passed, _ in checks) else 1
