@@ -13,11 +13,21 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra.settings import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, POWERTOOLS_LAYER_PARAMETER, DeploySettings
 from notifier.jobs import JOB_KINDS, api_name
 from notifier.observability import SERVICE
 
-LAMBDA_ROOT = Path(__file__).resolve().parent.parent / "lambda"
+from .settings import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, POWERTOOLS_LAYER_PARAMETER, DeploySettings
+
+
+def _lambda_root() -> Path:
+    """The function's code: shipped inside the installed package (a wheel of notifier_cdk), else the
+    repository's lambda/ beside this folder."""
+    here = Path(__file__).resolve().parent
+    shipped = here / "_lambda"
+    return shipped if (shipped / "notifier" / "handlers").is_dir() else here.parent / "lambda"
+
+
+LAMBDA_ROOT = _lambda_root()
 RUNTIME = lambda_.Runtime(LAMBDA_RUNTIME, lambda_.RuntimeFamily.PYTHON)
 ARCHITECTURE = lambda_.Architecture.ARM_64 if LAMBDA_ARCHITECTURE == "arm64" else lambda_.Architecture.X86_64
 METRICS_NAMESPACE = "PersonalizeJobNotifier"

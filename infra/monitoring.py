@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, Stack
+from aws_cdk import Aws, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -26,10 +26,11 @@ class Monitoring(Construct):
         namespace: str,
         poll_minutes: int,
         track_function: lambda_.IFunction | None = None,
+        name_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
         period = Duration.minutes(max(5, poll_minutes))
-        self._stack_name = Stack.of(self).stack_name
+        self._name_prefix = name_prefix
         self.alarms = [
             # A crashed poll (not one job's error: those are caught and counted below), twice in a row.
             self._alarm("PollErrors", function.metric_errors(period=period), "The poll Lambda failed", 2),
@@ -95,7 +96,7 @@ class Monitoring(Construct):
             self,
             name,
             # The email's subject is 'ALARM: "<name>" in <region>': a name that says whose alarm it is.
-            alarm_name=f"{self._stack_name}-{name}",
+            alarm_name=f"{self._name_prefix}-{name}",
             alarm_description=description,
             metric=metric,
             threshold=1,

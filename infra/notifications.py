@@ -9,7 +9,7 @@ The alarms topic has no filters: everyone who gets email from the notifier learn
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Aws, Duration, RemovalPolicy
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -17,12 +17,25 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from infra.settings import DeploySettings
 from notifier.messages import FAILURE_OUTCOMES
+
+from .settings import DeploySettings
 
 
 class NotificationTopic(Construct):
-    def __init__(self, scope: Construct, construct_id: str, settings: DeploySettings) -> None:
+    """The jobs topic (or the app's own `topic`, with its customer-managed `topic_key` if it has one) and the
+    alarms topic, both subscribed as the settings say."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        settings: DeploySettings,
+        *,
+        topic: sns.ITopic | None = None,
+        topic_key: kms.IKey | None = None,
+        name_prefix: str,
+    ) -> None:
         super().__init__(scope, construct_id)
         self.key = kms.Key(
             self,
@@ -43,7 +56,10 @@ class NotificationTopic(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
-        self.topic = sns.Topic(self, "Topic", display_name="Personalize jobs", master_key=self.key, enforce_ssl=True)
+        if topic is None:
+            topic = sns.Topic(self, "Topic", display_name="Personalize jobs", master_key=self.key, enforce_ssl=True)
+            topic_key = self.key
+        self.topic, self.topic_key = topic, topic_key
         # Who may publish to it is granted by the monitoring construct, naming this stack's alarms.
         self.alarm_topic = sns.Topic(
             self, "AlarmTopic", display_name="Personalize notifier alarms", master_key=self.key, enforce_ssl=True
@@ -64,7 +80,7 @@ class NotificationTopic(Construct):
             self.slack = chatbot.SlackChannelConfiguration(
                 self,
                 "Slack",
-                slack_channel_configuration_name=f"{Stack.of(self).stack_name}-jobs"[:128],
+                slack_channel_configuration_name=f"{name_prefix}-jobs"[:128],
                 slack_workspace_id=settings.slack_workspace_id,
                 slack_channel_id=settings.slack_channel_id,
                 notification_topics=[self.topic, self.alarm_topic],

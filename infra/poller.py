@@ -12,9 +12,10 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.function import NotifierFunction
-from infra.settings import DeploySettings
 from notifier.store import ACTIVE_INDEX
+
+from .function import NotifierFunction
+from .settings import DeploySettings
 
 # The poll stops starting calls this long before its timeout, so it always ends cleanly. In fast mode a
 # shorter margin lets re-checks run closer to the next scheduled poll (the gap between them is the slowest
@@ -38,7 +39,7 @@ class Poller(Construct):
         *,
         table: dynamodb.ITable,
         topic: sns.ITopic,
-        topic_key: kms.IKey,
+        topic_key: kms.IKey | None,
     ) -> None:
         super().__init__(scope, construct_id)
         environment = {
@@ -81,13 +82,14 @@ class Poller(Construct):
         self.lambda_.role.add_to_policy(
             iam.PolicyStatement(sid="PublishNotifications", actions=["sns:Publish"], resources=[topic.topic_arn])
         )
-        self.lambda_.role.add_to_policy(
-            iam.PolicyStatement(
-                sid="EncryptNotifications",
-                actions=["kms:Decrypt", "kms:GenerateDataKey"],
-                resources=[topic_key.key_arn],
+        if topic_key is not None:
+            self.lambda_.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="EncryptNotifications",
+                    actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                    resources=[topic_key.key_arn],
+                )
             )
-        )
         # Pipelines listen on the account's default bus; this function may put events there and nowhere else.
         self.lambda_.role.add_to_policy(
             iam.PolicyStatement(

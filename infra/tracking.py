@@ -10,9 +10,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.function import NotifierFunction
-from infra.settings import DeploySettings
 from notifier.discovery import CREATE_EVENTS
+
+from .function import NotifierFunction
+from .settings import DeploySettings
 
 
 class AutoTracking(Construct):

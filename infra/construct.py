@@ -1,0 +1,126 @@
+"""The notifier as one construct, for the CDK app of this repository and for anyone's own CDK app:
+
+    from notifier_cdk import PersonalizeJobNotifier
+
+    notifier = PersonalizeJobNotifier(stack, "JobNotifier", notify_emails=["ana@example.com"], poll_minutes=1)
+
+Its keyword properties mirror the context options of `cdk deploy -c ...` (notifyEmails is notify_emails)
+and are validated the same way: a bad value raises ValueError naming the property.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+
+from aws_cdk import Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from .function import METRICS_NAMESPACE
+from .monitoring import Monitoring
+from .notifications import NotificationTopic
+from .poller import Poller
+from .settings import ContextError, DeploySettings
+from .storage import JobsTable
+from .tracking import AutoTracking
+
+
+class PersonalizeJobNotifier(Construct):
+    """The table of watched jobs, the notification topics, the scheduled poll, auto-tracking and alarms.
+
+    Attributes for the app around it: `table`, `topic` (job notifications), `alarm_topic`, `poll_function`.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        notify_emails: Sequence[str] = (),
+        failure_emails: Sequence[str] = (),
+        slack_workspace_id: str | None = None,
+        slack_channel_id: str | None = None,
+        poll_minutes: int = 1,
+        recheck_seconds: int = 0,
+        auto_track: bool = True,
+        discover: str | None = None,
+        event_source: str = "personalize-job-notifier",
+        stuck_after_minutes: int = 360,
+        personalize_max_rps: float | None = None,
+        powertools_layer_arn: str | None = None,
+        tracing: bool = False,
+        topic: sns.ITopic | None = None,
+        topic_key: kms.IKey | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        options = {name: value for name, value in locals().items() if name in _OPTIONS}
+        settings = _settings(options)
+        self.settings = settings
+        # Names AWS wants unique per account and region (alarms, the chat channel's configuration): the stack's
+        # name, and this construct's id unless it is the stack's one notifier.
+        stack_name = Stack.of(self).stack_name
+        prefix = stack_name if construct_id == "Default" else f"{stack_name}-{construct_id}"
+        self.jobs = JobsTable(self, "Jobs")
+        self.notifications = NotificationTopic(
+            self, "Notifications", settings, topic=topic, topic_key=topic_key, name_prefix=prefix
+        )
+        self.poller = Poller(
+            self,
+            "Poller",
+            settings,
+            table=self.jobs.table,
+            topic=self.notifications.topic,
+            topic_key=self.notifications.topic_key,
+        )
+        self.tracking = (
+            AutoTracking(self, "AutoTracking", settings, self.jobs.table, self.poller.dead_letters)
+            if settings.auto_track
+            else None
+        )
+        self.monitoring = Monitoring(
+            self,
+            "Monitoring",
+            function=self.poller.function,
+            dead_letters=self.poller.dead_letters,
+            topic=self.notifications.alarm_topic,
+            namespace=METRICS_NAMESPACE,
+            poll_minutes=settings.poll_minutes,
+            track_function=self.tracking.function if self.tracking else None,
+            name_prefix=prefix,
+        )
+        self.table = self.jobs.table
+        self.topic = self.notifications.topic
+        self.alarm_topic = self.notifications.alarm_topic
+        self.poll_function = self.poller.function
+
+    @classmethod
+    def from_settings(cls, scope: Construct, construct_id: str, settings: DeploySettings) -> PersonalizeJobNotifier:
+        """The construct from settings already read (the CDK app reads them from context)."""
+        return cls(scope, construct_id, **dataclasses.asdict(settings))
+
+
+_OPTIONS = {field.name for field in dataclasses.fields(DeploySettings)}
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+def _settings(options: dict[str, object]) -> DeploySettings:
+    """The same validation as the context options; a bad value is named by its property here."""
+    by_context_key = {_camel(name): value for name, value in options.items()}
+    by_context_key = {key: list(value) if isinstance(value, tuple) else value for key, value in by_context_key.items()}
+    try:
+        return DeploySettings.from_context(by_context_key.get)
+    except ContextError as exc:
+        message = re.sub(r"\b[a-z]+(?:[A-Z][a-z]+)+\b", lambda m: _snake(m.group(0)), str(exc))
+        raise ValueError(f"PersonalizeJobNotifier: {message}") from None
+
+
+def _snake(name: str) -> str:
+    snake = re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
+    return snake if snake in _OPTIONS else name

@@ -1,0 +1,134 @@
+"""`from notifier_cdk import PersonalizeJobNotifier` in someone else's CDK app.
+
+The foreign app lives in its own directory (no cdk.json, no context of ours), puts the construct in a
+stack with no explicit environment, twice (once on a topic it already has), and synthesizes. It runs from
+this repository's editable install, and from a wheel built here installed in a fresh virtualenv, where the
+Lambda code can only come from the wheel's package data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.infra
+
+REPO = Path(__file__).resolve().parents[2]
+
+FOREIGN_APP = """
+import sys
+
+import aws_cdk as cdk
+from aws_cdk import aws_sns as sns
+
+from notifier_cdk import PersonalizeJobNotifier
+
+app = cdk.App(outdir=sys.argv[1])
+stack = cdk.Stack(app, "DataPlatform")  # no env: account and region are the deploy's
+team_alerts = sns.Topic(stack, "TeamAlerts")
+PersonalizeJobNotifier(
+    stack,
+    "JobNotifier",
+    notify_emails=["ana@example.com"],
+    failure_emails=["oncall@example.com"],
+    recheck_seconds=10,
+    topic=team_alerts,
+)
+PersonalizeJobNotifier(stack, "Nightly", auto_track=False)
+try:
+    PersonalizeJobNotifier(stack, "Bad", notify_emails=["not-an-email"])
+except ValueError as exc:
+    print(exc)
+app.synth()
+"""
+
+
+def synthesize(python: str, tmp_path: Path, env: dict[str, str]) -> tuple[dict, Path, str]:
+    app = tmp_path / "their-app"
+    app.mkdir()
+    (app / "app.py").write_text(FOREIGN_APP)
+    done = subprocess.run(
+        [python, "app.py", str(app / "cdk.out")],
+        cwd=app,
+        env={**env, "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    template = json.loads((app / "cdk.out" / "DataPlatform.template.json").read_text())
+    return template, app / "cdk.out", done.stdout
+
+
+def check_foreign_stack(template: dict, assembly: Path, printed: str) -> None:
+    resources = template["Resources"]
+    of = lambda kind: {k: r for k, r in resources.items() if r["Type"] == kind}  # noqa: E731
+    assert len(of("AWS::DynamoDB::Table")) == 2
+    # The first notifier publishes to the app's topic and creates no jobs topic of its own.
+    [team_alerts] = [k for k in of("AWS::SNS::Topic") if k.startswith("TeamAlerts")]
+    polls = [r for r in of("AWS::Lambda::Function").values() if r["Properties"]["Handler"].endswith("poll.handler")]
+    topics = sorted(json.dumps(p["Properties"]["Environment"]["Variables"]["TOPIC_ARN"]) for p in polls)
+    assert json.dumps({"Ref": team_alerts}) in topics and len(set(topics)) == 2
+    assert {p["Properties"]["Environment"]["Variables"].get("RECHECK_SECONDS") for p in polls} == {"10", None}
+    # Names AWS wants unique per account and region do not collide between the two.
+    alarm_names = [r["Properties"]["AlarmName"] for r in of("AWS::CloudWatch::Alarm").values()]
+    assert len(alarm_names) == len(set(alarm_names)) and "DataPlatform-Nightly-PollErrors" in alarm_names
+    # The Lambda code is in the assembly: the directory assets the CLI would upload.
+    manifest = json.loads((assembly / "DataPlatform.assets.json").read_text())
+    directories = [
+        assembly / a["source"]["path"] for a in manifest["files"].values() if a["source"].get("packaging") == "zip"
+    ]
+    assert directories
+    for asset in directories:
+        assert (asset / "notifier" / "handlers" / "poll.py").is_file()
+        assert not list(asset.rglob("__pycache__")) and not list(asset.rglob("test_*.py"))
+    assert "PersonalizeJobNotifier: notify_emails: 'not-an-email' is not an email address" in printed
+
+
+def test_the_construct_in_a_foreign_app_from_another_directory(tmp_path: Path) -> None:
+    check_foreign_stack(*synthesize(sys.executable, tmp_path, dict(os.environ)))
+
+
+def test_the_construct_from_a_built_wheel_in_a_fresh_virtualenv(tmp_path: Path) -> None:
+    pip_env = {**os.environ, "PYTHONWARNINGS": "ignore:Editable installation", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    wheels = tmp_path / "dist"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", str(wheels), str(REPO)],
+        env=pip_env,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    [wheel] = wheels.glob("personalize_job_notifier-*.whl")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    python = str(venv / "bin" / "python")
+    pins = [
+        line
+        for line in (REPO / "requirements-dev.txt").read_text().splitlines()
+        if line.startswith(("aws-cdk-lib", "constructs"))
+    ]
+    subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", f"{wheel}[cdk]", *pins],
+        env=pip_env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    template, assembly, printed = synthesize(python, tmp_path, env)
+    check_foreign_stack(template, assembly, printed)
+    shipped = subprocess.run(
+        [python, "-c", "import notifier_cdk.function as f; print(f.LAMBDA_ROOT)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert shipped.startswith(str(venv)) and shipped.endswith("notifier_cdk/_lambda")
