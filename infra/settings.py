@@ -169,10 +169,8 @@ def _rate(value: object) -> float | None:
         rate = float(str(value))
     except ValueError:
         rate = -1.0
-    if not 0 < rate <= 1000:
-        raise ContextError(
-            f"personalizeMaxRps {value!r} must be a number of requests per second, above 0, at most 1000"
-        )
+    if not 1 <= rate <= 1000:  # the Lambda's own bound (notifier.config): slower pacing outlasts its budget
+        raise ContextError(f"personalizeMaxRps {value!r} must be a number of requests per second from 1 to 1000")
     return rate
 
 

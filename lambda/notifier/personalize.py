@@ -57,9 +57,13 @@ class PersonalizeJobs:
         session: boto3.session.Session | None = None,
         max_pool_connections: int = 10,
         max_rps: float | None = None,
+        config: Config | None = None,
     ) -> None:
         self._session = session or boto3.session.Session()
-        self._config = client_config(max_pool_connections)
+        # `config` (the CLI's timeouts and retries) wins over the Lambda's defaults where both say something.
+        self._config = (
+            client_config(max_pool_connections).merge(config) if config else client_config(max_pool_connections)
+        )
         self._max_rps = max_rps
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()

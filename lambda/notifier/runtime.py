@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 
 import boto3
+from botocore.config import Config
 
 from notifier.config import Settings
 from notifier.discovery import discover
@@ -30,8 +31,10 @@ def channels(settings: Settings, session: boto3.session.Session) -> list[Publish
     return found
 
 
-def build_poller(settings: Settings, session: boto3.session.Session | None = None) -> Poller:
-    return PollCycle(settings, session).poller
+def build_poller(
+    settings: Settings, session: boto3.session.Session | None = None, personalize_config: Config | None = None
+) -> Poller:
+    return PollCycle(settings, session, personalize_config).poller
 
 
 class PollCycle:
@@ -40,12 +43,20 @@ class PollCycle:
     Its adapters (one client per service, one Personalize client per region) serve both.
     """
 
-    def __init__(self, settings: Settings, session: boto3.session.Session | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        session: boto3.session.Session | None = None,
+        personalize_config: Config | None = None,  # the CLI's timeouts; the Lambda keeps the defaults
+    ) -> None:
         session = session or boto3.session.Session()
         self._settings = settings
         self._store = build_store(settings.table_name, session)
         self._personalize = PersonalizeJobs(
-            session, max_pool_connections=settings.max_concurrency + 2, max_rps=settings.personalize_max_rps
+            session,
+            max_pool_connections=settings.max_concurrency + 2,
+            max_rps=settings.personalize_max_rps,
+            config=personalize_config,
         )
         self.poller = Poller(
             store=self._store,

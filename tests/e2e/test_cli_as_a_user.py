@@ -431,3 +431,41 @@ def test_the_demo_without_moto_says_how_to_get_it() -> None:
     ran = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=60, check=False)
     assert ran.returncode == 1 and "Traceback" not in ran.stderr
     assert "make demo" in ran.stderr and "personalize-job-notifier[local]" not in ran.stderr
+
+
+# From the review of the README against the code
+
+
+def test_a_region_personalize_does_not_run_in_is_refused(user: User) -> None:
+    typo = f"arn:aws:personalize:us-esat-1:{ACCOUNT}:dataset-export-job/nightly"
+    refused = user.run("--table", user.table, "track", typo)
+    assert refused.code == 2 and refused.one_line_error, refused
+    assert "Personalize does not run in region 'us-esat-1'" in refused.err and user.stored() == []
+
+
+def test_bad_arns_are_named_before_anything_asks_aws(user: User) -> None:
+    no_credentials = {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": None, "AWS_SESSION_TOKEN": None}
+    refused = user.run("track", "not-an-arn", env={**no_credentials, "TABLE_NAME": None})
+    assert refused.code == 2 and "'not-an-arn' is not a job ARN" in refused.err, refused
+
+
+def test_quiet_silences_warnings_and_untrack_has_json(user: User) -> None:
+    arn = user.job()
+    emulator.inject_fault(arn, "AccessDeniedException", "not authorized")
+    try:
+        quiet = user.run("-q", "--table", user.table, "track", arn)
+    finally:
+        emulator.clear_faults()
+    assert (quiet.code, quiet.out, quiet.err) == (0, "", "")
+    untracked = json.loads(user.run("--table", user.table, "untrack", arn, "--json").out)
+    assert untracked == {"schemaVersion": 1, "command": "untrack", "results": [{"jobArn": arn, "outcome": "untracked"}]}
+
+
+def test_track_gives_up_on_a_silent_endpoint_too(user: User, silent_endpoint: str) -> None:
+    started = time.monotonic()
+    arn = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/anything"
+    hung = user.run(
+        "--table", user.table, "track", arn, env={"AWS_ENDPOINT_URL": silent_endpoint, "NOTIFIER_TIMEOUT_SECONDS": "3"}
+    )
+    assert time.monotonic() - started < 30
+    assert hung.code == 1 and f"could not reach {silent_endpoint}" in hung.err, hung

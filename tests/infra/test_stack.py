@@ -280,6 +280,8 @@ def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
         ({"powertoolsLayerArn": "Powertools"}, "powertoolsLayerArn 'Powertools' is not a Lambda layer version ARN"),
         ({"autoTrack": "maybe"}, "autoTrack 'maybe' must be true or false"),
         ({"personalizeMaxRps": "fast"}, "personalizeMaxRps 'fast' must be a number of requests per second"),
+        # The Lambda refuses pacing under 1 request per second at cold start: synth must refuse it first.
+        ({"personalizeMaxRps": "0.5"}, "personalizeMaxRps '0.5' must be a number of requests per second from 1"),
         ({"eventSource": "aws.personalize"}, "eventSource 'aws.personalize' must be"),
         ({"stuckAfterMinutes": "six hours"}, "stuckAfterMinutes 'six hours' must be a whole number"),
         ({"discover": "retail"}, "discover: 'retail' is not the ARN of a dataset, dataset group, solution or"),

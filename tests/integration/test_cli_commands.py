@@ -181,3 +181,19 @@ def test_no_credentials_is_one_clear_line(monkeypatch, tmp_path) -> None:
     code, out, err = run("--table", "tracked-jobs", "list")
     assert (code, out) == (1, "")
     assert err == "notifier: no AWS credentials found (run `aws configure`, or pass --profile / set AWS_PROFILE)\n"
+
+
+def test_a_poll_from_a_laptop_also_reaches_the_event_bus_as_the_lambda_does(world: World, monkeypatch) -> None:
+    monkeypatch.delenv("EVENT_BUS_NAME", raising=False)
+    events, sqs = world.session.client("events"), world.session.client("sqs")
+    queue_url = sqs.create_queue(QueueName="pipeline-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(Name="jobs", EventPattern=json.dumps({"source": ["personalize-job-notifier"]}))
+    events.put_targets(Rule="jobs", Targets=[{"Id": "queue", "Arn": queue_arn}])
+    arn = world.export_job("bus")
+    world.track(arn)
+    emulator.set_status(arn, "ACTIVE")
+    assert in_table(world, "poll", "--topic", world.topic_arn)[0] == 0
+    [message] = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    event = json.loads(message["Body"])
+    assert (event["detail"]["jobArn"], event["detail"]["status"]) == (arn, "ACTIVE")

@@ -61,4 +61,10 @@ def _demo(err: TextIO, with_cdk: bool) -> int:
             file=err,
         )
         return EXIT_ERROR
-    return demo.run(with_cdk=with_cdk)
+    from notifier_local.cdk_cli import DeployFailed  # noqa: PLC0415
+
+    try:
+        return demo.run(with_cdk=with_cdk)
+    except DeployFailed as exc:  # e.g. a clone without `npm ci`: the message says what to run
+        print(f"notifier: the demo could not deploy: {exc}", file=err)
+        return EXIT_ERROR

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import boto3
 
 from notifier import jobs
-from notifier.cli.aws import CommandFailed, UsageError, locate_table, locate_topic, valid_region
+from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
 from notifier.cli.output import Printer, job_document, job_table, render_show, status_text
 from notifier.config import ConfigError, Settings
 from notifier.discovery import PARENT_KINDS, DiscoveryReport, discover, is_parent_arn, region_of
@@ -29,9 +29,22 @@ class _Table:
     """The store, with a missing table named as such: which name, from where, what to try."""
 
     def __init__(self, args: argparse.Namespace, session: boto3.session.Session) -> None:
-        self.name, self.origin = locate_table(args, session)
+        self._args, self._session = args, session
         self.region = session.region_name
-        self.store: DynamoJobStore = build_store(self.name, session)
+        self._store: DynamoJobStore | None = None
+        self.name, self.origin = "", ""
+
+    def located_name(self) -> str:
+        self.store  # noqa: B018 - finds the table
+        return self.name
+
+    @property
+    def store(self) -> DynamoJobStore:
+        """Found on first use, so bad input is named before anything asks AWS where the table is."""
+        if self._store is None:
+            self.name, self.origin = locate_table(self._args, self._session)
+            self._store = build_store(self.name, self._session)
+        return self._store
 
     def not_found(self) -> UsageError:
         return UsageError(
@@ -65,10 +78,31 @@ def _parse_arns(arns: Sequence[str], printer: Printer) -> tuple[list[str], int]:
     return good, bad
 
 
+def _in_personalize_regions(
+    arns: list[str], session: boto3.session.Session, printer: Printer, bad: int
+) -> tuple[list[str], int]:
+    """A region Personalize does not run in (a typo such as us-esat-1) is refused, not tracked forever."""
+    kept = []
+    for arn in arns:
+        partition, region = arn.split(":")[1], arn.split(":")[3]
+        known = session.get_available_regions("personalize", partition_name=partition)
+        if known and region not in known:
+            bad += 1
+            printer.error(
+                f"not tracked: {arn}: Personalize does not run in region {region!r} (botocore knows "
+                f"{', '.join(known)}; `--no-describe` tracks it anyway)"
+            )
+        else:
+            kept.append(arn)
+    return kept, bad
+
+
 @_with_table
 def track_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
     good, bad = _parse_arns(args.arns, printer)
-    describer = None if args.no_describe else PersonalizeJobs(session)
+    describer = None if args.no_describe else PersonalizeJobs(session, config=client_config())
+    if describer is not None:
+        good, bad = _in_personalize_regions(good, session, printer, bad)
     results = []
     for arn in good:
         result = track(arn, table.store, describer, refuse_unknown=not args.no_describe)
@@ -105,8 +139,12 @@ def track_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.S
 @_with_table
 def untrack_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
     good, bad = _parse_arns(args.arns, printer)
+    results = []
     for arn in good:
-        printer.line(f"{'untracked' if table.store.delete(arn) else 'not tracked'}  {arn}")
+        deleted = table.store.delete(arn)
+        results.append({"jobArn": arn, "outcome": "untracked" if deleted else "not_tracked"})
+        printer.line(f"{'untracked' if deleted else 'not tracked'}  {arn}")
+    printer.document("untrack", results=results)
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
@@ -143,12 +181,15 @@ def show_job(args: argparse.Namespace, table: _Table, session: boto3.session.Ses
 def poll_once(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
     topic = locate_topic(args, session)
     try:
-        # The Lambda's other settings (EVENT_BUS_NAME, STUCK_AFTER_MINUTES, ...) apply here too when set.
-        settings = Settings.from_env({**os.environ, "TABLE_NAME": table.name, "TOPIC_ARN": topic})
+        # The Lambda's other settings (EVENT_SOURCE, STUCK_AFTER_MINUTES, ...) apply here too when set. The
+        # stack sends every notification to the default event bus as well: a poll from here must too, or a
+        # notification it delivers would never reach EventBridge (it is recorded as delivered everywhere).
+        environment = {"EVENT_BUS_NAME": "default", **os.environ}
+        settings = Settings.from_env({**environment, "TABLE_NAME": table.located_name(), "TOPIC_ARN": topic})
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     printer.progress(f"polling the jobs watched in {table.name} ...")
-    report = build_poller(settings, session).poll()
+    report = build_poller(settings, session, client_config()).poll()
     for notification in report.published:
         printer.line(f"notified  {notification.subject}")
     for problem in report.problems:
@@ -184,7 +225,7 @@ def discover_jobs(args: argparse.Namespace, table: _Table, session: boto3.sessio
         printer.progress(f"  listed {report.listed} job(s), {len(report.tracked)} newly tracked...")
 
     report = discover(
-        PersonalizeJobs(session),
+        PersonalizeJobs(session, config=client_config()),
         table.store,
         regions=regions,
         parent_arns=list(parents) or [None],

@@ -12,8 +12,8 @@ JSON_SCHEMA_VERSION = 1
 
 EXIT_CODES = """exit codes:
   0    success
-  1    AWS or the network failed: access denied, throttling, an unreachable endpoint, a describe or
-       publish that failed during the command (each reason is printed)
+  1    AWS or the network failed: access denied, throttling, an unreachable endpoint, a missing
+       profile or region, a describe or publish that failed during poll (each reason is printed)
   2    bad input, named in the message: a malformed ARN, option or region; an ARN, stack or table that
        does not exist; a missing --topic
   130  interrupted (Ctrl-C)"""
@@ -116,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     untrack = command("untrack", "stop watching jobs (their history is deleted)")
     untrack.add_argument("arns", nargs="+", metavar="ARN", help="job ARN(s)")
+    untrack.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
     listing = command("list", "the jobs being watched")
     listing.add_argument("--all", action="store_true", help="finished jobs too")

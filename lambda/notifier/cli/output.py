@@ -27,7 +27,8 @@ class Printer:
             print(text, file=self._err, flush=True)
 
     def warn(self, text: str) -> None:
-        print(f"notifier: warning: {text}", file=self._err, flush=True)
+        if not self.quiet:
+            print(f"notifier: warning: {text}", file=self._err, flush=True)
 
     def error(self, text: str) -> None:
         print(f"notifier: {text}", file=self._err, flush=True)

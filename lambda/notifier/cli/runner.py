@@ -14,8 +14,6 @@ from botocore.exceptions import (
     ConnectionError,
     HTTPClientError,
     NoCredentialsError,
-    NoRegionError,
-    ProfileNotFound,
 )
 
 from notifier.cli.aws import CommandFailed, UsageError, session_for
@@ -49,13 +47,9 @@ def describe_failure(exc: BaseException) -> str:
         cause = cause.__cause__  # the store and adapters wrap botocore's error: find what really happened
     if isinstance(cause, ConnectionError | HTTPClientError):  # refused, connect and read timeouts
         endpoint = cause.kwargs.get("endpoint_url", "the AWS endpoint")
-        return f"could not reach {endpoint}: {cause} (gave up after 3 attempts; NOTIFIER_TIMEOUT_SECONDS sets how long)"
+        return f"could not reach {endpoint}: {cause} (NOTIFIER_TIMEOUT_SECONDS sets how long the CLI waits)"
     if isinstance(cause, NoCredentialsError):
         return "no AWS credentials found (run `aws configure`, or pass --profile / set AWS_PROFILE)"
-    if isinstance(cause, NoRegionError):
-        return "no AWS region: pass --region, set AWS_REGION (or AWS_DEFAULT_REGION), or set one in your profile"
-    if isinstance(cause, ProfileNotFound):
-        return f"{cause}: `aws configure list-profiles` lists yours"
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         return f"{error.get('Code')}: {error.get('Message')}"
