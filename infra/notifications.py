@@ -89,3 +89,23 @@ class NotificationTopic(Construct):
                 guardrail_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")],
                 user_role_required=True,
             )
+        if settings.teams:
+            # No L2 construct for Teams in aws-cdk-lib: the CloudFormation resource, with a role of its own
+            # that, like the Slack channel's, lets chat members do nothing beyond reading.
+            role = iam.Role(
+                self, "TeamsRole", assumed_by=iam.ServicePrincipal("chatbot.amazonaws.com"), description="Teams channel"
+            )
+            read_only = iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")
+            self.teams = chatbot.CfnMicrosoftTeamsChannelConfiguration(
+                self,
+                "Teams",
+                configuration_name=f"{name_prefix}-teams"[:128],
+                team_id=settings.teams_team_id or "",
+                teams_channel_id=settings.teams_channel_id or "",
+                teams_tenant_id=settings.teams_tenant_id or "",
+                iam_role_arn=role.role_arn,
+                sns_topic_arns=[self.topic.topic_arn, self.alarm_topic.topic_arn],
+                logging_level="ERROR",
+                guardrail_policies=[read_only.managed_policy_arn],
+                user_role_required=True,
+            )

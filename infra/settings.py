@@ -15,6 +15,10 @@ _EMAIL = re.compile(
 _SLACK_WORKSPACE = re.compile(r"^[0-9A-Z]{1,255}$")
 _SLACK_CHANNEL = re.compile(r"^[A-Za-z0-9]{1,255}$")
 _EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
+# Microsoft Teams IDs, as the CloudFormation resource schema of AWS::Chatbot::MicrosoftTeamsChannelConfiguration
+# gives them (TeamId, TeamsTenantId: a GUID; TeamsChannelId: URL-encoded, like 19%3a...%40thread.tacv2).
+_GUID = re.compile(r"^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
+_TEAMS_CHANNEL = re.compile(r"^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$")
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
 _OPTION_SHAPE = re.compile(r"^[a-z][A-Za-z0-9]*$")  # how this app's options look (CDK's own keys have : / @ -)
 _LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
@@ -46,6 +50,9 @@ class DeploySettings:
     failure_emails: tuple[str, ...] = ()
     slack_workspace_id: str | None = None
     slack_channel_id: str | None = None
+    teams_team_id: str | None = None
+    teams_channel_id: str | None = None
+    teams_tenant_id: str | None = None
     powertools_layer_arn: str | None = None
     auto_track: bool = True
     event_source: str = "personalize-job-notifier"
@@ -60,7 +67,11 @@ class DeploySettings:
     @property
     def recipients(self) -> bool:
         """Whether anyone is told anything: an email address or a chat channel."""
-        return bool(self.notify_emails or self.failure_emails or self.slack)
+        return bool(self.notify_emails or self.failure_emails or self.slack or self.teams)
+
+    @property
+    def teams(self) -> bool:
+        return self.teams_team_id is not None
 
     @classmethod
     def from_app_context(cls, context: Mapping[str, object]) -> DeploySettings:
@@ -107,8 +118,31 @@ class DeploySettings:
             failure_emails=_emails(get, "failureEmails"),
             slack_workspace_id=workspace,
             slack_channel_id=channel,
+            **_teams(get),
             powertools_layer_arn=layer,
         )
+
+
+def _teams(get: Callable[[str], object]) -> dict[str, str | None]:
+    keys = ("teamsTeamId", "teamsChannelId", "teamsTenantId")
+    values = dict(zip(keys, (_optional(get, key) for key in keys), strict=True))
+    given = [key for key, value in values.items() if value is not None]
+    if given and len(given) != len(keys):
+        missing = ", ".join(key for key in keys if values[key] is None)
+        raise ContextError(f"teamsTeamId, teamsChannelId and teamsTenantId go together: {missing} missing")
+    for key in ("teamsTeamId", "teamsTenantId"):
+        if values[key] is not None and not _GUID.match(values[key]):
+            raise ContextError(f"{key} {values[key]!r} is not a Microsoft Teams ID (a GUID like 0a1b2c3d-4e5f-...)")
+    channel = values["teamsChannelId"]
+    if channel is not None and not _TEAMS_CHANNEL.match(channel):
+        raise ContextError(
+            f"teamsChannelId {channel!r} is not a Teams channel ID as its link has it (like 19%3a...%40thread.tacv2)"
+        )
+    return {
+        "teams_team_id": values["teamsTeamId"],
+        "teams_channel_id": channel,
+        "teams_tenant_id": values["teamsTenantId"],
+    }
 
 
 def stack_name(value: object, default: str) -> str:

@@ -19,6 +19,9 @@ FULL_CONTEXT = {
     "failureEmails": "oncall@example.com",
     "slackWorkspaceId": "T0123ABCD",
     "slackChannelId": "C0456EFGH",
+    "teamsTeamId": "0a1b2c3d-4e5f-1a2b-3c4d-0a1b2c3d4e5f",
+    "teamsTenantId": "1a2b3c4d-5e6f-1a2b-3c4d-1a2b3c4d5e6f",
+    "teamsChannelId": "19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2",
 }
 
 

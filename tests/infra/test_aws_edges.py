@@ -83,6 +83,7 @@ def service_edges(template: dict) -> list[Edge]:
     # Services that act with a role of the stack's: the role's trust policy must let them assume it.
     role_users = {"AWS::Lambda::Function": ("Role", "lambda.amazonaws.com")}
     role_users["AWS::Chatbot::SlackChannelConfiguration"] = ("IamRoleArn", "chatbot.amazonaws.com")
+    role_users["AWS::Chatbot::MicrosoftTeamsChannelConfiguration"] = ("IamRoleArn", "chatbot.amazonaws.com")
     for user_id, user in resources.items():
         if user["Type"] in role_users:
             attribute, principal = role_users[user["Type"]]

@@ -409,3 +409,47 @@ def test_a_stack_that_would_tell_nobody_warns_at_synth_and_one_with_recipients_d
     Annotations.from_stack(silent).has_warning("*", Match.string_like_regexp("Nobody will be notified"))
     _, heard = build_app({"notifyEmails": "ana@example.com"}, nag=False)
     Annotations.from_stack(heard).has_no_warning("*", Match.string_like_regexp("Nobody will be notified"))
+
+
+def test_teams_channel_receives_the_job_notifications_and_the_alarms(full: Template) -> None:
+    full.has_resource_properties(
+        "AWS::Chatbot::MicrosoftTeamsChannelConfiguration",
+        {
+            "TeamId": "0a1b2c3d-4e5f-1a2b-3c4d-0a1b2c3d4e5f",
+            "TeamsTenantId": "1a2b3c4d-5e6f-1a2b-3c4d-1a2b3c4d5e6f",
+            "TeamsChannelId": "19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2",
+            "SnsTopicArns": [{"Ref": topic_id(full, JOBS_TOPIC)}, {"Ref": topic_id(full, ALARMS_TOPIC)}],
+            "UserRoleRequired": True,
+            "ConfigurationName": "PersonalizeJobNotifier-teams",
+        },
+    )
+
+
+@pytest.mark.parametrize(
+    ("teams", "message"),
+    [
+        ({"teamsTeamId": "0a1b2c3d-4e5f-1a2b-3c4d-0a1b2c3d4e5f"}, "teamsChannelId, teamsTenantId missing"),
+        (
+            {
+                "teamsTeamId": "my-team",
+                "teamsTenantId": "1a2b3c4d-5e6f-1a2b-3c4d-1a2b3c4d5e6f",
+                "teamsChannelId": "x%3ay%40z",
+            },
+            "teamsTeamId 'my-team' is not a Microsoft Teams ID",
+        ),
+        (
+            {
+                "teamsTeamId": "0a1b2c3d-4e5f-1a2b-3c4d-0a1b2c3d4e5f",
+                "teamsTenantId": "1a2b3c4d-5e6f-1a2b-3c4d-1a2b3c4d5e6f",
+                "teamsChannelId": "19:abc@thread.tacv2",
+            },
+            "teamsChannelId '19:abc@thread.tacv2' is not a Teams channel ID as its link has it",
+        ),
+    ],
+)
+def test_teams_ids_of_the_wrong_shape_stop_synth_naming_them(teams: dict, message: str) -> None:
+    from app import build_app
+
+    with pytest.raises(SystemExit) as stopped:
+        build_app(teams, nag=False)
+    assert message in str(stopped.value)
