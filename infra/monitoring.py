@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration
+from aws_cdk import Aws, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
@@ -65,6 +65,7 @@ class Monitoring(Construct):
             )
         for alarm in self.alarms:
             alarm.add_alarm_action(actions.SnsAction(topic))
+        self.dashboard = self._dashboard(namespace, function, dead_letters, period)
         # SnsAction adds no permission, and the topic's policy (TLS only) replaces SNS's default one: without
         # this statement every alarm action fails with "...is not authorized to perform: SNS:Publish" (AWS
         # re:Post, "cloudwatch receive sns for alarm trigger"). Only this stack's alarms, in this account.
@@ -80,6 +81,79 @@ class Monitoring(Construct):
                 },
             )
         )
+
+    def _dashboard(
+        self, namespace: str, function: lambda_.IFunction, dead_letters: sqs.IQueue, period: Duration
+    ) -> cloudwatch.Dashboard:
+        """What finished, how long it ran, how soon it was told; and whether the notifier itself is well."""
+        hour = Duration.hours(1)
+
+        def search(metric: str, dimensions: str, statistic: str, label: str) -> cloudwatch.MathExpression:
+            # One line per dimension value that exists (kinds and outcomes are not known at synth).
+            return cloudwatch.MathExpression(
+                expression=f"SEARCH('{{{namespace},{dimensions},service}} MetricName=\"{metric}\"', "
+                f"'{statistic}', {int(hour.to_seconds())})",
+                using_metrics={},
+                label=label,
+                period=hour,
+            )
+
+        def notice(statistic: str) -> cloudwatch.Metric:
+            return cloudwatch.Metric(
+                namespace=namespace,
+                metric_name="TimeToNotice",
+                dimensions_map={"service": SERVICE},
+                statistic=statistic,
+                period=hour,
+                label=f"{statistic} seconds",
+            )
+
+        timeout = function.timeout.to_seconds() if isinstance(function, lambda_.Function) and function.timeout else None
+        duration = cloudwatch.GraphWidget(
+            title="Poll duration (max, seconds) against its timeout",
+            left=[function.metric_duration(statistic="Maximum", period=period)],
+            left_annotations=[cloudwatch.HorizontalAnnotation(value=timeout, label="timeout")] if timeout else None,
+            width=8,
+        )
+        # Dashboards are named per account, not per region: the region keeps two deployments apart.
+        name = f"{self._name_prefix}-{Stack.of(self).region}"
+        dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=name)
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Jobs finished, by outcome (per hour)",
+                left=[search("JobsFinished", "outcome", "Sum", "")],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="How long jobs ran, by kind (average seconds)",
+                left=[search("JobDuration", "jobKind", "Average", "")],
+                width=8,
+            ),
+            cloudwatch.GraphWidget(
+                title="Time to notice: job's end to notification (seconds)",
+                left=[notice("p50"), notice("p95"), notice("Maximum")],
+                width=8,
+            ),
+        )
+        dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Poll errors and invocations",
+                left=[function.metric_errors(period=period)],
+                right=[function.metric_invocations(period=period)],
+                width=8,
+            ),
+            duration,
+            cloudwatch.GraphWidget(
+                title="Describe and publish errors; dead letters",
+                left=[
+                    self._metric(namespace, "DescribeErrors", period),
+                    self._metric(namespace, "PublishErrors", period),
+                ],
+                right=[dead_letters.metric_approximate_number_of_messages_visible(period=period)],
+                width=8,
+            ),
+        )
+        return dashboard
 
     @staticmethod
     def _metric(namespace: str, name: str, period: Duration) -> cloudwatch.Metric:

@@ -42,6 +42,16 @@ class PollSettings:
     list_threshold: int = 3  # active jobs under one parent from which a List page beats describing each
 
 
+@dataclass(frozen=True)
+class Finished:
+    """A job told finished in this poll: what the dashboard shows (kind, outcome, how long, how soon told)."""
+
+    kind: str
+    outcome: str
+    duration_seconds: float | None
+    notice_seconds: float | None  # from Personalize's last update of the job to the publish that told it
+
+
 @dataclass
 class PollReport:
     """What one poll did; the handler turns it into metrics, the CLI prints it."""
@@ -64,6 +74,7 @@ class PollReport:
     describe_calls: int = 0
     published: list[Notification] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one readable line per error: what, which job, why
+    finished: list[Finished] = field(default_factory=list)
 
     def summary(self) -> dict[str, int]:
         return {name: value for name, value in vars(self).items() if isinstance(value, int)}
@@ -315,6 +326,8 @@ class Poller:
             published, reached = published + 1, ()
             report.notifications_published += 1
             report.published.append(notification)
+            if notification.attributes["terminal"] == "true" and owed.event is Event.TRANSITION:
+                report.finished.append(self._finished(job, notification))
         if not published and reached == (job.pending[0].delivered if job.pending else ()) and not job.lease_until:
             return job  # nothing new arrived anywhere and no lease to give back: the record stays as it was
         recorded = jobs.after_publish(job, published, self._clock(), self._settings.retention, reached)
@@ -340,6 +353,16 @@ class Poller:
                 break
             reached.append(channel.name)
         return tuple(reached)
+
+    def _finished(self, job: TrackedJob, notification: Notification) -> Finished:
+        changed = jobs.parse_iso(job.updated_at)
+        duration = notification.document.get("durationSeconds")
+        return Finished(
+            kind=job.kind.name,
+            outcome=notification.attributes["outcome"],
+            duration_seconds=float(duration) if isinstance(duration, int | float) else None,
+            notice_seconds=max(0.0, (self._clock() - changed).total_seconds()) if changed else None,
+        )
 
     def _save(self, job: TrackedJob, expected_version: int, report: PollReport) -> bool:
         try:

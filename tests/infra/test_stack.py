@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aws_cdk.assertions import Capture, Match, Template
 
@@ -453,3 +455,34 @@ def test_teams_ids_of_the_wrong_shape_stop_synth_naming_them(teams: dict, messag
     with pytest.raises(SystemExit) as stopped:
         build_app(teams, nag=False)
     assert message in str(stopped.value)
+
+
+def test_the_dashboard_shows_what_finished_how_long_how_soon_and_the_notifier_s_health(template: Template) -> None:
+    [dashboard] = template.find_resources("AWS::CloudWatch::Dashboard").values()
+    # The body is JSON joined around the region; the region does not matter here.
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    widgets = json.loads("".join(part if isinstance(part, str) else "us-east-1" for part in parts))["widgets"]
+    titles = [widget["properties"]["title"] for widget in widgets]
+    assert titles == [
+        "Jobs finished, by outcome (per hour)",
+        "How long jobs ran, by kind (average seconds)",
+        "Time to notice: job's end to notification (seconds)",
+        "Poll errors and invocations",
+        "Poll duration (max, seconds) against its timeout",
+        "Describe and publish errors; dead letters",
+    ]
+    metrics = json.dumps([widget["properties"]["metrics"] for widget in widgets])
+    for shown in (
+        "JobsFinished",
+        "JobDuration",
+        "TimeToNotice",
+        '"stat": "p95"',
+        "Errors",
+        "Duration",
+        "DescribeErrors",
+        "PublishErrors",
+        "ApproximateNumberOfMessagesVisible",
+    ):
+        assert shown in metrics, shown
+    [annotation] = widgets[4]["properties"]["annotations"]["horizontal"]
+    assert (annotation["label"], annotation["value"]) == ("timeout", function(template, POLL)["Timeout"])

@@ -48,7 +48,18 @@ def test_handler_polls_publishes_and_reports_metrics(world: World, monkeypatch, 
     assert summary["transitions"] == 1 and summary["notifications_published"] == 1
     assert [d.document["status"] for d in world.delivered()] == ["ACTIVE"]
     emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    [metrics] = emf
+    [metrics] = [blob for blob in emf if "JobsPolled" in blob]
+    # The finished job, for the dashboard: by outcome, its duration by kind, and how soon it was told.
+    finished = {name: blob for blob in emf for name in ("JobsFinished", "JobDuration", "TimeToNotice") if name in blob}
+    assert finished["JobsFinished"]["outcome"] == "succeeded" and finished["JobsFinished"]["JobsFinished"] == [1.0]
+    assert finished["JobDuration"]["jobKind"] == "dataset-export-job"
+    assert finished["TimeToNotice"]["TimeToNotice"][0] >= 0
+    dimensions = {name: blob["_aws"]["CloudWatchMetrics"][0]["Dimensions"] for name, blob in finished.items()}
+    assert dimensions == {
+        "JobsFinished": [["outcome", "service"]],
+        "JobDuration": [["jobKind", "service"]],
+        "TimeToNotice": [["service"]],
+    }
     assert metrics["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "PersonalizeJobNotifierTest"
     figures = {name: metrics[name] for name in ("JobsPolled", "Transitions", "NotificationsPublished", "PublishErrors")}
     assert figures == {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from notifier.config import Settings
@@ -31,8 +31,25 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, int]:
         return report.summary()
     record_metrics(report)
     metrics.flush_metrics()
+    record_finished(report)
     logger.info("Poll finished", extra=report.summary())
     return report.summary()
+
+
+def record_finished(report: PollReport) -> None:
+    """Per finished job, for the dashboard: dimensions kept few (outcome; kind for durations)."""
+    for finished in report.finished:
+        _one("JobsFinished", MetricUnit.Count, 1, outcome=finished.outcome)
+        if finished.duration_seconds is not None:
+            _one("JobDuration", MetricUnit.Seconds, finished.duration_seconds, jobKind=finished.kind)
+        if finished.notice_seconds is not None:
+            _one("TimeToNotice", MetricUnit.Seconds, finished.notice_seconds)
+
+
+def _one(name: str, unit: MetricUnit, value: float, **dimensions: str) -> None:
+    with single_metric(name=name, unit=unit, value=value) as metric:  # namespace and service from the environment
+        for dimension, dimension_value in dimensions.items():
+            metric.add_dimension(name=dimension, value=dimension_value)
 
 
 def record_metrics(report: PollReport) -> None:
