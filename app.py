@@ -9,6 +9,7 @@ import sys
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
 
+from infra.forwarding import RegionForwarder
 from infra.settings import ContextError, DeploySettings, stack_name
 from infra.stack import DEFAULT_STACK_NAME, NotifierStack
 
@@ -34,6 +35,20 @@ def build_app(
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
         description="Personalize job notifier: tells you when Amazon Personalize jobs finish",
     )
+    for region in settings.track_regions:
+        if cdk.Token.is_unresolved(stack.region) or not settings.auto_track or region == stack.region:
+            raise SystemExit(
+                f"Cannot synthesize: trackRegions {region!r} forwards to this stack's region, which must be known "
+                "(cdk deploy knows it from your profile; or set CDK_DEFAULT_REGION), differ from it, and have "
+                "autoTrack on"
+            )
+        RegionForwarder(
+            app,
+            f"{name}-Forward-{region}",
+            home_region=stack.region,
+            env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=region),
+            description=f"Personalize job notifier: forwards {region}'s Create...Job calls to {stack.region}",
+        )
     if not settings.recipients:
         # Deploys fine, tells nobody: say so where `cdk deploy` prints it.
         cdk.Annotations.of(stack).add_warning_v2(

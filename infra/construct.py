@@ -102,10 +102,13 @@ class PersonalizeJobNotifier(Construct):
     @classmethod
     def from_settings(cls, scope: Construct, construct_id: str, settings: DeploySettings) -> PersonalizeJobNotifier:
         """The construct from settings already read (the CDK app reads them from context)."""
-        return cls(scope, construct_id, **dataclasses.asdict(settings))
+        options = {name: value for name, value in dataclasses.asdict(settings).items() if name in _OPTIONS}
+        return cls(scope, construct_id, **options)
 
 
-_OPTIONS = {field.name for field in dataclasses.fields(DeploySettings)}
+# Forwarding from other regions takes stacks of its own there (notifier_cdk.forwarding.RegionForwarder): an
+# app-level choice, not a property of the construct.
+_OPTIONS = {field.name for field in dataclasses.fields(DeploySettings)} - {"track_regions"}
 
 
 def _camel(name: str) -> str:

@@ -19,6 +19,7 @@ _EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
 # gives them (TeamId, TeamsTenantId: a GUID; TeamsChannelId: URL-encoded, like 19%3a...%40thread.tacv2).
 _GUID = re.compile(r"^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
 _TEAMS_CHANNEL = re.compile(r"^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$")
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
 _OPTION_SHAPE = re.compile(r"^[a-z][A-Za-z0-9]*$")  # how this app's options look (CDK's own keys have : / @ -)
 _LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
@@ -46,6 +47,7 @@ class DeploySettings:
     poll_minutes: int = 1
     recheck_seconds: int = 0  # fast mode: re-check every N seconds within an invocation while jobs run
     tracing: bool = False
+    track_regions: tuple[str, ...] = ()  # other regions whose Create... calls are forwarded here
     notify_emails: tuple[str, ...] = ()
     failure_emails: tuple[str, ...] = ()
     slack_workspace_id: str | None = None
@@ -114,6 +116,7 @@ class DeploySettings:
             poll_minutes=_whole(get("pollMinutes"), "pollMinutes", 1, (1, 1440), unit=" of minutes"),
             recheck_seconds=_whole(get("recheckSeconds"), "recheckSeconds", 0, (0, 30), unit=" of seconds"),
             tracing=_flag(get("tracing"), "tracing", default=False),
+            track_regions=_regions(get("trackRegions")),
             notify_emails=_emails(get, "notifyEmails"),
             failure_emails=_emails(get, "failureEmails"),
             slack_workspace_id=workspace,
@@ -143,6 +146,17 @@ def _teams(get: Callable[[str], object]) -> dict[str, str | None]:
         "teams_channel_id": channel,
         "teams_tenant_id": values["teamsTenantId"],
     }
+
+
+def _regions(value: object) -> tuple[str, ...]:
+    items = value if isinstance(value, list | tuple) else str(value or "").split(",")
+    regions = tuple(str(item).strip() for item in items if str(item).strip())
+    for region in regions:
+        if not _REGION.match(region):
+            raise ContextError(f"trackRegions: {region!r} is not an AWS region name (like eu-west-1)")
+    if len(set(regions)) != len(regions):
+        raise ContextError("trackRegions: a region is listed twice")
+    return regions
 
 
 def stack_name(value: object, default: str) -> str:

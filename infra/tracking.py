@@ -16,6 +16,15 @@ from .function import NotifierFunction
 from .settings import DeploySettings
 
 
+def create_job_calls() -> events.EventPattern:
+    """CloudTrail's record of a Create... call of every watched kind, as EventBridge delivers it."""
+    return events.EventPattern(
+        source=["aws.personalize"],
+        detail_type=["AWS API Call via CloudTrail"],
+        detail={"eventSource": ["personalize.amazonaws.com"], "eventName": sorted(CREATE_EVENTS)},
+    )
+
+
 class AutoTracking(Construct):
     def __init__(
         self,
@@ -45,10 +54,6 @@ class AutoTracking(Construct):
             self,
             "CreateJobCalls",
             description="Personalize Create...Job API calls recorded by CloudTrail",
-            event_pattern=events.EventPattern(
-                source=["aws.personalize"],
-                detail_type=["AWS API Call via CloudTrail"],
-                detail={"eventSource": ["personalize.amazonaws.com"], "eventName": sorted(CREATE_EVENTS)},
-            ),
+            event_pattern=create_job_calls(),
             targets=[targets.LambdaFunction(self.function, retry_attempts=2, dead_letter_queue=dead_letters)],
         )
