@@ -120,8 +120,10 @@ class Monitoring(Construct):
         dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=name)
         dashboard.add_widgets(
             cloudwatch.GraphWidget(
-                title="Jobs finished, by outcome (per hour)",
+                title="Jobs finished, by outcome and by kind (per hour)",
+                # By kind: how many durations were recorded, so no metric more is written for it.
                 left=[search("JobsFinished", "outcome", "Sum", "")],
+                right=[search("JobDuration", "jobKind", "SampleCount", "")],
                 width=8,
             ),
             cloudwatch.GraphWidget(

@@ -464,7 +464,7 @@ def test_the_dashboard_shows_what_finished_how_long_how_soon_and_the_notifier_s_
     widgets = json.loads("".join(part if isinstance(part, str) else "us-east-1" for part in parts))["widgets"]
     titles = [widget["properties"]["title"] for widget in widgets]
     assert titles == [
-        "Jobs finished, by outcome (per hour)",
+        "Jobs finished, by outcome and by kind (per hour)",
         "How long jobs ran, by kind (average seconds)",
         "Time to notice: job's end to notification (seconds)",
         "Poll errors and invocations",
@@ -472,6 +472,7 @@ def test_the_dashboard_shows_what_finished_how_long_how_soon_and_the_notifier_s_
         "Describe and publish errors; dead letters",
     ]
     metrics = json.dumps([widget["properties"]["metrics"] for widget in widgets])
+    assert "'SampleCount'" in json.dumps(widgets[0]["properties"]["metrics"][1])
     for shown in (
         "JobsFinished",
         "JobDuration",
