@@ -172,12 +172,13 @@ class Day:
         self.cycle.poller._clock = self.clock
         self.tracker = PersonalizeJobs(self.session)
         self.requests = DynamoCounter(self.cycle._store._client)
-        self.arns: dict[str, Job] = {}
+        self.job_of: dict[str, Job] = {}  # by ARN, for what a subscriber receives
+        self.arn_of: dict[str, str] = {}  # by job name, for what Personalize does next
         self.pending: list[tuple[float, Callable[[], None]]] = sorted(self._timeline(), key=lambda e: e[0])
-        self.costs, self.delays, self.polls = Costs(), [], 0
+        self.costs, self.delays = Costs(), []
         self.log_bytes_when_busy = 0
         real_poll = self.cycle.poller.poll
-        self.cycle.poller.poll = lambda remaining=None: self._timed(real_poll, remaining)  # type: ignore[method-assign]
+        self.cycle.poller.poll = lambda remaining: self._timed(real_poll, remaining)  # type: ignore[method-assign]
 
     def clock(self) -> datetime:
         return DAY + timedelta(seconds=self.now)
@@ -189,12 +190,11 @@ class Day:
         events: list[tuple[float, Callable[[], None]]] = []
         for job in self.jobs:
             events.append((job.created, lambda job=job: self._create(job)))
-            events.append((job.created + 60, lambda job=job: emulator.set_status(self._arn(job), "CREATE IN_PROGRESS")))
-            events.append((job.finishes, lambda job=job: emulator.set_status(self._arn(job), job.status)))
+            events.append(
+                (job.created + 60, lambda job=job: emulator.set_status(self.arn_of[job.name], "CREATE IN_PROGRESS"))
+            )
+            events.append((job.finishes, lambda job=job: emulator.set_status(self.arn_of[job.name], job.status)))
         return events
-
-    def _arn(self, job: Job) -> str:
-        return next(arn for arn, known in self.arns.items() if known is job)
 
     def _create(self, job: Job) -> None:
         """The job is created, and CloudTrail's event has the track Lambda put it under watch."""
@@ -204,7 +204,7 @@ class Day:
             roleArn=f"arn:aws:iam::{ACCOUNT}:role/Export",
             jobOutput={"s3DataDestination": {"path": f"s3://exports/{job.name}/"}},
         )["datasetExportJobArn"]
-        self.arns[arn] = job
+        self.job_of[arn], self.arn_of[job.name] = job, arn
         track(arn, self.cycle._store, self.tracker, clock=self.clock)
         self.costs.invocations += 1  # the track Lambda: one invocation, one describe, one write
         self.costs.writes += 1
@@ -222,13 +222,12 @@ class Day:
         included; what it published is matched with when each job really finished."""
         calls, requests = emulator.calls.total(), self.requests.requests
         started = time.perf_counter()
-        report = real_poll(remaining) if remaining is not None else real_poll()
+        report = real_poll(remaining)
         rounds = math.ceil((emulator.calls.total() - calls) / CONCURRENCY)
         self.now += time.perf_counter() - started + rounds * self.latency
         self.now += (self.requests.requests - requests) * DYNAMODB_LATENCY
-        self.polls += 1
         for delivered in self.queue.receive_all() if report.notifications_published else ():
-            job = self.arns[delivered.document["jobArn"]]
+            job = self.job_of[delivered.document["jobArn"]]
             if delivered.document["status"] == job.status:
                 self.delays.append(self.now - job.finishes)
         return report
@@ -288,7 +287,7 @@ def log_bytes_of_a_busy_poll(day: Day) -> int:
 
     probe = Job("probe", day.now, day.now, "ACTIVE")
     day._create(probe)
-    emulator.set_status(day._arn(probe), "ACTIVE")
+    emulator.set_status(day.arn_of[probe.name], "ACTIVE")
     written = io.StringIO()
     stream = logger.registered_handler.stream  # type: ignore[attr-defined]
     logger.registered_handler.setStream(written)  # type: ignore[attr-defined]

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from notifier.discovery import PARENT_KINDS, is_parent_arn
+from notifier.jobs import REGION_PATTERN
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
@@ -19,7 +20,6 @@ _EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
 # gives them (TeamId, TeamsTenantId: a GUID; TeamsChannelId: URL-encoded, like 19%3a...%40thread.tacv2).
 _GUID = re.compile(r"^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
 _TEAMS_CHANNEL = re.compile(r"^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$")
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
 _OPTION_SHAPE = re.compile(r"^[a-z][A-Za-z0-9]*$")  # how this app's options look (CDK's own keys have : / @ -)
 _LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
@@ -148,11 +148,18 @@ def _teams(get: Callable[[str], object]) -> dict[str, str | None]:
     }
 
 
+def _listed(value: object) -> tuple[str, ...]:
+    """A list option, given as a list (cdk.json) or comma-separated (-c key=a,b): its items, trimmed."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list | tuple) else str(value).split(",")
+    return tuple(str(item).strip() for item in items if str(item).strip())
+
+
 def _regions(value: object) -> tuple[str, ...]:
-    items = value if isinstance(value, list | tuple) else str(value or "").split(",")
-    regions = tuple(str(item).strip() for item in items if str(item).strip())
+    regions = _listed(value)
     for region in regions:
-        if not _REGION.match(region):
+        if not REGION_PATTERN.fullmatch(region):
             raise ContextError(f"trackRegions: {region!r} is not an AWS region name (like eu-west-1)")
     if len(set(regions)) != len(regions):
         raise ContextError("trackRegions: a region is listed twice")
@@ -232,11 +239,7 @@ def _whole(value: object, key: str, default: int, bounds: tuple[int, int], unit:
 
 
 def _emails(get: Callable[[str], object], key: str) -> tuple[str, ...]:
-    value = get(key)
-    if value is None:
-        return ()
-    items = value if isinstance(value, list) else str(value).split(",")
-    emails = tuple(str(item).strip() for item in items if str(item).strip())
+    emails = _listed(get(key))
     for email in emails:
         if not _EMAIL.match(email):
             raise ContextError(f"{key}: {email!r} is not an email address")

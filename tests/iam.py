@@ -272,6 +272,19 @@ class Resolver:
 _REF_IS_ARN = {"AWS::SNS::Topic"}
 
 
+def role_policies(template: Mapping[str, Any], function_id: str) -> list[dict[str, Any]]:
+    """The identity policy documents of a function's role, as the template declares them (unresolved)."""
+    resources = template["Resources"]
+    role_id = resources[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
+    documents = [p["PolicyDocument"] for p in resources[role_id]["Properties"].get("Policies", [])]
+    documents += [
+        r["Properties"]["PolicyDocument"]
+        for r in resources.values()
+        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+    ]
+    return documents
+
+
 # --- calls recorded on the server side (moto's recorder), as IAM sees them ---
 
 

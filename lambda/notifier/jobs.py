@@ -227,7 +227,7 @@ class InvalidJobArn(ValueError):
 
 
 _PARTITION = re.compile(r"aws(?:-[a-z]+)*")
-_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")
+REGION_PATTERN = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")  # a region name, like us-east-1 (use fullmatch)
 _ACCOUNT = re.compile(r"\d{12}")
 
 
@@ -241,7 +241,7 @@ def arn_part_error(arn: str, service: str) -> str | None:
         return f"the partition {partition!r} is not one (aws, aws-cn, aws-us-gov, ...)"
     if named_service != service:
         return f"the service {named_service!r} is not {service}"
-    if not _REGION.fullmatch(region):
+    if not REGION_PATTERN.fullmatch(region):
         return f"the region {region!r} is not a region name (like us-east-1)"
     if not _ACCOUNT.fullmatch(account):
         return f"the account {account!r} is not a 12-digit account ID"

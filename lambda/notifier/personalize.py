@@ -61,9 +61,8 @@ class PersonalizeJobs:
     ) -> None:
         self._session = session or boto3.session.Session()
         # `config` (the CLI's timeouts and retries) wins over the Lambda's defaults where both say something.
-        self._config = (
-            client_config(max_pool_connections).merge(config) if config else client_config(max_pool_connections)
-        )
+        defaults = client_config(max_pool_connections)
+        self._config = defaults.merge(config) if config else defaults
         self._max_rps = max_rps
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.iam import Request, Resolver, decide, role_policies
+
 pytestmark = pytest.mark.infra
 
 REPO = Path(__file__).resolve().parents[2]
@@ -75,6 +77,16 @@ def check_foreign_stack(template: dict, assembly: Path, printed: str) -> None:
     polls = [r for r in of("AWS::Lambda::Function").values() if r["Properties"]["Handler"].endswith("poll.handler")]
     topics = sorted(json.dumps(p["Properties"]["Environment"]["Variables"]["TOPIC_ARN"]) for p in polls)
     assert json.dumps({"Ref": team_alerts}) in topics and len(set(topics)) == 2
+    # ... and its role may publish there (moto would not check): evaluated as IAM would.
+    resolve = Resolver(template)
+    [poll_id] = [
+        k
+        for k, r in of("AWS::Lambda::Function").items()
+        if r["Properties"]["Environment"]["Variables"].get("TOPIC_ARN") == {"Ref": team_alerts}
+    ]
+    role = {"AWS": f"arn:aws:iam::123456789012:role/{poll_id}Role"}
+    policies = resolve(role_policies(template, poll_id))
+    assert decide(policies, Request("sns:Publish", resolve.arn(team_alerts), role)) == "allow"
     assert {p["Properties"]["Environment"]["Variables"].get("RECHECK_SECONDS") for p in polls} == {"10", None}
     # Names AWS wants unique per account and region do not collide between the two.
     alarm_names = [r["Properties"]["AlarmName"] for r in of("AWS::CloudWatch::Alarm").values()]

@@ -22,7 +22,7 @@ from moto import mock_aws
 from moto.moto_api import recorder
 
 from notifier_local import personalize as emulator
-from tests.iam import ACCOUNT, RecordedCall, Request, Resolver, decide, iam_requests, recorded_calls
+from tests.iam import ACCOUNT, RecordedCall, Request, Resolver, decide, iam_requests, recorded_calls, role_policies
 from tests.infra.conftest import REGION, Deployed, deploy_in_moto, synth_for_moto
 from tests.integration.test_auto_tracking import cloudtrail_event
 from tests.integration.test_job_kinds import KINDS
@@ -95,15 +95,8 @@ def deployed_handler(monkeypatch, session, deployed: Deployed, logical_prefix: s
 
 def role_documents(deployed: Deployed, function_id: str) -> list[dict]:
     """The identity policies of the function's role, from the template, resolved with the deployed IDs."""
-    resources = deployed.template["Resources"]
-    role_id = resources[function_id]["Properties"]["Role"]["Fn::GetAtt"][0]
-    documents = [p["PolicyDocument"] for p in resources[role_id]["Properties"].get("Policies", [])]
-    documents += [
-        r["Properties"]["PolicyDocument"]
-        for r in resources.values()
-        if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
-    ]
-    return Resolver(deployed.template, physical=deployed.physical_ids.__getitem__)(documents)
+    resolve = Resolver(deployed.template, physical=deployed.physical_ids.__getitem__)
+    return resolve(role_policies(deployed.template, function_id))
 
 
 def platform_calls(deployed: Deployed, function_id: str) -> list[tuple[str, str]]:

@@ -7,9 +7,12 @@ publishes failing between re-checks; and an invocation with nothing active costs
 from __future__ import annotations
 
 import dataclasses
+import io
 
 import pytest
 
+from bench.counters import DynamoCounter
+from notifier.observability import logger
 from notifier.runtime import PollCycle
 from notifier_local import personalize as emulator
 from tests.conftest import World
@@ -50,16 +53,26 @@ def cycle(world: World, recheck: int) -> PollCycle:
 
 def test_an_idle_invocation_returns_at_once_after_one_query(world: World) -> None:
     invocation = Invocation(world, timeout=55)
+    idle = cycle(world, recheck=5)
+    requests = DynamoCounter(idle._store._client)
     emulator.calls.reset()
-    report = cycle(world, recheck=5).run(invocation.remaining, invocation.sleep)
+    report = idle.run(invocation.remaining, invocation.sleep)
     assert report.idle and invocation.sleeps == 0 and emulator.calls.total() == 0
+    assert (requests.reads, requests.writes) == (1, 0)
 
 
 def test_the_idle_handler_writes_no_metrics_and_no_log_line(world: World, monkeypatch, capsys) -> None:
     module = load_handler(monkeypatch, TABLE_NAME=world.table_name, TOPIC_ARN=world.topic_arn, RECHECK_SECONDS="5")
-    summary = module.handler(SCHEDULED_EVENT, FakeLambdaContext(remaining_ms=55_000))
+    logs = io.StringIO()  # the logger keeps the stream it was made with: read it, not only stdout
+    stream = logger.registered_handler.stream
+    logger.registered_handler.setStream(logs)
+    try:
+        summary = module.handler(SCHEDULED_EVENT, FakeLambdaContext(remaining_ms=55_000))
+    finally:
+        logger.registered_handler.setStream(stream)
     assert summary["jobs_read"] == 0
-    assert capsys.readouterr().out == ""  # nothing for CloudWatch Logs to ingest
+    # Nothing for CloudWatch Logs to ingest: no EMF metrics (printed), no log record.
+    assert (capsys.readouterr().out, logs.getvalue()) == ("", "")
 
 
 def test_fast_mode_tells_each_change_within_the_invocation_once(world: World) -> None:

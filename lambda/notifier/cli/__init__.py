@@ -12,9 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from notifier.cli.options import build_parser
-
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+from notifier.cli.options import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, build_parser
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:

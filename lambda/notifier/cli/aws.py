@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ProfileNotFound
 
 from notifier.config import TOPIC_ARN_PATTERN
+from notifier.jobs import REGION_PATTERN
 
 
 class UsageError(Exception):
@@ -21,8 +21,6 @@ class UsageError(Exception):
 class CommandFailed(Exception):
     """AWS or the network failed; the message says what and where: exit code 1."""
 
-
-_REGION = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d+")
 
 # An endpoint that accepts connections and never answers is given up on within a minute: three attempts
 # (the AWS CLI's standard retry mode) sharing 45 s (under 4 s to connect, 11 s to read each), plus the
@@ -49,7 +47,7 @@ def client_config(environ: dict[str, str] | None = None) -> Config:
 
 
 def valid_region(name: str, where: str) -> str:
-    if not _REGION.fullmatch(name):
+    if not REGION_PATTERN.fullmatch(name):
         raise UsageError(f"{where} {name!r} is not an AWS region name (like us-east-1)")
     return name
 

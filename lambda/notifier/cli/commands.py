@@ -10,6 +10,7 @@ import boto3
 
 from notifier import jobs
 from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
+from notifier.cli.options import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
 from notifier.cli.output import Printer, job_document, job_table, render_show, status_text
 from notifier.config import ConfigError, Settings
 from notifier.discovery import PARENT_KINDS, DiscoveryReport, discover, is_parent_arn, region_of
@@ -20,8 +21,6 @@ from notifier.runtime import build_poller, build_store
 from notifier.store import DynamoJobStore
 from notifier.tracking import track
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT = 0, 1, 2
-
 Command = Callable[[argparse.Namespace, boto3.session.Session, Printer], int]
 
 
@@ -30,25 +29,27 @@ class _Table:
 
     def __init__(self, args: argparse.Namespace, session: boto3.session.Session) -> None:
         self._args, self._session = args, session
-        self.region = session.region_name
-        self._store: DynamoJobStore | None = None
-        self.name, self.origin = "", ""
+        self._found: tuple[str, str, DynamoJobStore] | None = None
 
-    def located_name(self) -> str:
-        self.store  # noqa: B018 - finds the table
-        return self.name
+    def _find(self) -> tuple[str, str, DynamoJobStore]:
+        """On first use, so bad input is named before anything asks AWS where the table is."""
+        if self._found is None:
+            name, origin = locate_table(self._args, self._session)
+            self._found = (name, origin, build_store(name, self._session))
+        return self._found
+
+    @property
+    def name(self) -> str:
+        return self._find()[0]
 
     @property
     def store(self) -> DynamoJobStore:
-        """Found on first use, so bad input is named before anything asks AWS where the table is."""
-        if self._store is None:
-            self.name, self.origin = locate_table(self._args, self._session)
-            self._store = build_store(self.name, self._session)
-        return self._store
+        return self._find()[2]
 
     def not_found(self) -> UsageError:
+        name, origin, _ = self._find()
         return UsageError(
-            f"table {self.name!r} (from {self.origin}) does not exist in {self.region}: "
+            f"table {name!r} (from {origin}) does not exist in {self._session.region_name}: "
             "check --region, or pass the table the stack printed with --table"
         )
 
@@ -78,23 +79,21 @@ def _parse_arns(arns: Sequence[str], printer: Printer) -> tuple[list[str], int]:
     return good, bad
 
 
-def _in_personalize_regions(
-    arns: list[str], session: boto3.session.Session, printer: Printer, bad: int
-) -> tuple[list[str], int]:
-    """A region Personalize does not run in (a typo such as us-esat-1) is refused, not tracked forever."""
+def _in_personalize_regions(arns: list[str], session: boto3.session.Session, printer: Printer) -> list[str]:
+    """The ARNs in regions Personalize runs in; one in another (a typo such as us-esat-1) is named and refused,
+    not tracked forever."""
     kept = []
     for arn in arns:
-        partition, region = arn.split(":")[1], arn.split(":")[3]
-        known = session.get_available_regions("personalize", partition_name=partition)
-        if known and region not in known:
-            bad += 1
+        parsed = jobs.parse_job_arn(arn)
+        known = session.get_available_regions("personalize", partition_name=parsed.partition)
+        if known and parsed.region not in known:
             printer.error(
-                f"not tracked: {arn}: Personalize does not run in region {region!r} (botocore knows "
+                f"not tracked: {arn}: Personalize does not run in region {parsed.region!r} (botocore knows "
                 f"{', '.join(known)}; `--no-describe` tracks it anyway)"
             )
         else:
             kept.append(arn)
-    return kept, bad
+    return kept
 
 
 @_with_table
@@ -102,7 +101,8 @@ def track_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.S
     good, bad = _parse_arns(args.arns, printer)
     describer = None if args.no_describe else PersonalizeJobs(session, config=client_config())
     if describer is not None:
-        good, bad = _in_personalize_regions(good, session, printer, bad)
+        in_regions = _in_personalize_regions(good, session, printer)
+        good, bad = in_regions, bad + len(good) - len(in_regions)
     results = []
     for arn in good:
         result = track(arn, table.store, describer, refuse_unknown=not args.no_describe)
@@ -185,7 +185,7 @@ def poll_once(args: argparse.Namespace, table: _Table, session: boto3.session.Se
         # stack sends every notification to the default event bus as well: a poll from here must too, or a
         # notification it delivers would never reach EventBridge (it is recorded as delivered everywhere).
         environment = {"EVENT_BUS_NAME": "default", **os.environ}
-        settings = Settings.from_env({**environment, "TABLE_NAME": table.located_name(), "TOPIC_ARN": topic})
+        settings = Settings.from_env({**environment, "TABLE_NAME": table.name, "TOPIC_ARN": topic})
     except ConfigError as exc:
         raise UsageError(str(exc)) from None
     printer.progress(f"polling the jobs watched in {table.name} ...")

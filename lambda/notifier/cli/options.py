@@ -8,6 +8,7 @@ import os
 from importlib.metadata import PackageNotFoundError, version
 
 DEFAULT_STACK = "PersonalizeJobNotifier"
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130  # as EXIT_CODES below says
 JSON_SCHEMA_VERSION = 1
 
 EXIT_CODES = """exit codes:

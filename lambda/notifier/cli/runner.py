@@ -17,7 +17,8 @@ from botocore.exceptions import (
 )
 
 from notifier.cli.aws import CommandFailed, UsageError, session_for
-from notifier.cli.commands import COMMANDS, EXIT_BAD_INPUT, EXIT_ERROR
+from notifier.cli.commands import COMMANDS
+from notifier.cli.options import EXIT_BAD_INPUT, EXIT_ERROR
 from notifier.cli.output import Printer
 from notifier.observability import logger
 from notifier.ports import NotifierError
