@@ -45,15 +45,17 @@ from moto import mock_aws
 
 from bench import notice
 from bench.counters import DynamoCounter
-from notifier import jobs
+from notifier import watched
+from notifier.arns import parse_arn
 from notifier.config import Settings
-from notifier.jobs import JOB_KINDS, JobSnapshot
+from notifier.kinds import KINDS
 from notifier.runtime import build_poller
 from notifier.store import encode
+from notifier.watched import Snapshot
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber, create_jobs_table
 
-KIND = JOB_KINDS["dataset-export-job"]
+KIND = KINDS["dataset-export-job"]
 REGION, ACCOUNT = "us-east-1", "123456789012"
 PER_DATASET = 100
 CHANGED_FRACTION = 0.1
@@ -105,8 +107,8 @@ def seed_jobs(session: boto3.session.Session, table: str, statuses: list[str], t
             "jobOutput": {"s3DataDestination": {"path": f"s3://bench/{index}/"}},
         }
         emulator.add_job(KIND, arn_of(index), request, status, created=tracked_at.timestamp() + index)
-        snapshot = JobSnapshot(status=status, parent_arn=dataset_of(index))
-        job = jobs.new_tracked_job(jobs.parse_job_arn(arn_of(index)), tracked_at, snapshot)
+        snapshot = Snapshot(status=status, parent_arn=dataset_of(index))
+        job = watched.start_watching(parse_arn(arn_of(index)), tracked_at, snapshot)
         item = {key: serializer.serialize(value) for key, value in encode(job).items() if value is not None}
         batch.append({"PutRequest": {"Item": item}})
         if len(batch) == 25:

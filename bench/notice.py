@@ -43,7 +43,7 @@ from moto import mock_aws
 from bench.counters import DynamoCounter
 from infra.poller import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS
 from notifier.config import Settings
-from notifier.personalize import PersonalizeJobs
+from notifier.personalize import PersonalizeResources
 from notifier.poller import PollReport
 from notifier.runtime import PollCycle
 from notifier.tracking import track
@@ -170,7 +170,7 @@ class Day:
         )
         self.cycle = PollCycle(settings, self.session)
         self.cycle.poller._clock = self.clock
-        self.tracker = PersonalizeJobs(self.session)
+        self.tracker = PersonalizeResources(self.session)
         self.requests = DynamoCounter(self.cycle._store._client)
         self.job_of: dict[str, Job] = {}  # by ARN, for what a subscriber receives
         self.arn_of: dict[str, str] = {}  # by job name, for what Personalize does next

@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from notifier.jobs import JOB_KINDS, api_name
+from notifier.kinds import KINDS, api_name
 from notifier.observability import SERVICE
 
 from .settings import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, POWERTOOLS_LAYER_PARAMETER, DeploySettings
@@ -108,7 +108,7 @@ class NotifierFunction(Construct):
     def allow_describing_jobs(self) -> None:
         """Describe actions of every registered job kind, on this account's jobs of that kind, in any region."""
         stack = Stack.of(self)
-        kinds = sorted(JOB_KINDS.values(), key=lambda kind: kind.name)
+        kinds = sorted(KINDS.values(), key=lambda kind: kind.name)
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="DescribeTrackedPersonalizeJobs",
@@ -138,7 +138,7 @@ class NotifierFunction(Construct):
 
     def allow_listing_jobs(self) -> None:
         """List actions of every registered job kind (Personalize's List actions take no resource ARN)."""
-        kinds = sorted(JOB_KINDS.values(), key=lambda kind: kind.name)
+        kinds = sorted(KINDS.values(), key=lambda kind: kind.name)
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="ListPersonalizeJobs",

@@ -23,7 +23,7 @@ from moto.core.exceptions import JsonRESTError
 from moto.personalize.models import PersonalizeBackend, personalize_backends
 from moto.personalize.responses import PersonalizeResponse
 
-from notifier.jobs import REGISTRY, JobKind, api_name
+from notifier.kinds import REGISTRY, Kind, api_name
 
 DEFAULT_ACCOUNT = "123456789012"
 ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
@@ -63,7 +63,7 @@ _MODEL = botocore.session.get_session().get_service_model("personalize")
 class EmulatedJob:
     """A job of any registered kind, answering in the shapes of botocore's service model."""
 
-    kind: JobKind
+    kind: Kind
     arn: str
     name: str | None
     request: dict[str, Any]  # the Create... parameters, kept as given
@@ -194,7 +194,7 @@ def _check_arn(arn: Any, parameter: str) -> str:
     return arn
 
 
-def _create(self: PersonalizeResponse, kind: JobKind) -> str:
+def _create(self: PersonalizeResponse, kind: Kind) -> str:
     calls.record(api_name("create_" + kind.describe_operation.removeprefix("describe_")))
     params = _params(self)
     parent = _check_arn(params.get(kind.list_filter_parameter), kind.list_filter_parameter)
@@ -214,7 +214,7 @@ def _create(self: PersonalizeResponse, kind: JobKind) -> str:
     return json.dumps({kind.describe_arn_parameter: arn})
 
 
-def _describe(self: PersonalizeResponse, kind: JobKind) -> str:
+def _describe(self: PersonalizeResponse, kind: Kind) -> str:
     calls.record(api_name(kind.describe_operation))
     limits.admit()
     arn = _check_arn(_params(self).get(kind.describe_arn_parameter), kind.describe_arn_parameter)
@@ -226,7 +226,7 @@ def _describe(self: PersonalizeResponse, kind: JobKind) -> str:
     return json.dumps({kind.describe_response_key: job.describe()})
 
 
-def _list(self: PersonalizeResponse, kind: JobKind) -> str:
+def _list(self: PersonalizeResponse, kind: Kind) -> str:
     calls.record(api_name(kind.list_operation))
     limits.admit()
     params = _params(self)
@@ -251,13 +251,13 @@ def install() -> None:
     for kind in REGISTRY:
         stem = kind.describe_operation.removeprefix("describe_")
 
-        def create(self: PersonalizeResponse, kind: JobKind = kind) -> str:
+        def create(self: PersonalizeResponse, kind: Kind = kind) -> str:
             return _create(self, kind)
 
-        def describe(self: PersonalizeResponse, kind: JobKind = kind) -> str:
+        def describe(self: PersonalizeResponse, kind: Kind = kind) -> str:
             return _describe(self, kind)
 
-        def list_(self: PersonalizeResponse, kind: JobKind = kind) -> str:
+        def list_(self: PersonalizeResponse, kind: Kind = kind) -> str:
             return _list(self, kind)
 
         setattr(PersonalizeResponse, f"create_{stem}", create)
@@ -268,7 +268,7 @@ def install() -> None:
 # --- moving jobs along, as Personalize would ---
 
 
-def add_job(kind: JobKind, arn: str, request: dict[str, Any], status: str, created: float | None = None) -> None:
+def add_job(kind: Kind, arn: str, request: dict[str, Any], status: str, created: float | None = None) -> None:
     """Seed a job without a Create call (the benchmark seeds thousands)."""
     parts = arn.split(":")
     name = arn.split("/", 1)[1]

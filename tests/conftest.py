@@ -29,10 +29,10 @@ import pytest
 from moto import mock_aws
 
 from notifier.config import Settings
-from notifier.personalize import PersonalizeJobs
+from notifier.personalize import PersonalizeResources
 from notifier.poller import Poller, PollReport, PollSettings
 from notifier.runtime import build_poller, build_store
-from notifier.store import DynamoJobStore
+from notifier.store import DynamoWatchStore
 from notifier.tracking import TrackResult, track
 from notifier_local import personalize as emulator
 from notifier_local.aws import Delivered, QueueSubscriber, create_jobs_table
@@ -70,7 +70,7 @@ class World:
         return Settings(table_name=self.table_name, topic_arn=self.topic_arn)
 
     @property
-    def store(self) -> DynamoJobStore:
+    def store(self) -> DynamoWatchStore:
         return build_store(self.table_name, self.session)
 
     def poller(self, **overrides: object) -> Poller:
@@ -95,7 +95,7 @@ class World:
         )["datasetExportJobArn"]
 
     def track(self, arn: str) -> TrackResult:
-        return track(arn, self.store, PersonalizeJobs(self.session), clock=self.clock)
+        return track(arn, self.store, PersonalizeResources(self.session), clock=self.clock)
 
     def delivered(self) -> list[Delivered]:
         return self.subscriber.receive_all()

@@ -10,17 +10,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from notifier.jobs import JobSnapshot, TrackedJob, iso
 from notifier.messages import Notification
 from notifier.ports import (
     AlreadyTracked,
     DescribeFailed,
-    JobNotFound,
     MalformedItem,
     PublishFailed,
+    ResourceNotFound,
     StaleVersion,
     StoreUnavailable,
 )
+from notifier.watched import Snapshot, Watched, iso
 
 
 class FunctionDied(BaseException):
@@ -29,17 +29,17 @@ class FunctionDied(BaseException):
 
 @dataclass
 class FakeStore:
-    items: dict[str, TrackedJob] = field(default_factory=dict)
+    items: dict[str, Watched] = field(default_factory=dict)
     throttle_saves: set[int] = field(default_factory=set)  # the n-th save calls fail (counted from 1)
     saves: int = 0
     # Owed ids on an item whose write failed: delivery progress made before that write may be sent again.
     unrecorded: set[str] = field(default_factory=set)
 
-    def active_jobs(self) -> Iterable[TrackedJob | MalformedItem]:
+    def active_records(self) -> Iterable[Watched | MalformedItem]:
         active = [job for job in self.items.values() if job.in_active_index]
         return sorted(active, key=lambda job: (job.last_checked_at, job.arn))
 
-    def save(self, job: TrackedJob, expected_version: int | None) -> None:
+    def save(self, job: Watched, expected_version: int | None) -> None:
         self.saves += 1
         current = self.items.get(job.arn)
         if self.saves in self.throttle_saves:
@@ -53,13 +53,13 @@ class FakeStore:
             raise StaleVersion(job.arn)
         self.items[job.arn] = job
 
-    def add(self, job: TrackedJob) -> None:
+    def add(self, job: Watched) -> None:
         try:
             self.save(job, None)
         except StaleVersion as exc:
             raise AlreadyTracked(job.arn) from exc
 
-    def touch(self, jobs: Sequence[TrackedJob], checked_at: datetime) -> None:
+    def touch(self, jobs: Sequence[Watched], checked_at: datetime) -> None:
         for job in jobs:
             if job.arn in self.items and self.items[job.arn].in_active_index:
                 self.items[job.arn] = self.items[job.arn].evolve(last_checked_at=iso(checked_at))
@@ -70,13 +70,13 @@ class FakePersonalize:
     statuses: dict[str, str] = field(default_factory=dict)
     throttled: set[str] = field(default_factory=set)
 
-    def describe(self, job: TrackedJob) -> JobSnapshot:
+    def describe(self, job: Watched) -> Snapshot:
         if job.arn in self.throttled:
             raise DescribeFailed(job.arn, "ThrottlingException", "Rate exceeded (injected)")
         if job.arn not in self.statuses:
-            raise JobNotFound(job.arn)
+            raise ResourceNotFound(job.arn)
         status = self.statuses[job.arn]
-        return JobSnapshot(
+        return Snapshot(
             status=status,
             output_path="s3://out/" if status == "ACTIVE" else None,
             failure_reason="boom" if status == "CREATE FAILED" else None,

@@ -9,14 +9,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from notifier import jobs
-from notifier.jobs import JOB_KINDS, InvalidJobArn, JobKind, JobSnapshot
+from notifier import watched
+from notifier.arns import InvalidArn, parse_arn
+from notifier.kinds import KINDS, Kind
 from notifier.poller import utc_now
-from notifier.ports import AlreadyTracked, DescribeFailed, JobLister
+from notifier.ports import AlreadyTracked, DescribeFailed, Lister
 from notifier.tracking import JobAdder
+from notifier.watched import Snapshot
 
 # CloudTrail eventName -> the job kind whose ARN its responseElements carry (under the kind's ARN key).
-CREATE_EVENTS: dict[str, JobKind] = {kind.create_event: kind for kind in JOB_KINDS.values()}
+CREATE_EVENTS: dict[str, Kind] = {kind.create_event: kind for kind in KINDS.values()}
 
 
 @dataclass
@@ -43,10 +45,10 @@ PARENT_KINDS = "a dataset, dataset group, solution or solution version"
 
 def is_parent_arn(arn: str) -> bool:
     """An ARN some kind's List... narrows by: what `discover` and DISCOVER accept."""
-    return bool(_PARENT_ARN.match(arn)) and bool(kinds_listing_under(arn, JOB_KINDS.values()))
+    return bool(_PARENT_ARN.match(arn)) and bool(kinds_listing_under(arn, KINDS.values()))
 
 
-def kinds_listing_under(parent_arn: str | None, kinds: Iterable[JobKind]) -> list[JobKind]:
+def kinds_listing_under(parent_arn: str | None, kinds: Iterable[Kind]) -> list[Kind]:
     """The kinds whose List... takes this parent (a dataset: exports and imports; a solution: versions ...)."""
     if parent_arn is None:
         return list(kinds)
@@ -57,12 +59,12 @@ def kinds_listing_under(parent_arn: str | None, kinds: Iterable[JobKind]) -> lis
 
 
 def discover(
-    lister: JobLister,
+    lister: Lister,
     store: JobAdder,
     *,
     regions: Iterable[str],
     parent_arns: Iterable[str | None] = (None,),  # a dataset, dataset group, solution ...; None: everything
-    kinds: Iterable[JobKind] = tuple(JOB_KINDS.values()),
+    kinds: Iterable[Kind] = tuple(KINDS.values()),
     clock: Callable[[], datetime] = utc_now,
     progress: Callable[[DiscoveryReport], None] = lambda report: None,
 ) -> DiscoveryReport:
@@ -75,7 +77,7 @@ def discover(
                 if parent_arn is not None and region_of(parent_arn) not in (None, region):
                     continue  # a parent lives in one region: do not list it everywhere
                 try:
-                    for summary in lister.list_jobs(kind, region, parent_arn):
+                    for summary in lister.list_summaries(kind, region, parent_arn):
                         report.listed += 1
                         if kind.is_terminal(summary.status):
                             report.finished += 1
@@ -89,17 +91,17 @@ def discover(
 
 
 def _track_listed(
-    summary: jobs.JobSummary, store: JobAdder, clock: Callable[[], datetime], report: DiscoveryReport
+    summary: watched.Summary, store: JobAdder, clock: Callable[[], datetime], report: DiscoveryReport
 ) -> None:
     try:
-        parsed = jobs.parse_job_arn(summary.arn)
-    except InvalidJobArn:
+        parsed = parse_arn(summary.arn)
+    except InvalidArn:
         return
-    snapshot = JobSnapshot(
+    snapshot = Snapshot(
         status=summary.status, name=summary.name, created_at=summary.created_at, updated_at=summary.updated_at
     )
     try:
-        store.add(jobs.new_tracked_job(parsed, clock(), snapshot))
+        store.add(watched.start_watching(parsed, clock(), snapshot))
     except AlreadyTracked:
         report.already_tracked += 1
         return
@@ -134,7 +136,7 @@ def arn_from_cloudtrail(event: Mapping[str, Any]) -> str:
     if not isinstance(arn, str) or not arn:
         raise IgnoredEvent(f"{name} responseElements carry no {key}")
     try:
-        jobs.parse_job_arn(arn)
-    except InvalidJobArn as exc:
+        parse_arn(arn)
+    except InvalidArn as exc:
         raise IgnoredEvent(str(exc)) from None
     return arn

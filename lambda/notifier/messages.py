@@ -8,7 +8,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC
 from urllib.parse import quote
 
-from notifier.jobs import Event, Outcome, PendingNotification, TrackedJob, parse_iso
+from notifier.kinds import Outcome
+from notifier.watched import Event, PendingNotification, Watched, parse_iso
 
 SCHEMA_VERSION = "1.0"
 SUBJECT_MAX_CHARS = 99  # SNS: ASCII, under 100 characters, no line breaks
@@ -44,7 +45,7 @@ class Notification:
     message: str  # the bodies as SNS takes them (MessageStructure=json), serialized once
 
 
-def render(job: TrackedJob, owed: PendingNotification) -> Notification:
+def render(job: Watched, owed: PendingNotification) -> Notification:
     """Every body of one publish. SNS and EventBridge cap a message at 256 KB and every body repeats the
     failure reason: a reason too long for that is cut (the JSON says so), or the publish would fail forever."""
     notification = _render(job, owed)
@@ -58,7 +59,7 @@ def render(job: TrackedJob, owed: PendingNotification) -> Notification:
     return _render(job, cut, truncated=True)
 
 
-def _render(job: TrackedJob, owed: PendingNotification, truncated: bool = False) -> Notification:
+def _render(job: Watched, owed: PendingNotification, truncated: bool = False) -> Notification:
     document = event_document(job, owed)
     if truncated:
         document["failureReasonTruncated"] = True
@@ -87,7 +88,7 @@ def _render(job: TrackedJob, owed: PendingNotification, truncated: bool = False)
     )
 
 
-def event_document(job: TrackedJob, owed: PendingNotification) -> dict[str, object]:
+def event_document(job: Watched, owed: PendingNotification) -> dict[str, object]:
     """The versioned JSON event for programs (SQS, Lambda, EventBridge)."""
     outcome = _outcome(job, owed)
     return {
@@ -120,7 +121,7 @@ def event_document(job: TrackedJob, owed: PendingNotification) -> dict[str, obje
 
 
 def chat_notification(
-    job: TrackedJob, owed: PendingNotification, headline: str, document: dict[str, object]
+    job: Watched, owed: PendingNotification, headline: str, document: dict[str, object]
 ) -> dict[str, object]:
     """The custom notification schema of Amazon Q Developer in chat applications (AWS Chatbot).
 
@@ -200,7 +201,7 @@ def ascii_subject(text: str) -> str:
     return flat[: SUBJECT_MAX_CHARS - 3].rstrip() + "..."
 
 
-def console_url(job: TrackedJob) -> str:
+def console_url(job: Watched) -> str:
     return f"https://{job.region}.console.aws.amazon.com/personalize/home?region={job.region}"
 
 
@@ -225,19 +226,19 @@ def format_duration(seconds: float) -> str:
     return f"{secs} s"
 
 
-def _terminal(job: TrackedJob, owed: PendingNotification) -> bool:
+def _terminal(job: Watched, owed: PendingNotification) -> bool:
     if owed.event is Event.TRANSITION:
         return job.kind.is_terminal(owed.new_status)
     return owed.event in (Event.NOT_FOUND, Event.INVALID)  # tracking ended; a stuck job is still running
 
 
-def _outcome(job: TrackedJob, owed: PendingNotification) -> str:
+def _outcome(job: Watched, owed: PendingNotification) -> str:
     if owed.event is not Event.TRANSITION:
         return owed.event.value
     return job.kind.outcome(owed.new_status).value
 
 
-def _title(job: TrackedJob, owed: PendingNotification) -> str:
+def _title(job: Watched, owed: PendingNotification) -> str:
     """The headline without the details the body carries (path, reason): chat titles stay one line."""
     what = f"{job.kind.label} *{job.name}*"
     outcome = _outcome(job, owed)
@@ -251,7 +252,7 @@ def _title(job: TrackedJob, owed: PendingNotification) -> str:
     }.get(outcome, f"{what} is now {owed.new_status}")
 
 
-def _headline(job: TrackedJob, owed: PendingNotification) -> str:
+def _headline(job: Watched, owed: PendingNotification) -> str:
     what = f"{job.kind.label} {job.name}"
     if owed.event is Event.NOT_FOUND:
         return f"{what} no longer exists; it is no longer watched"
@@ -270,7 +271,7 @@ def _headline(job: TrackedJob, owed: PendingNotification) -> str:
     return f"{what} is now {owed.new_status}"
 
 
-def _email_text(job: TrackedJob, owed: PendingNotification, headline: str, document: dict[str, object]) -> str:
+def _email_text(job: Watched, owed: PendingNotification, headline: str, document: dict[str, object]) -> str:
     lines = [headline, ""]
     if owed.event is Event.TRANSITION:
         lines.append(f"Status:      {owed.old_status or 'not yet seen'} -> {owed.new_status}")
@@ -309,7 +310,7 @@ def readable_time(value: str | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else "unknown"
 
 
-def _duration_seconds(job: TrackedJob) -> float | None:
+def _duration_seconds(job: Watched) -> float | None:
     start, end = parse_iso(job.created_at), parse_iso(job.updated_at)
     if start is None or end is None or end < start:
         return None

@@ -12,8 +12,9 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from notifier.jobs import JobKind, JobSnapshot, JobSummary, TrackedJob, iso
-from notifier.ports import DescribeFailed, JobNotFound, JobRejected
+from notifier.kinds import Kind
+from notifier.ports import DescribeFailed, ResourceNotFound, ResourceRejected
+from notifier.watched import Snapshot, Summary, Watched, iso
 
 DEFAULT_MAX_ATTEMPTS = 5
 
@@ -46,7 +47,7 @@ class Pacer:
             time.sleep(slot - now)
 
 
-class PersonalizeJobs:
+class PersonalizeResources:
     """One client per region, made on first use and shared by the describe threads (clients are thread-safe).
 
     With `max_rps`, every request attempt (retries too) to a region is paced under that rate.
@@ -77,7 +78,7 @@ class PersonalizeJobs:
                 self._clients[region] = client
             return self._clients[region]
 
-    def describe(self, job: TrackedJob) -> JobSnapshot:
+    def describe(self, job: Watched) -> Snapshot:
         kind = job.kind
         try:
             response = getattr(self.client(job.region), kind.describe_operation)(
@@ -87,15 +88,15 @@ class PersonalizeJobs:
             error = exc.response.get("Error", {})
             code, message = str(error.get("Code", "Unknown")), str(error.get("Message", ""))
             if code == "ResourceNotFoundException":
-                raise JobNotFound(message or f"{job.arn} does not exist") from exc
+                raise ResourceNotFound(message or f"{job.arn} does not exist") from exc
             if code == "InvalidInputException":
-                raise JobRejected(message or f"{job.arn} was rejected") from exc
+                raise ResourceRejected(message or f"{job.arn} was rejected") from exc
             raise DescribeFailed(job.arn, code, message) from exc
         except BotoCoreError as exc:
             raise DescribeFailed(job.arn, type(exc).__name__, str(exc)) from exc
         return snapshot_from(job.arn, kind, response.get(kind.describe_response_key))
 
-    def list_jobs(self, kind: JobKind, region: str, parent_arn: str | None) -> Iterator[JobSummary]:
+    def list_summaries(self, kind: Kind, region: str, parent_arn: str | None) -> Iterator[Summary]:
         """botocore's paginator over List...; a failure mid-way is a DescribeFailed naming the listing."""
         params = {kind.list_filter_parameter: parent_arn} if parent_arn else {}
         where = f"{kind.list_operation} in {region}" + (f" for {parent_arn}" if parent_arn else "")
@@ -126,14 +127,14 @@ class PersonalizeJobs:
                 return
 
 
-def summary_from(summary: Any, kind: JobKind) -> JobSummary | None:
+def summary_from(summary: Any, kind: Kind) -> Summary | None:
     """A list row, or None when it lacks an ARN or a status (nothing to track from it)."""
     if not isinstance(summary, dict):
         return None
     arn, status = summary.get(kind.describe_arn_parameter), summary.get("status")
     if not isinstance(arn, str) or not isinstance(status, str):
         return None
-    return JobSummary(
+    return Summary(
         arn=arn,
         status=status,
         name=_text(summary.get("jobName")) or _text(summary.get("name")),
@@ -143,7 +144,7 @@ def summary_from(summary: Any, kind: JobKind) -> JobSummary | None:
     )
 
 
-def snapshot_from(arn: str, kind: JobKind, described: Any) -> JobSnapshot:
+def snapshot_from(arn: str, kind: Kind, described: Any) -> Snapshot:
     """Read the fields worth telling; a missing status is a malformed answer, any other gap is tolerated."""
     if not isinstance(described, dict):
         raise DescribeFailed(arn, "MalformedResponse", "the describe response has no job description")
@@ -153,7 +154,7 @@ def snapshot_from(arn: str, kind: JobKind, described: Any) -> JobSnapshot:
     facts = tuple(
         (label, _fact(described.get(key))) for label, key in kind.facts if _fact(described.get(key)) is not None
     )
-    return JobSnapshot(
+    return Snapshot(
         status=status,
         name=_text(described.get("jobName")) or _text(described.get("name")),
         parent_arn=_text(described.get(kind.parent_key)),

@@ -13,23 +13,24 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from notifier import jobs
-from notifier.jobs import Event, JobKind, JobSnapshot, TrackedJob
+from notifier import watched
+from notifier.kinds import Kind
 from notifier.messages import Notification, render
 from notifier.observability import logger
 from notifier.ports import (
     DescribeFailed,
-    JobDescriber,
-    JobLister,
-    JobNotFound,
-    JobRejected,
-    JobStore,
+    Describer,
+    Lister,
     MalformedItem,
     NotifierError,
     Publisher,
     PublishFailed,
+    ResourceNotFound,
+    ResourceRejected,
     StaleVersion,
+    WatchStore,
 )
+from notifier.watched import Event, Snapshot, Watched
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,9 @@ class PollReport:
             setattr(self, name, mine + value)
 
 
-def plan_listing(batch: list[TrackedJob], threshold: int) -> dict[tuple[JobKind, str, str], list[TrackedJob]]:
+def plan_listing(batch: list[Watched], threshold: int) -> dict[tuple[Kind, str, str], list[Watched]]:
     """Groups of at least `threshold` active jobs under one parent, in one region: those worth a listing."""
-    groups: dict[tuple[JobKind, str, str], list[TrackedJob]] = {}
+    groups: dict[tuple[Kind, str, str], list[Watched]] = {}
     for job in batch:
         if job.parent_arn and job.status is not None:
             groups.setdefault((job.kind, job.region, job.parent_arn), []).append(job)
@@ -111,13 +112,13 @@ def unlimited_time() -> float:
 class Poller:
     def __init__(
         self,
-        store: JobStore,
-        describer: JobDescriber,
+        store: WatchStore,
+        describer: Describer,
         channels: Sequence[Publisher],
         *,
         settings: PollSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
-        lister: JobLister | None = None,
+        lister: Lister | None = None,
     ) -> None:
         self._lister = lister
         self._store = store
@@ -133,17 +134,17 @@ class Poller:
         def out_of_time() -> bool:
             return remaining_seconds() < self._settings.time_margin_seconds
 
-        to_describe: list[TrackedJob] = []
-        for entry in list(self._store.active_jobs()):
+        to_describe: list[Watched] = []
+        for entry in list(self._store.active_records()):
             if isinstance(entry, MalformedItem):
                 report.malformed_items += 1
                 report.problems.append(f"skipped a malformed table item {entry.key}: {entry.reason}")
                 logger.warning("Skipping a malformed table item", extra={"job_arn": entry.key, "reason": entry.reason})
                 continue
             report.jobs_read += 1
-            job: TrackedJob | None = entry
+            job: Watched | None = entry
             if entry.pending:
-                if jobs.lease_held(entry, self._clock()):
+                if watched.lease_held(entry, self._clock()):
                     report.leased_elsewhere += 1
                     continue
                 if out_of_time():
@@ -158,8 +159,8 @@ class Poller:
 
     # --- re-publishing what an earlier poll owed ---
 
-    def _republish(self, job: TrackedJob, report: PollReport) -> TrackedJob | None:
-        claimed = jobs.claim_pending(job, self._clock(), self._settings.publish_lease)
+    def _republish(self, job: Watched, report: PollReport) -> Watched | None:
+        claimed = watched.claim_pending(job, self._clock(), self._settings.publish_lease)
         if not self._save(claimed, job.version, report):
             return None
         logger.info("Re-publishing owed notifications", extra={"job_arn": job.arn, "owed": len(job.pending)})
@@ -167,10 +168,10 @@ class Poller:
 
     # --- describing active jobs ---
 
-    def _describe_all(self, batch: list[TrackedJob], out_of_time: Callable[[], bool], report: PollReport) -> None:
+    def _describe_all(self, batch: list[Watched], out_of_time: Callable[[], bool], report: PollReport) -> None:
         if not batch:
             return  # the idle poll: no Personalize call, no thread pool
-        checked: list[TrackedJob] = []
+        checked: list[Watched] = []
         workers = max(1, min(self._settings.max_concurrency, len(batch)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="personalize") as pool:
             unchanged, to_describe = self._check_by_listing(batch, pool, out_of_time, report)
@@ -189,15 +190,15 @@ class Poller:
                 logger.warning("Could not record check times", extra={"error": str(exc)})
 
     def _check_by_listing(
-        self, batch: list[TrackedJob], pool: ThreadPoolExecutor, out_of_time: Callable[[], bool], report: PollReport
-    ) -> tuple[list[TrackedJob], list[TrackedJob]]:
+        self, batch: list[Watched], pool: ThreadPoolExecutor, out_of_time: Callable[[], bool], report: PollReport
+    ) -> tuple[list[Watched], list[Watched]]:
         """Where several active jobs share a parent (a dataset, a solution version ...), one List page tells
         up to 100 statuses: list those groups, and describe only the jobs whose status changed (or that the
         listing did not show). Small groups are cheaper to describe job by job."""
         groups = plan_listing(batch, self._settings.list_threshold) if self._lister else {}
         listed = {key: pool.submit(self._list_group, key, group, out_of_time) for key, group in groups.items()}
         grouped = {job.arn for group in groups.values() for job in group}
-        unchanged: list[TrackedJob] = []
+        unchanged: list[Watched] = []
         to_describe = [job for job in batch if job.arn not in grouped]
         for key, future in listed.items():
             try:
@@ -212,7 +213,7 @@ class Poller:
         return unchanged, to_describe
 
     def _list_group(
-        self, key: tuple[JobKind, str, str], group: list[TrackedJob], out_of_time: Callable[[], bool]
+        self, key: tuple[Kind, str, str], group: list[Watched], out_of_time: Callable[[], bool]
     ) -> dict[str, str] | None:
         if out_of_time() or self._lister is None:
             return None
@@ -221,7 +222,7 @@ class Poller:
         statuses: dict[str, str] = {}
         # Stop paging once every tracked job is seen, or after the pages they could fill (newest first).
         budget = (len(group) + 99) // 100 * 100 + 100
-        for position, summary in enumerate(self._lister.list_jobs(kind, region, parent)):
+        for position, summary in enumerate(self._lister.list_summaries(kind, region, parent)):
             if summary.arn in wanted:
                 statuses[summary.arn] = summary.status
             if len(statuses) == len(wanted) or position + 1 >= budget:
@@ -230,13 +231,13 @@ class Poller:
 
     def _describe(
         self,
-        batch: list[TrackedJob],
+        batch: list[Watched],
         pool: ThreadPoolExecutor,
         out_of_time: Callable[[], bool],
         report: PollReport,
-        checked: list[TrackedJob],
+        checked: list[Watched],
     ) -> None:
-        def describe_in_time(job: TrackedJob) -> JobSnapshot | None:
+        def describe_in_time(job: Watched) -> Snapshot | None:
             return None if out_of_time() else self._describer.describe(job)
 
         futures = {pool.submit(describe_in_time, job): job for job in batch}
@@ -244,9 +245,9 @@ class Poller:
             job = futures[future]
             try:
                 snapshot = future.result()
-            except (JobNotFound, JobRejected) as exc:
+            except (ResourceNotFound, ResourceRejected) as exc:
                 report.jobs_polled += 1
-                event = Event.NOT_FOUND if isinstance(exc, JobNotFound) else Event.INVALID
+                event = Event.NOT_FOUND if isinstance(exc, ResourceNotFound) else Event.INVALID
                 self._end(job, event, str(exc), report)
                 continue
             except DescribeFailed as exc:
@@ -273,18 +274,18 @@ class Poller:
             report.describe_calls += 1
             self._apply(job, snapshot, report, checked)
 
-    def _apply_unchanged(self, job: TrackedJob, report: PollReport, checked: list[TrackedJob]) -> None:
+    def _apply_unchanged(self, job: Watched, report: PollReport, checked: list[Watched]) -> None:
         """A listing showed the same status: only the stuck check can have something to say."""
-        stuck = jobs.check_stuck(job, self._clock(), self._settings.stuck_after, self._settings.publish_lease)
+        stuck = watched.check_stuck(job, self._clock(), self._settings.stuck_after, self._settings.publish_lease)
         if stuck is None:
             checked.append(job)
         elif self._save(stuck, job.version, report):
             report.stuck += 1
             self._deliver(stuck, report)
 
-    def _apply(self, job: TrackedJob, snapshot: JobSnapshot, report: PollReport, checked: list[TrackedJob]) -> None:
+    def _apply(self, job: Watched, snapshot: Snapshot, report: PollReport, checked: list[Watched]) -> None:
         now, lease = self._clock(), self._settings.publish_lease
-        changed = jobs.observe(job, snapshot, now, lease) or jobs.check_stuck(
+        changed = watched.observe(job, snapshot, now, lease) or watched.check_stuck(
             job, now, self._settings.stuck_after, lease
         )
         if changed is None:
@@ -304,8 +305,8 @@ class Poller:
                 )
             self._deliver(changed, report)
 
-    def _end(self, job: TrackedJob, event: Event, detail: str, report: PollReport) -> None:
-        ended = jobs.end_tracking(job, event, detail, self._clock(), self._settings.publish_lease)
+    def _end(self, job: Watched, event: Event, detail: str, report: PollReport) -> None:
+        ended = watched.end_watching(job, event, detail, self._clock(), self._settings.publish_lease)
         if self._save(ended, job.version, report):
             report.ended += 1
             logger.info(
@@ -315,7 +316,7 @@ class Poller:
 
     # --- publishing and recording ---
 
-    def _deliver(self, job: TrackedJob, report: PollReport) -> TrackedJob:
+    def _deliver(self, job: Watched, report: PollReport) -> Watched:
         """Publish owed notifications in order, each to every channel it has not reached; record progress."""
         published, reached = 0, ()
         for owed in job.pending:
@@ -330,12 +331,12 @@ class Poller:
                 report.finished.append(self._finished(job, notification))
         if not published and reached == (job.pending[0].delivered if job.pending else ()) and not job.lease_until:
             return job  # nothing new arrived anywhere and no lease to give back: the record stays as it was
-        recorded = jobs.after_publish(job, published, self._clock(), self._settings.retention, reached)
+        recorded = watched.after_publish(job, published, self._clock(), self._settings.retention, reached)
         self._save(recorded, job.version, report)
         return recorded
 
     def _publish_everywhere(
-        self, job: TrackedJob, owed: jobs.PendingNotification, notification: Notification, report: PollReport
+        self, job: Watched, owed: watched.PendingNotification, notification: Notification, report: PollReport
     ) -> tuple[str, ...]:
         reached = list(owed.delivered)
         for channel in self._channels:
@@ -354,8 +355,8 @@ class Poller:
             reached.append(channel.name)
         return tuple(reached)
 
-    def _finished(self, job: TrackedJob, notification: Notification) -> Finished:
-        changed = jobs.parse_iso(job.updated_at)
+    def _finished(self, job: Watched, notification: Notification) -> Finished:
+        changed = watched.parse_iso(job.updated_at)
         duration = notification.document.get("durationSeconds")
         return Finished(
             kind=job.kind.name,
@@ -364,7 +365,7 @@ class Poller:
             notice_seconds=max(0.0, (self._clock() - changed).total_seconds()) if changed else None,
         )
 
-    def _save(self, job: TrackedJob, expected_version: int, report: PollReport) -> bool:
+    def _save(self, job: Watched, expected_version: int, report: PollReport) -> bool:
         try:
             self._store.save(job, expected_version)
         except StaleVersion:

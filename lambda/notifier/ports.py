@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from notifier.jobs import JobKind, JobSnapshot, JobSummary, TrackedJob
+from notifier.kinds import Kind
 from notifier.messages import Notification
+from notifier.watched import Snapshot, Summary, Watched
 
 
 class NotifierError(Exception):
@@ -34,11 +35,11 @@ class TableNotFound(StoreUnavailable):
     """The table does not exist (in this region)."""
 
 
-class JobNotFound(NotifierError):
+class ResourceNotFound(NotifierError):
     pass
 
 
-class JobRejected(NotifierError):
+class ResourceRejected(NotifierError):
     """Personalize answered InvalidInputException for this ARN."""
 
 
@@ -63,22 +64,22 @@ class MalformedItem:
     reason: str
 
 
-class JobStore(Protocol):
-    def active_jobs(self) -> Iterable[TrackedJob | MalformedItem]: ...
+class WatchStore(Protocol):
+    def active_records(self) -> Iterable[Watched | MalformedItem]: ...
 
-    def save(self, job: TrackedJob, expected_version: int | None) -> None:
+    def save(self, job: Watched, expected_version: int | None) -> None:
         """Write the whole record if the stored version is `expected_version` (None: only if absent)."""
 
-    def touch(self, jobs: Sequence[TrackedJob], checked_at: datetime) -> None:
+    def touch(self, jobs: Sequence[Watched], checked_at: datetime) -> None:
         """Move checked jobs to the back of the queue, without changing their version."""
 
 
-class JobDescriber(Protocol):
-    def describe(self, job: TrackedJob) -> JobSnapshot: ...
+class Describer(Protocol):
+    def describe(self, job: Watched) -> Snapshot: ...
 
 
-class JobLister(Protocol):
-    def list_jobs(self, kind: JobKind, region: str, parent_arn: str | None) -> Iterable[JobSummary]:
+class Lister(Protocol):
+    def list_summaries(self, kind: Kind, region: str, parent_arn: str | None) -> Iterable[Summary]:
         """Every job of `kind` in `region` (of one parent: a dataset, a solution..., or all), page by page."""
 
 

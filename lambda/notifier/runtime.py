@@ -11,16 +11,16 @@ from botocore.config import Config
 from notifier.config import Settings
 from notifier.discovery import discover
 from notifier.observability import logger
-from notifier.personalize import PersonalizeJobs
+from notifier.personalize import PersonalizeResources
 from notifier.poller import Poller, PollReport, unlimited_time
 from notifier.ports import NotifierError, Publisher
 from notifier.publisher import EventBridgePublisher, SnsPublisher
-from notifier.store import DynamoJobStore
+from notifier.store import DynamoWatchStore
 
 
-def build_store(table_name: str, session: boto3.session.Session | None = None) -> DynamoJobStore:
+def build_store(table_name: str, session: boto3.session.Session | None = None) -> DynamoWatchStore:
     session = session or boto3.session.Session()
-    return DynamoJobStore(table_name, session.client("dynamodb"))
+    return DynamoWatchStore(table_name, session.client("dynamodb"))
 
 
 def channels(settings: Settings, session: boto3.session.Session) -> list[Publisher]:
@@ -52,7 +52,7 @@ class PollCycle:
         session = session or boto3.session.Session()
         self._settings = settings
         self._store = build_store(settings.table_name, session)
-        self._personalize = PersonalizeJobs(
+        self._personalize = PersonalizeResources(
             session,
             max_pool_connections=settings.max_concurrency + 2,
             max_rps=settings.personalize_max_rps,

@@ -14,15 +14,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from notifier.jobs import (
-    JOB_KINDS,
-    Event,
-    PendingNotification,
-    StatusChange,
-    TrackedJob,
-    iso,
-)
+from notifier.kinds import KINDS
 from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable, TableNotFound
+from notifier.watched import Event, PendingNotification, StatusChange, Watched, iso
 
 ACTIVE_INDEX = "active-jobs"
 ACTIVE_SHARD = "active"
@@ -32,14 +26,14 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-class DynamoJobStore:
+class DynamoWatchStore:
     def __init__(self, table_name: str, client: Any) -> None:
         self._table = table_name
         self._client = client
 
     # --- reads ---
 
-    def active_jobs(self) -> Iterator[TrackedJob | MalformedItem]:
+    def active_records(self) -> Iterator[Watched | MalformedItem]:
         """Jobs still polled, least recently checked first: one Query per 1 MB page of active jobs."""
         pages = self._paginate(
             "query",
@@ -52,24 +46,24 @@ class DynamoJobStore:
         for item in pages:
             yield decode_or_report(item)
 
-    def all_jobs(self) -> Iterator[TrackedJob | MalformedItem]:
+    def all_jobs(self) -> Iterator[Watched | MalformedItem]:
         for item in self._paginate("scan", TableName=self._table):
             yield decode_or_report(item)
 
-    def get(self, arn: str) -> TrackedJob | MalformedItem | None:
+    def get(self, arn: str) -> Watched | MalformedItem | None:
         response = self._call("get_item", TableName=self._table, Key={"jobArn": {"S": arn}}, ConsistentRead=True)
         item = response.get("Item")
         return None if item is None else decode_or_report(item)
 
     # --- writes ---
 
-    def add(self, job: TrackedJob) -> None:
+    def add(self, job: Watched) -> None:
         try:
             self.save(job, expected_version=None)
         except StaleVersion as exc:
             raise AlreadyTracked(job.arn) from exc
 
-    def save(self, job: TrackedJob, expected_version: int | None) -> None:
+    def save(self, job: Watched, expected_version: int | None) -> None:
         if expected_version is None:
             condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(jobArn)"}
         else:
@@ -80,7 +74,7 @@ class DynamoJobStore:
             }
         self._call("put_item", TableName=self._table, Item=_to_wire(encode(job)), **condition)
 
-    def touch(self, jobs: Sequence[TrackedJob], checked_at: datetime) -> None:
+    def touch(self, jobs: Sequence[Watched], checked_at: datetime) -> None:
         stamp = iso(checked_at)
         for job in jobs:
             try:
@@ -138,7 +132,7 @@ def _to_wire(item: dict[str, Any]) -> dict[str, Any]:
 # --- the item layout ---
 
 
-def encode(job: TrackedJob) -> dict[str, Any]:
+def encode(job: Watched) -> dict[str, Any]:
     """A tracked job as a plain item (None values are left out of the stored item)."""
     return {
         "jobArn": job.arn,
@@ -188,7 +182,7 @@ class _Malformed(ValueError):
     pass
 
 
-def decode_or_report(wire_item: dict[str, Any]) -> TrackedJob | MalformedItem:
+def decode_or_report(wire_item: dict[str, Any]) -> Watched | MalformedItem:
     key = wire_item.get("jobArn", {}).get("S", "<no jobArn>") if isinstance(wire_item.get("jobArn"), dict) else "?"
     try:
         item = {name: _deserializer.deserialize(value) for name, value in wire_item.items()}
@@ -197,14 +191,14 @@ def decode_or_report(wire_item: dict[str, Any]) -> TrackedJob | MalformedItem:
         return MalformedItem(key=key, reason=str(exc))
 
 
-def decode(item: dict[str, Any]) -> TrackedJob:
+def decode(item: dict[str, Any]) -> Watched:
     kind_name = _text(item, "jobKind")
-    kind = JOB_KINDS.get(kind_name)
+    kind = KINDS.get(kind_name)
     if kind is None:
         raise _Malformed(f"jobKind {kind_name!r} is not a known job kind")
     ended_by = _optional_text(item, "endedBy")
     expires_at = item.get(TTL_ATTRIBUTE)
-    return TrackedJob(
+    return Watched(
         arn=_text(item, "jobArn"),
         kind=kind,
         name=_text(item, "jobName"),

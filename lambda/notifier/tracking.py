@@ -7,17 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from notifier import jobs
-from notifier.jobs import InvalidJobArn, TrackedJob
+from notifier import watched
+from notifier.arns import InvalidArn, parse_arn
 from notifier.poller import utc_now
-from notifier.ports import AlreadyTracked, DescribeFailed, JobDescriber, JobNotFound, JobRejected
+from notifier.ports import AlreadyTracked, DescribeFailed, Describer, ResourceNotFound, ResourceRejected
+from notifier.watched import Watched
 
 
 @dataclass(frozen=True)
 class TrackResult:
     arn: str
     outcome: str  # tracked | already_tracked | invalid | unknown (refused: Personalize does not know it)
-    job: TrackedJob | None = None
+    job: Watched | None = None
     message: str = ""
     describe_error: str | None = None  # the error code when Personalize could not be asked (AccessDenied...)
 
@@ -25,13 +26,13 @@ class TrackResult:
 class JobAdder(Protocol):
     """What `track` needs from the store."""
 
-    def add(self, job: TrackedJob) -> None: ...
+    def add(self, job: Watched) -> None: ...
 
 
 def track(
     arn: str,
     store: JobAdder,
-    describer: JobDescriber | None,
+    describer: Describer | None,
     clock: Callable[[], datetime] = utc_now,
     *,
     refuse_unknown: bool = False,
@@ -43,19 +44,19 @@ def track(
     that was just created, so the auto-track Lambda keeps the lenient default.
     """
     try:
-        parsed = jobs.parse_job_arn(arn)
-    except InvalidJobArn as exc:
+        parsed = parse_arn(arn)
+    except InvalidArn as exc:
         return TrackResult(arn=str(arn), outcome="invalid", message=str(exc))
-    job = jobs.new_tracked_job(parsed, clock())
+    job = watched.start_watching(parsed, clock())
     note, describe_error = "", None
     if describer is not None:
         try:
-            job = jobs.new_tracked_job(parsed, clock(), describer.describe(job))
-        except JobNotFound:
+            job = watched.start_watching(parsed, clock(), describer.describe(job))
+        except ResourceNotFound:
             if refuse_unknown:
                 return TrackResult(arn=arn, outcome="unknown", message="Personalize does not know this job")
             note = "Personalize does not know this job; the next poll reports it if that stays so"
-        except JobRejected as exc:
+        except ResourceRejected as exc:
             note = f"Personalize rejected it ({exc}); the next poll reports it if that stays so"
         except DescribeFailed as exc:
             note, describe_error = f"could not describe it now ({exc.code}); the next poll will", exc.code

@@ -9,12 +9,13 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from notifier import jobs
-from notifier.jobs import JobSnapshot
+from notifier import watched
+from notifier.arns import parse_arn
 from notifier.messages import render
-from notifier.personalize import PersonalizeJobs
-from notifier.ports import DescribeFailed, JobNotFound, PublishFailed
+from notifier.personalize import PersonalizeResources
+from notifier.ports import DescribeFailed, PublishFailed, ResourceNotFound
 from notifier.publisher import SnsPublisher
+from notifier.watched import Snapshot
 
 pytestmark = pytest.mark.integration
 
@@ -23,11 +24,11 @@ NOW = datetime(2026, 11, 24, tzinfo=UTC)
 
 
 def tracked():
-    return jobs.new_tracked_job(jobs.parse_job_arn(ARN), NOW, JobSnapshot(status="CREATE PENDING"))
+    return watched.start_watching(parse_arn(ARN), NOW, Snapshot(status="CREATE PENDING"))
 
 
 def test_describe_asks_the_arns_region_with_adaptive_retries() -> None:
-    describer = PersonalizeJobs(boto3.session.Session(region_name="us-east-1"))
+    describer = PersonalizeResources(boto3.session.Session(region_name="us-east-1"))
     client = describer.client("eu-west-1")
     assert client.meta.region_name == "eu-west-1"
     assert client.meta.config.retries["mode"] == "adaptive"
@@ -47,7 +48,7 @@ def test_describe_asks_the_arns_region_with_adaptive_retries() -> None:
             {"datasetExportJobArn": ARN},
         )
         snapshot = describer.describe(tracked())
-    assert snapshot == JobSnapshot(
+    assert snapshot == Snapshot(
         status="ACTIVE",
         name="nightly",
         output_path="s3://bucket/out/",
@@ -59,13 +60,13 @@ def test_describe_asks_the_arns_region_with_adaptive_retries() -> None:
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        ("ResourceNotFoundException", JobNotFound),
+        ("ResourceNotFoundException", ResourceNotFound),
         ("ThrottlingException", DescribeFailed),
         ("AccessDenied", DescribeFailed),
     ],
 )
 def test_describe_errors_become_domain_errors(code, expected) -> None:
-    describer = PersonalizeJobs(boto3.session.Session(region_name="us-east-1"))
+    describer = PersonalizeResources(boto3.session.Session(region_name="us-east-1"))
     with Stubber(describer.client("eu-west-1")) as stub:
         stub.add_client_error("describe_dataset_export_job", service_error_code=code, service_message="nope")
         with pytest.raises(expected):
@@ -73,7 +74,7 @@ def test_describe_errors_become_domain_errors(code, expected) -> None:
 
 
 def test_a_describe_answer_without_a_status_is_a_describe_error_not_a_crash() -> None:
-    describer = PersonalizeJobs(boto3.session.Session(region_name="us-east-1"))
+    describer = PersonalizeResources(boto3.session.Session(region_name="us-east-1"))
     with Stubber(describer.client("eu-west-1")) as stub:
         stub.add_response("describe_dataset_export_job", {"datasetExportJob": {"jobName": "nightly"}})
         with pytest.raises(DescribeFailed, match="MalformedResponse"):
@@ -83,7 +84,7 @@ def test_a_describe_answer_without_a_status_is_a_describe_error_not_a_crash() ->
 def test_publish_sends_one_json_structured_message_with_string_attributes() -> None:
     client = boto3.session.Session(region_name="us-east-1").client("sns")
     topic = "arn:aws:sns:us-east-1:123456789012:jobs"
-    job = jobs.observe(tracked(), JobSnapshot(status="ACTIVE", output_path="s3://b/p/"), NOW, timedelta(minutes=2))
+    job = watched.observe(tracked(), Snapshot(status="ACTIVE", output_path="s3://b/p/"), NOW, timedelta(minutes=2))
     notification = render(job, job.pending[0])
     with Stubber(client) as stub:
         stub.add_response(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from notifier.jobs import TrackedJob
 from notifier.ports import MalformedItem
-from notifier.store import DynamoJobStore
+from notifier.store import DynamoWatchStore
+from notifier.watched import Watched
 from notifier_local import personalize as emulator
 from tests.conftest import World
 
@@ -68,14 +68,14 @@ def test_owed_notifications_keep_their_order_when_more_transitions_follow(world:
 class FrozenReads:
     """A store whose reads were taken before another poll ran: the view an overlapping poll has."""
 
-    def __init__(self, store: DynamoJobStore) -> None:
+    def __init__(self, store: DynamoWatchStore) -> None:
         self._store = store
-        self._read: list[TrackedJob | MalformedItem] = list(store.active_jobs())
+        self._read: list[Watched | MalformedItem] = list(store.active_records())
 
-    def active_jobs(self):
+    def active_records(self):
         return self._read
 
-    def save(self, job: TrackedJob, expected_version: int | None) -> None:
+    def save(self, job: Watched, expected_version: int | None) -> None:
         self._store.save(job, expected_version)
 
     def touch(self, jobs, checked_at) -> None:

@@ -170,14 +170,14 @@ def test_cloudtrail_create_events_of_each_kind_are_auto_tracked(world: World, ki
 
 def test_discovery_lists_the_kinds_under_each_parent(world: World) -> None:
     from notifier.discovery import discover
-    from notifier.personalize import PersonalizeJobs
+    from notifier.personalize import PersonalizeResources
 
     arns = {kind: create(world, kind) for kind in KINDS}
     emulator.calls.reset()
-    report = discover(PersonalizeJobs(world.session), world.store, regions=[REGION], parent_arns=[VERSION, GROUP])
+    report = discover(PersonalizeResources(world.session), world.store, regions=[REGION], parent_arns=[VERSION, GROUP])
     assert set(report.tracked) == {arns["batch-inference-job"], arns["batch-segment-job"], arns["data-deletion-job"]}
     assert set(emulator.calls.counts) == {"ListBatchInferenceJobs", "ListBatchSegmentJobs", "ListDataDeletionJobs"}
-    everything = discover(PersonalizeJobs(world.session), world.store, regions=[REGION])
+    everything = discover(PersonalizeResources(world.session), world.store, regions=[REGION])
     assert set(everything.tracked) == {arns["dataset-import-job"], arns["solution-version"]}
 
 

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from notifier.discovery import discover, kinds_listing_under
-from notifier.jobs import JOB_KINDS, JobKind, JobSummary
+from notifier.kinds import KINDS, Kind
 from notifier.ports import DescribeFailed
+from notifier.watched import Summary
 from tests.fakes import FakeStore
 
 pytestmark = pytest.mark.unit
@@ -24,21 +25,21 @@ PREFIX = "arn:aws:personalize:us-east-1:123456789012"
         (f"{PREFIX}:solution/movies", {"solution-version"}),
         (f"{PREFIX}:solution/movies/1a2b3c4d", {"batch-inference-job", "batch-segment-job"}),
         (f"{PREFIX}:schema/users", set()),
-        (None, set(JOB_KINDS)),
+        (None, set(KINDS)),
     ],
 )
 def test_each_parent_is_listed_for_the_kinds_whose_list_takes_it(parent, kinds) -> None:
-    assert {kind.name for kind in kinds_listing_under(parent, JOB_KINDS.values())} == kinds
+    assert {kind.name for kind in kinds_listing_under(parent, KINDS.values())} == kinds
 
 
 class OneListingFails:
     """Lists one running import job; the export listing fails (throttled past its retries)."""
 
-    def list_jobs(self, kind: JobKind, region: str, parent_arn: str | None):
+    def list_summaries(self, kind: Kind, region: str, parent_arn: str | None):
         if kind.name == "dataset-export-job":
             raise DescribeFailed(f"{kind.list_operation} in {region}", "ThrottlingException", "Rate exceeded")
         if kind.name == "dataset-import-job":
-            return [JobSummary(arn=f"{PREFIX}:dataset-import-job/load", status="CREATE IN_PROGRESS")]
+            return [Summary(arn=f"{PREFIX}:dataset-import-job/load", status="CREATE IN_PROGRESS")]
         return []
 
 

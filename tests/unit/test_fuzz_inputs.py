@@ -12,19 +12,21 @@ from boto3.dynamodb.types import TypeSerializer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notifier import jobs
+from notifier import watched
+from notifier.arns import InvalidArn, parse_arn
 from notifier.cli import main
 from notifier.discovery import IgnoredEvent, arn_from_cloudtrail
-from notifier.jobs import JOB_KINDS, InvalidJobArn, JobSnapshot
+from notifier.kinds import KINDS
 from notifier.personalize import snapshot_from
 from notifier.poller import Poller, PollSettings
 from notifier.ports import DescribeFailed, MalformedItem
 from notifier.store import decode_or_report, encode
+from notifier.watched import Snapshot
 from tests.fakes import FakeChannel, FakeStore
 
 pytestmark = pytest.mark.unit
 
-KIND = JOB_KINDS["dataset-export-job"]
+KIND = KINDS["dataset-export-job"]
 ARN = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/fuzzed"
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
@@ -46,17 +48,17 @@ arn_like = st.one_of(
 @given(arn=arn_like)
 def test_any_arn_is_either_parsed_or_rejected_naming_it(arn: str) -> None:
     try:
-        parsed = jobs.parse_job_arn(arn)
-    except InvalidJobArn as exc:
+        parsed = parse_arn(arn)
+    except InvalidArn as exc:
         assert repr(arn) in str(exc)
         return
-    assert parsed.arn == arn and parsed.kind in JOB_KINDS.values() and len(arn) <= 256
+    assert parsed.arn == arn and parsed.kind in KINDS.values() and len(arn) <= 256
 
 
 def rejected(arn: str) -> bool:
     try:
-        jobs.parse_job_arn(arn)
-    except InvalidJobArn:
+        parse_arn(arn)
+    except InvalidArn:
         return True
     return False
 
@@ -82,7 +84,7 @@ def test_any_event_is_either_a_job_to_track_or_ignored_with_a_reason(event) -> N
     except IgnoredEvent as exc:
         assert str(exc)
         return
-    assert jobs.parse_job_arn(arn).arn == arn
+    assert parse_arn(arn).arn == arn
 
 
 @given(
@@ -136,7 +138,7 @@ class AnswersWith:
 def test_a_poll_over_any_describe_answer_never_crashes_or_loses_the_job(response) -> None:
     store = FakeStore()
     now = datetime(2026, 11, 24, 9, tzinfo=UTC)
-    store.add(jobs.new_tracked_job(jobs.parse_job_arn(ARN), now, JobSnapshot(status="CREATE PENDING")))
+    store.add(watched.start_watching(parse_arn(ARN), now, Snapshot(status="CREATE PENDING")))
     sns = FakeChannel("sns")
     report = Poller(store, AnswersWith(response), [sns], settings=PollSettings(stuck_after=None)).poll()
     assert ARN in store.items
@@ -148,16 +150,12 @@ def test_a_poll_over_any_describe_answer_never_crashes_or_loses_the_job(response
 
 @given(
     edits=st.dictionaries(
-        st.sampled_from(
-            sorted(encode(jobs.new_tracked_job(jobs.parse_job_arn(ARN), datetime(2026, 1, 1, tzinfo=UTC))))
-        ),
+        st.sampled_from(sorted(encode(watched.start_watching(parse_arn(ARN), datetime(2026, 1, 1, tzinfo=UTC))))),
         json_values,
     )
 )
 def test_a_hand_edited_item_decodes_or_is_reported_never_raises(edits) -> None:
-    job = jobs.new_tracked_job(
-        jobs.parse_job_arn(ARN), datetime(2026, 1, 1, tzinfo=UTC), JobSnapshot(status="CREATE PENDING")
-    )
+    job = watched.start_watching(parse_arn(ARN), datetime(2026, 1, 1, tzinfo=UTC), Snapshot(status="CREATE PENDING"))
     item = {**encode(job), **edits}
     serializer = TypeSerializer()
     try:
@@ -165,4 +163,4 @@ def test_a_hand_edited_item_decodes_or_is_reported_never_raises(edits) -> None:
     except (TypeError, ValueError):
         return  # not storable in DynamoDB at all (floats must be Decimals): nobody can write it
     decoded = decode_or_report(wire)
-    assert isinstance(decoded, (MalformedItem, jobs.TrackedJob))
+    assert isinstance(decoded, (MalformedItem, watched.Watched))

@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier import jobs
-from notifier.jobs import JOB_KINDS, Event, InvalidJobArn, JobSnapshot, Outcome
+from notifier import watched
+from notifier.arns import InvalidArn, parse_arn
+from notifier.kinds import KINDS, Outcome
+from notifier.watched import Event, Snapshot
 
-DATASET_EXPORT_JOB = JOB_KINDS["dataset-export-job"]
+DATASET_EXPORT_JOB = KINDS["dataset-export-job"]
 
 pytestmark = pytest.mark.unit
 
@@ -19,12 +21,12 @@ LEASE = timedelta(minutes=2)
 
 
 def tracked(status: str | None = "CREATE PENDING"):
-    snapshot = JobSnapshot(status=status) if status else None
-    return jobs.new_tracked_job(jobs.parse_job_arn(ARN), NOW, snapshot)
+    snapshot = Snapshot(status=status) if status else None
+    return watched.start_watching(parse_arn(ARN), NOW, snapshot)
 
 
 def test_parse_job_arn_reads_kind_region_account_and_name() -> None:
-    parsed = jobs.parse_job_arn(ARN)
+    parsed = parse_arn(ARN)
     assert (parsed.kind, parsed.region, parsed.account, parsed.name) == (
         DATASET_EXPORT_JOB,
         "eu-west-1",
@@ -52,8 +54,8 @@ def test_parse_job_arn_reads_kind_region_account_and_name() -> None:
     ],
 )
 def test_bad_arns_are_rejected_with_a_message_naming_them(bad, why) -> None:
-    with pytest.raises(InvalidJobArn) as error:
-        jobs.parse_job_arn(bad)
+    with pytest.raises(InvalidArn) as error:
+        parse_arn(bad)
     assert repr(bad) in str(error.value)
     assert why in str(error.value)
 
@@ -67,58 +69,58 @@ def test_statuses_are_the_apis_exact_strings() -> None:
 
 
 def test_same_status_means_no_write_and_no_notification() -> None:
-    assert jobs.observe(tracked(), JobSnapshot(status="CREATE PENDING"), NOW, LEASE) is None
+    assert watched.observe(tracked(), Snapshot(status="CREATE PENDING"), NOW, LEASE) is None
 
 
 def test_a_change_appends_history_and_owes_one_notification_with_a_deterministic_id() -> None:
     job = tracked()
-    changed = jobs.observe(job, JobSnapshot(status="CREATE IN_PROGRESS"), NOW + timedelta(minutes=5), LEASE)
+    changed = watched.observe(job, Snapshot(status="CREATE IN_PROGRESS"), NOW + timedelta(minutes=5), LEASE)
     assert changed.version == job.version + 1
     assert [c.status for c in changed.history] == ["CREATE PENDING", "CREATE IN_PROGRESS"]
     [owed] = changed.pending
     assert (owed.event, owed.old_status, owed.new_status) == (Event.TRANSITION, "CREATE PENDING", "CREATE IN_PROGRESS")
-    assert owed.id == jobs.notification_id(ARN, changed.version)
+    assert owed.id == watched.notification_id(ARN, changed.version)
     assert changed.in_active_index and not changed.finished
 
 
 def test_first_status_seen_after_an_undescribed_track_is_a_baseline_unless_terminal() -> None:
     blind = tracked(status=None)
-    baseline = jobs.observe(blind, JobSnapshot(status="CREATE IN_PROGRESS"), NOW, LEASE)
+    baseline = watched.observe(blind, Snapshot(status="CREATE IN_PROGRESS"), NOW, LEASE)
     assert baseline.status == "CREATE IN_PROGRESS" and baseline.pending == ()
-    finished = jobs.observe(blind, JobSnapshot(status="ACTIVE", output_path="s3://b/p/"), NOW, LEASE)
+    finished = watched.observe(blind, Snapshot(status="ACTIVE", output_path="s3://b/p/"), NOW, LEASE)
     assert [owed.new_status for owed in finished.pending] == ["ACTIVE"]
 
 
 def test_after_publish_a_finished_job_leaves_the_index_and_expires() -> None:
-    done = jobs.observe(tracked(), JobSnapshot(status="ACTIVE"), NOW, LEASE)
+    done = watched.observe(tracked(), Snapshot(status="ACTIVE"), NOW, LEASE)
     assert done.in_active_index  # still owes its notification
-    recorded = jobs.after_publish(done, 1, NOW, timedelta(days=90))
+    recorded = watched.after_publish(done, 1, NOW, timedelta(days=90))
     assert not recorded.in_active_index
     assert recorded.pending == () and recorded.lease_until is None
     assert recorded.expires_at == int((NOW + timedelta(days=90)).timestamp())
 
 
 def test_partial_publish_keeps_the_rest_owed_in_order() -> None:
-    first = jobs.observe(tracked(), JobSnapshot(status="CREATE IN_PROGRESS"), NOW, LEASE)
-    second = jobs.observe(first, JobSnapshot(status="ACTIVE"), NOW, LEASE)
-    recorded = jobs.after_publish(second, 1, NOW, timedelta(days=1))
+    first = watched.observe(tracked(), Snapshot(status="CREATE IN_PROGRESS"), NOW, LEASE)
+    second = watched.observe(first, Snapshot(status="ACTIVE"), NOW, LEASE)
+    recorded = watched.after_publish(second, 1, NOW, timedelta(days=1))
     assert [owed.new_status for owed in recorded.pending] == ["ACTIVE"]
     assert recorded.expires_at is None and recorded.in_active_index
 
 
 def test_lease_is_held_until_it_expires() -> None:
-    owed = jobs.observe(tracked(), JobSnapshot(status="ACTIVE"), NOW, LEASE)
-    assert jobs.lease_held(owed, NOW + timedelta(seconds=119))
-    assert not jobs.lease_held(owed, NOW + timedelta(seconds=121))
+    owed = watched.observe(tracked(), Snapshot(status="ACTIVE"), NOW, LEASE)
+    assert watched.lease_held(owed, NOW + timedelta(seconds=119))
+    assert not watched.lease_held(owed, NOW + timedelta(seconds=121))
 
 
 def test_details_the_api_stopped_sending_keep_their_last_value() -> None:
-    job = jobs.observe(tracked(), JobSnapshot(status="CREATE IN_PROGRESS", parent_arn="arn:d"), NOW, LEASE)
-    later = jobs.observe(job, JobSnapshot(status="ACTIVE"), NOW, LEASE)
+    job = watched.observe(tracked(), Snapshot(status="CREATE IN_PROGRESS", parent_arn="arn:d"), NOW, LEASE)
+    later = watched.observe(job, Snapshot(status="ACTIVE"), NOW, LEASE)
     assert later.parent_arn == "arn:d"
 
 
 def test_iso_timestamps_sort_in_time_order() -> None:
     earlier, later = NOW, NOW + timedelta(milliseconds=1)
-    assert jobs.iso(earlier) == "2026-11-24T09:00:00.000Z"
-    assert jobs.iso(earlier) < jobs.iso(later)
+    assert watched.iso(earlier) == "2026-11-24T09:00:00.000Z"
+    assert watched.iso(earlier) < watched.iso(later)

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier import jobs
-from notifier.jobs import Event, JobSnapshot
+from notifier import watched
+from notifier.arns import parse_arn
 from notifier.messages import ascii_subject, format_duration, render, s3_console_url
+from notifier.watched import Event, Snapshot
 
 pytestmark = pytest.mark.unit
 
@@ -18,9 +19,9 @@ NOW = datetime(2026, 11, 24, 10, 12, 30, tzinfo=UTC)
 
 
 def finished(status: str, **details: str):
-    parsed = jobs.parse_job_arn(ARN)
-    job = jobs.new_tracked_job(parsed, NOW - timedelta(hours=1), JobSnapshot(status="CREATE IN_PROGRESS"))
-    snapshot = JobSnapshot(
+    parsed = parse_arn(ARN)
+    job = watched.start_watching(parsed, NOW - timedelta(hours=1), Snapshot(status="CREATE IN_PROGRESS"))
+    snapshot = Snapshot(
         status=status,
         parent_arn="arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS",
         facts=(("Ingestion mode", "BULK"),),
@@ -28,7 +29,7 @@ def finished(status: str, **details: str):
         updated_at="2026-11-24T10:12:00.000Z",
         **details,
     )
-    changed = jobs.observe(job, snapshot, NOW, timedelta(minutes=2))
+    changed = watched.observe(job, snapshot, NOW, timedelta(minutes=2))
     return changed, changed.pending[-1]
 
 
@@ -80,9 +81,9 @@ def test_filter_attributes_follow_the_design_contract() -> None:
 
 
 def test_not_found_is_terminal_and_says_so() -> None:
-    parsed = jobs.parse_job_arn(ARN)
-    job = jobs.new_tracked_job(parsed, NOW, JobSnapshot(status="CREATE PENDING"))
-    ended = jobs.end_tracking(job, Event.NOT_FOUND, "Could not find resource", NOW, timedelta(minutes=2))
+    parsed = parse_arn(ARN)
+    job = watched.start_watching(parsed, NOW, Snapshot(status="CREATE PENDING"))
+    ended = watched.end_watching(job, Event.NOT_FOUND, "Could not find resource", NOW, timedelta(minutes=2))
     notification = render(ended, ended.pending[-1])
     assert notification.attributes["event"] == "not_found"
     assert notification.attributes["terminal"] == "true"

@@ -16,9 +16,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from notifier import jobs
-from notifier.jobs import JobSnapshot
+from notifier import watched
+from notifier.arns import parse_arn
 from notifier.poller import Poller, PollSettings
+from notifier.watched import Snapshot
 from tests.fakes import FakeChannel, FakePersonalize, FakeStore, FunctionDied
 
 pytestmark = pytest.mark.unit
@@ -59,9 +60,9 @@ class FrozenReads:
 
     def __init__(self, store: FakeStore) -> None:
         self._store = store
-        self._read = list(store.active_jobs())
+        self._read = list(store.active_records())
 
-    def active_jobs(self):
+    def active_records(self):
         return self._read
 
     def save(self, job, expected_version) -> None:
@@ -80,7 +81,7 @@ def test_delivered_notifications_are_exactly_the_true_transitions(paths, plan) -
     position = dict.fromkeys(arns, 0)
     for arn, path in zip(arns, paths, strict=True):
         personalize.statuses[arn] = path[0]
-        store.add(jobs.new_tracked_job(jobs.parse_job_arn(arn), clock(), JobSnapshot(status=path[0])))
+        store.add(watched.start_watching(parse_arn(arn), clock(), Snapshot(status=path[0])))
 
     def poller() -> Poller:
         return Poller(store, personalize, [sns, events], settings=SETTINGS, clock=clock)

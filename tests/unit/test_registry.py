@@ -5,7 +5,8 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from notifier.jobs import JOB_KINDS, REGISTRY, JobKind, parse_job_arn
+from notifier.arns import parse_arn
+from notifier.kinds import KINDS, REGISTRY, Kind
 
 pytestmark = pytest.mark.unit
 
@@ -17,7 +18,7 @@ def api(operation: str) -> str:
 
 
 def test_the_registry_covers_every_job_kind_users_wait_on() -> None:
-    assert sorted(JOB_KINDS) == [
+    assert sorted(KINDS) == [
         "batch-inference-job",
         "batch-segment-job",
         "data-deletion-job",
@@ -28,7 +29,7 @@ def test_the_registry_covers_every_job_kind_users_wait_on() -> None:
 
 
 @pytest.mark.parametrize("kind", REGISTRY, ids=lambda kind: kind.name)
-def test_describe_operation_and_fields_exist_in_botocore(kind: JobKind) -> None:
+def test_describe_operation_and_fields_exist_in_botocore(kind: Kind) -> None:
     operation = MODEL.operation_model(api(kind.describe_operation))
     assert list(operation.input_shape.required_members) == [kind.describe_arn_parameter]
     described = operation.output_shape.members[kind.describe_response_key]
@@ -44,7 +45,7 @@ def test_describe_operation_and_fields_exist_in_botocore(kind: JobKind) -> None:
 
 
 @pytest.mark.parametrize("kind", REGISTRY, ids=lambda kind: kind.name)
-def test_list_and_create_operations_exist_in_botocore(kind: JobKind) -> None:
+def test_list_and_create_operations_exist_in_botocore(kind: Kind) -> None:
     listing = MODEL.operation_model(api(kind.list_operation))
     assert kind.list_filter_parameter in listing.input_shape.members
     summary = listing.output_shape.members[kind.list_response_key].member
@@ -65,7 +66,7 @@ def test_list_and_create_operations_exist_in_botocore(kind: JobKind) -> None:
     ],
 )
 def test_the_kind_and_region_come_from_the_arn(arn: str, kind: str, name: str) -> None:
-    parsed = parse_job_arn(arn)
+    parsed = parse_arn(arn)
     assert (parsed.kind.name, parsed.name, parsed.region) == (kind, name, arn.split(":")[3])
 
 
@@ -79,4 +80,4 @@ def test_the_kind_and_region_come_from_the_arn(arn: str, kind: str, name: str) -
 )
 def test_each_vocabulary_normalizes_to_one_set_of_outcomes(kind: str, statuses: dict[str, str]) -> None:
     for status, outcome in statuses.items():
-        assert JOB_KINDS[kind].outcome(status).value == outcome
+        assert KINDS[kind].outcome(status).value == outcome

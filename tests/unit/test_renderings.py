@@ -13,9 +13,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from notifier import jobs
-from notifier.jobs import Event, JobSnapshot
+from notifier import watched
+from notifier.arns import parse_arn
 from notifier.messages import render, shorten
+from notifier.watched import Event, Snapshot
 
 pytestmark = pytest.mark.unit
 
@@ -31,7 +32,7 @@ REASON = (
 
 
 def running():
-    snapshot = JobSnapshot(
+    snapshot = Snapshot(
         status="CREATE IN_PROGRESS",
         parent_arn=DATASET,
         facts=(("Ingestion mode", "BULK"),),
@@ -39,19 +40,21 @@ def running():
         created_at="2026-11-24T09:00:00.000Z",
         updated_at="2026-11-24T09:05:00.000Z",
     )
-    return jobs.new_tracked_job(jobs.parse_job_arn(ARN), NOW - timedelta(hours=1), snapshot)
+    return watched.start_watching(parse_arn(ARN), NOW - timedelta(hours=1), snapshot)
 
 
 def finished(status: str, **details: str):
-    snapshot = JobSnapshot(status=status, updated_at="2026-11-24T10:12:00.000Z", **details)
-    return jobs.observe(running(), snapshot, NOW, LEASE)
+    snapshot = Snapshot(status=status, updated_at="2026-11-24T10:12:00.000Z", **details)
+    return watched.observe(running(), snapshot, NOW, LEASE)
 
 
 CASES = {
     "active": lambda: finished("ACTIVE"),
     "failed": lambda: finished("CREATE FAILED", failure_reason=REASON),
-    "not_found": lambda: jobs.end_tracking(running(), Event.NOT_FOUND, f"Could not find resource: {ARN}", NOW, LEASE),
-    "stuck": lambda: jobs.check_stuck(running(), NOW + timedelta(hours=6), timedelta(hours=6), LEASE),
+    "not_found": lambda: watched.end_watching(
+        running(), Event.NOT_FOUND, f"Could not find resource: {ARN}", NOW, LEASE
+    ),
+    "stuck": lambda: watched.check_stuck(running(), NOW + timedelta(hours=6), timedelta(hours=6), LEASE),
 }
 
 

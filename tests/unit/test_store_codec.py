@@ -7,10 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 
-from notifier import jobs
-from notifier.jobs import JobSnapshot
+from notifier import watched
+from notifier.arns import parse_arn
 from notifier.ports import MalformedItem
 from notifier.store import decode_or_report, encode
+from notifier.watched import Snapshot
 
 pytestmark = pytest.mark.unit
 
@@ -24,8 +25,8 @@ def wire(item: dict) -> dict:
 
 
 def owed_job():
-    job = jobs.new_tracked_job(jobs.parse_job_arn(ARN), NOW, JobSnapshot(status="CREATE PENDING"))
-    return jobs.observe(job, JobSnapshot(status="CREATE FAILED", failure_reason="bad"), NOW, timedelta(minutes=2))
+    job = watched.start_watching(parse_arn(ARN), NOW, Snapshot(status="CREATE PENDING"))
+    return watched.observe(job, Snapshot(status="CREATE FAILED", failure_reason="bad"), NOW, timedelta(minutes=2))
 
 
 def test_round_trip_keeps_every_field() -> None:
@@ -36,7 +37,7 @@ def test_round_trip_keeps_every_field() -> None:
 def test_the_active_index_key_is_present_only_while_polled_or_owed() -> None:
     job = owed_job()
     assert encode(job)["activeShard"] == "active"
-    done = jobs.after_publish(job, 1, NOW, timedelta(days=1))
+    done = watched.after_publish(job, 1, NOW, timedelta(days=1))
     assert encode(done)["activeShard"] is None
     assert encode(done)["expiresAt"] == int((NOW + timedelta(days=1)).timestamp())
 

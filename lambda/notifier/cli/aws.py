@@ -10,8 +10,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ProfileNotFound
 
+from notifier.arns import REGION_PATTERN
 from notifier.config import TOPIC_ARN_PATTERN
-from notifier.jobs import REGION_PATTERN
 
 
 class UsageError(Exception):

@@ -8,18 +8,19 @@ from collections.abc import Callable, Sequence
 
 import boto3
 
-from notifier import jobs
+from notifier.arns import InvalidArn, parse_arn
 from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
 from notifier.cli.options import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
 from notifier.cli.output import Printer, job_document, job_table, render_show, status_text
 from notifier.config import ConfigError, Settings
 from notifier.discovery import PARENT_KINDS, DiscoveryReport, discover, is_parent_arn, region_of
-from notifier.jobs import InvalidJobArn, TrackedJob, api_name
-from notifier.personalize import PersonalizeJobs
+from notifier.kinds import api_name
+from notifier.personalize import PersonalizeResources
 from notifier.ports import MalformedItem, TableNotFound
 from notifier.runtime import build_poller, build_store
-from notifier.store import DynamoJobStore
+from notifier.store import DynamoWatchStore
 from notifier.tracking import track
+from notifier.watched import Watched
 
 Command = Callable[[argparse.Namespace, boto3.session.Session, Printer], int]
 
@@ -29,9 +30,9 @@ class _Table:
 
     def __init__(self, args: argparse.Namespace, session: boto3.session.Session) -> None:
         self._args, self._session = args, session
-        self._found: tuple[str, str, DynamoJobStore] | None = None
+        self._found: tuple[str, str, DynamoWatchStore] | None = None
 
-    def _find(self) -> tuple[str, str, DynamoJobStore]:
+    def _find(self) -> tuple[str, str, DynamoWatchStore]:
         """On first use, so bad input is named before anything asks AWS where the table is."""
         if self._found is None:
             name, origin = locate_table(self._args, self._session)
@@ -43,7 +44,7 @@ class _Table:
         return self._find()[0]
 
     @property
-    def store(self) -> DynamoJobStore:
+    def store(self) -> DynamoWatchStore:
         return self._find()[2]
 
     def not_found(self) -> UsageError:
@@ -71,11 +72,11 @@ def _parse_arns(arns: Sequence[str], printer: Printer) -> tuple[list[str], int]:
     for raw in arns:
         arn = raw.strip()
         try:
-            jobs.parse_job_arn(arn)
+            parse_arn(arn)
             good.append(arn)
-        except InvalidJobArn as exc:
+        except InvalidArn as exc:
             bad += 1
-            printer.error(str(InvalidJobArn(raw, exc.why)))  # named as typed
+            printer.error(str(InvalidArn(raw, exc.why)))  # named as typed
     return good, bad
 
 
@@ -84,7 +85,7 @@ def _in_personalize_regions(arns: list[str], session: boto3.session.Session, pri
     not tracked forever."""
     kept = []
     for arn in arns:
-        parsed = jobs.parse_job_arn(arn)
+        parsed = parse_arn(arn)
         known = session.get_available_regions("personalize", partition_name=parsed.partition)
         if known and parsed.region not in known:
             printer.error(
@@ -99,7 +100,7 @@ def _in_personalize_regions(arns: list[str], session: boto3.session.Session, pri
 @_with_table
 def track_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
     good, bad = _parse_arns(args.arns, printer)
-    describer = None if args.no_describe else PersonalizeJobs(session, config=client_config())
+    describer = None if args.no_describe else PersonalizeResources(session, config=client_config())
     if describer is not None:
         in_regions = _in_personalize_regions(good, session, printer)
         good, bad = in_regions, bad + len(good) - len(in_regions)
@@ -149,9 +150,9 @@ def untrack_jobs(args: argparse.Namespace, table: _Table, session: boto3.session
 
 
 @_with_table
-def list_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
-    entries = list(table.store.all_jobs() if args.all else table.store.active_jobs())
-    listed = sorted((e for e in entries if isinstance(e, TrackedJob)), key=lambda job: job.tracked_at)
+def list_summaries(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
+    entries = list(table.store.all_jobs() if args.all else table.store.active_records())
+    listed = sorted((e for e in entries if isinstance(e, Watched)), key=lambda job: job.tracked_at)
     for broken in (e for e in entries if isinstance(e, MalformedItem)):
         printer.warn(f"skipped a malformed item {broken.key}: {broken.reason}")
     printer.document("list", table=table.name, jobs=[job_document(job) for job in listed])
@@ -225,7 +226,7 @@ def discover_jobs(args: argparse.Namespace, table: _Table, session: boto3.sessio
         printer.progress(f"  listed {report.listed} job(s), {len(report.tracked)} newly tracked...")
 
     report = discover(
-        PersonalizeJobs(session, config=client_config()),
+        PersonalizeResources(session, config=client_config()),
         table.store,
         regions=regions,
         parent_arns=list(parents) or [None],
@@ -255,7 +256,7 @@ def discover_jobs(args: argparse.Namespace, table: _Table, session: boto3.sessio
 COMMANDS: dict[str, Command] = {
     "track": track_jobs,
     "untrack": untrack_jobs,
-    "list": list_jobs,
+    "list": list_summaries,
     "show": show_job,
     "poll": poll_once,
     "discover": discover_jobs,

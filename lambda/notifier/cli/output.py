@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from notifier.cli.options import JSON_SCHEMA_VERSION
-from notifier.jobs import TrackedJob, parse_iso
 from notifier.messages import format_duration, readable_time
+from notifier.watched import Watched, parse_iso
 
 
 class Printer:
@@ -40,13 +40,13 @@ class Printer:
             print(json.dumps(payload, indent=2), file=self._out, flush=True)
 
 
-def status_text(job: TrackedJob) -> str:
+def status_text(job: Watched) -> str:
     if job.ended_by is not None:
         return f"{job.status or 'never seen'} ({job.ended_by.value})"
     return job.status or "not described yet"
 
 
-def job_document(job: TrackedJob) -> dict[str, Any]:
+def job_document(job: Watched) -> dict[str, Any]:
     return {
         "jobArn": job.arn,
         "jobName": job.name,
@@ -63,7 +63,7 @@ def job_document(job: TrackedJob) -> dict[str, Any]:
     }
 
 
-def job_table(jobs: list[TrackedJob], wide: bool) -> str:
+def job_table(jobs: list[Watched], wide: bool) -> str:
     """One row per job; ARNs (long) only with --wide, so the table fits a terminal."""
     header = ("JOB", "KIND", "STATUS", "REGION", "UPDATED", *(("ARN",) if wide else ()))
     rows = [header]
@@ -76,7 +76,7 @@ def job_table(jobs: list[TrackedJob], wide: bool) -> str:
     )
 
 
-def render_show(job: TrackedJob) -> str:
+def render_show(job: Watched) -> str:
     rows: list[tuple[str, str]] = [("ARN", job.arn)]
     if job.parent_arn:
         rows.append((job.kind.parent_label, job.parent_arn))

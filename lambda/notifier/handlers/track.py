@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from notifier.config import TrackSettings
 from notifier.discovery import IgnoredEvent, arn_from_cloudtrail
 from notifier.observability import logger, metrics, tracer
-from notifier.personalize import PersonalizeJobs
+from notifier.personalize import PersonalizeResources
 from notifier.runtime import build_store
 from notifier.tracking import TrackResult, track
 
@@ -20,9 +20,9 @@ SETTINGS = TrackSettings.from_env()  # cold start: a missing TABLE_NAME fails he
 
 
 @cache
-def _adapters() -> tuple[Any, PersonalizeJobs]:
+def _adapters() -> tuple[Any, PersonalizeResources]:
     session = boto3.session.Session()
-    return build_store(SETTINGS.table_name, session), PersonalizeJobs(session, max_pool_connections=2)
+    return build_store(SETTINGS.table_name, session), PersonalizeResources(session, max_pool_connections=2)
 
 
 @logger.inject_lambda_context
