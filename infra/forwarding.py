@@ -10,7 +10,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
-from .tracking import create_job_calls
+from .tracking import watched_calls
 
 
 class RegionForwarder(cdk.Stack):
@@ -26,6 +26,6 @@ class RegionForwarder(cdk.Stack):
             self,
             "CreateJobCalls",
             description=f"Personalize Create...Job API calls recorded by CloudTrail, sent on to {home_region}",
-            event_pattern=create_job_calls(),
+            event_pattern=watched_calls(),
             targets=[targets.EventBus(home_bus)],
         )

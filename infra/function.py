@@ -91,48 +91,50 @@ class NotifierFunction(Construct):
         )
         self._star_resources_acknowledged = False
         if settings.tracing:
-            self._acknowledge_star_resources()
+            self.acknowledge_star_resources()
 
-    def _acknowledge_star_resources(self) -> None:
+    def acknowledge_star_resources(self) -> None:
         if self._star_resources_acknowledged:
             return
         self._star_resources_acknowledged = True
         Validations.of(self.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="X-Ray PutTraceSegments and PutTelemetryRecords (tracing) and, where discovery is "
-                "on, Personalize's List...Jobs actions have no resource-level permissions.",
+                reason="X-Ray PutTraceSegments and PutTelemetryRecords (tracing), and Personalize's List... "
+                "actions (discovery, a solution's new versions) take no resource ARN.",
             )
         )
 
     def allow_describing_jobs(self) -> None:
-        """Describe actions of every registered job kind, on this account's jobs of that kind, in any region."""
+        """Describe actions of every registered kind, on this account's jobs and resources of that kind, in any
+        region (a solution and its versions share the resource type `solution`)."""
         stack = Stack.of(self)
         kinds = sorted(KINDS.values(), key=lambda kind: kind.name)
+        resource_types = sorted({kind.arn_resource_type for kind in kinds})
         self.role.add_to_policy(
             iam.PolicyStatement(
-                sid="DescribeTrackedPersonalizeJobs",
-                actions=sorted({f"personalize:{api_name(kind.describe_operation)}" for kind in kinds}),
-                # Any region: a job's region comes from its ARN. This account's jobs only.
+                sid="DescribeWatchedPersonalizeResources",
+                actions=sorted({f"personalize:{kind.described_by}" for kind in kinds}),
+                # Any region: the region comes from the ARN. This account's only.
                 resources=[
                     stack.format_arn(
                         service="personalize",
                         region="*",
                         account=Aws.ACCOUNT_ID,
-                        resource=kind.arn_resource_type,
+                        resource=resource_type,
                         resource_name="*",
                     )
-                    for kind in kinds
+                    for resource_type in resource_types
                 ],
             )
         )
-        for kind in kinds:
+        for resource_type in resource_types:
             Validations.of(self.role).acknowledge(
                 Acknowledgment(
                     id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:personalize:*:"
-                    f"<AWS::AccountId>:{kind.arn_resource_type}/*]",
-                    reason="Users create Personalize jobs after deploy, in any region: job names and regions are "
-                    "unknown here. The resource is still this account's jobs of this kind only.",
+                    f"<AWS::AccountId>:{resource_type}/*]",
+                    reason="Users create Personalize jobs and resources after deploy, in any region: names and "
+                    "regions are unknown here. The resource is still this account's of this type only.",
                 )
             )
 
@@ -146,4 +148,4 @@ class NotifierFunction(Construct):
                 resources=["*"],
             )
         )
-        self._acknowledge_star_resources()
+        self.acknowledge_star_resources()

@@ -12,7 +12,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from notifier.store import ACTIVE_INDEX
+from notifier.kinds import SOLUTION_VERSION
+from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX
 
 from .function import NotifierFunction
 from .settings import DeploySettings
@@ -49,6 +50,7 @@ class Poller(Construct):
             "EVENT_BUS_NAME": "default",
             "EVENT_SOURCE": settings.event_source,
             "STUCK_AFTER_MINUTES": str(settings.stuck_after_minutes),
+            "SOLUTION_CHECK_MINUTES": str(settings.solution_check_minutes),
         }
         if settings.discover:
             environment["DISCOVER"] = settings.discover
@@ -69,13 +71,28 @@ class Poller(Construct):
         self.lambda_.allow_describing_jobs()
         if settings.discover:
             self.lambda_.allow_listing_jobs()
-        # Exactly what a poll does: query the active index, replace records conditionally, bump check times,
-        # and (with discovery) add newly found jobs.
+        else:
+            # Automatic training: a watched solution's new versions are listed (List actions take no ARN).
+            self.lambda_.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ListSolutionVersions",
+                    actions=[f"personalize:{SOLUTION_VERSION.listed_by}"],
+                    resources=["*"],
+                )
+            )
+            self.lambda_.acknowledge_star_resources()
+        # Exactly what a poll does: query the active index (and, when a solution version becomes ACTIVE, the
+        # campaigns following that solution), replace records conditionally, bump check times, and add newly
+        # found jobs (discovery, new versions of automatically training solutions).
         self.lambda_.role.add_to_policy(
             iam.PolicyStatement(
                 sid="PollTrackedJobs",
                 actions=["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
-                resources=[table.table_arn, f"{table.table_arn}/index/{ACTIVE_INDEX}"],
+                resources=[
+                    table.table_arn,
+                    f"{table.table_arn}/index/{ACTIVE_INDEX}",
+                    f"{table.table_arn}/index/{FOLLOWERS_INDEX}",
+                ],
             )
         )
         # Publishing to a KMS-encrypted topic: sns:Publish there, and the two key actions SNS needs, on its key.

@@ -61,6 +61,7 @@ class DeploySettings:
     stuck_after_minutes: int = 360
     personalize_max_rps: float | None = None
     discover: str | None = None  # "all", or comma-separated parent ARNs (datasets, solutions, ...)
+    solution_check_minutes: int = 60  # how often a watched solution's automatic training is looked at
 
     @property
     def slack(self) -> bool:
@@ -115,6 +116,10 @@ class DeploySettings:
             discover=_discover(get("discover")),
             poll_minutes=_whole(get("pollMinutes"), "pollMinutes", 1, (1, 1440), unit=" of minutes"),
             recheck_seconds=_whole(get("recheckSeconds"), "recheckSeconds", 0, (0, 30), unit=" of seconds"),
+            # The Lambda's own bound (notifier.config): a week at most; 0 looks at every poll.
+            solution_check_minutes=_whole(
+                get("solutionCheckMinutes"), "solutionCheckMinutes", 60, (0, 10_080), unit=" of minutes"
+            ),
             tracing=_flag(get("tracing"), "tracing", default=False),
             track_regions=_regions(get("trackRegions")),
             notify_emails=_emails(get, "notifyEmails"),

@@ -1,4 +1,5 @@
-"""The tracked-jobs table: on-demand, point-in-time recovery, TTL for finished jobs, a sparse index of active ones."""
+"""The table of what is watched: on-demand, point-in-time recovery, TTL for what ended, a sparse index of what is
+under way, and a sparse index of the campaigns that follow a solution's latest version."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
-from notifier.store import ACTIVE_INDEX, TTL_ATTRIBUTE
+from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX, FOLLOWS_ATTRIBUTE, TTL_ATTRIBUTE
 
 
 class JobsTable(Construct):
@@ -30,5 +31,12 @@ class JobsTable(Construct):
             # Present only on jobs still polled, so a poll reads O(active), never the history.
             partition_key=dynamodb.Attribute(name="activeShard", type=dynamodb.AttributeType.STRING),
             sort_key=dynamodb.Attribute(name="lastCheckedAt", type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
+        self.table.add_global_secondary_index(
+            index_name=FOLLOWERS_INDEX,
+            # Present only on campaigns syncing with their solution's latest version: a new ACTIVE version
+            # finds the campaigns to wake with one query. Added to a deployed table in place (one GSI per update).
+            partition_key=dynamodb.Attribute(name=FOLLOWS_ATTRIBUTE, type=dynamodb.AttributeType.STRING),
             projection_type=dynamodb.ProjectionType.ALL,
         )

@@ -10,18 +10,19 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from notifier.discovery import CREATE_EVENTS
+from notifier.cloudtrail import WATCHED_CALLS
 
 from .function import NotifierFunction
 from .settings import DeploySettings
 
 
-def create_job_calls() -> events.EventPattern:
-    """CloudTrail's record of a Create... call of every watched kind, as EventBridge delivers it."""
+def watched_calls() -> events.EventPattern:
+    """CloudTrail's record of every Create... call of a watched kind, and of every call that changes a
+    watched resource (Update/Start/Stop/Delete), as EventBridge delivers it."""
     return events.EventPattern(
         source=["aws.personalize"],
         detail_type=["AWS API Call via CloudTrail"],
-        detail={"eventSource": ["personalize.amazonaws.com"], "eventName": sorted(CREATE_EVENTS)},
+        detail={"eventSource": ["personalize.amazonaws.com"], "eventName": WATCHED_CALLS},
     )
 
 
@@ -40,20 +41,22 @@ class AutoTracking(Construct):
             "Track",
             settings=settings,
             handler="notifier.handlers.track.handler",
-            description="Tracks Personalize jobs as CloudTrail records their creation",
+            description="Watches Personalize jobs and resources as CloudTrail records their creation and changes",
             timeout=Duration.seconds(30),
             environment={"TABLE_NAME": table.table_name},
         )
         self.function = self.lambda_.function
         self.lambda_.allow_describing_jobs()  # the job's status at creation is its baseline
-        # Tracking only ever adds a job (conditional put): no reads, no updates, no deletes.
+        # Tracking adds a record (conditional put); waking reads one and replaces it conditionally. No deletes.
         self.lambda_.role.add_to_policy(
-            iam.PolicyStatement(sid="AddTrackedJobs", actions=["dynamodb:PutItem"], resources=[table.table_arn])
+            iam.PolicyStatement(
+                sid="AddTrackedJobs", actions=["dynamodb:GetItem", "dynamodb:PutItem"], resources=[table.table_arn]
+            )
         )
         self.rule = events.Rule(
             self,
             "CreateJobCalls",
             description="Personalize Create...Job API calls recorded by CloudTrail",
-            event_pattern=create_job_calls(),
+            event_pattern=watched_calls(),
             targets=[targets.LambdaFunction(self.function, retry_attempts=2, dead_letter_queue=dead_letters)],
         )

@@ -1,10 +1,12 @@
-"""A Personalize emulator for moto: the job calls moto 5 does not implement.
+"""A Personalize emulator for moto: the job and resource calls moto 5 does not implement.
 
 moto's PersonalizeResponse dispatches an action to the method of the same snake_case name, so adding
 methods here makes the calls work both under `mock_aws()` and in a moto server. Every response goes
 back through botocore's parser on the client side, so a shape mistake here fails loudly in tests.
 
-Tests and the demo move jobs along with `set_status` (or `advance`), the way Personalize would.
+Tests and the demo move jobs and resources along with `set_status` (and `set_update_status` for a resource's
+latest update, `train_automatically` for a new automatic version), the way Personalize would. Update, Start,
+Stop and Delete calls move a resource to the first status of that change, as Personalize answers them.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from moto.core.exceptions import JsonRESTError
 from moto.personalize.models import PersonalizeBackend, personalize_backends
 from moto.personalize.responses import PersonalizeResponse
 
-from notifier.kinds import REGISTRY, Kind, api_name
+from notifier.kinds import KINDS, REGISTRY, SOLUTION_VERSION, Kind, api_name
+from notifier.watched import solution_of
 
 DEFAULT_ACCOUNT = "123456789012"
 ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")
@@ -97,6 +100,11 @@ class EmulatedJob:
 
     @property
     def parent(self) -> str | None:
+        """What its List... call narrows by (a campaign's solution is that of its solution version)."""
+        if self.kind.list_filter_parameter is None:
+            return None
+        if self.kind.name == "campaign":
+            return solution_of(self.request.get("solutionVersionArn"))
         return self.request.get(self.kind.list_filter_parameter)
 
 
@@ -197,13 +205,15 @@ def _check_arn(arn: Any, parameter: str) -> str:
 def _create(self: PersonalizeResponse, kind: Kind) -> str:
     calls.record(api_name("create_" + kind.describe_operation.removeprefix("describe_")))
     params = _params(self)
-    parent = _check_arn(params.get(kind.list_filter_parameter), kind.list_filter_parameter)
-    name = params.get("name" if kind.arn_path_parts == 2 else "jobName")
+    required = kind.parent_key if kind.lives_on else kind.list_filter_parameter  # what it is made from
+    parent = _check_arn(params.get(required), required) if required else None
+    name_key = "name" if kind.arn_path_parts == 2 or kind.lives_on else "jobName"
+    name = params.get(name_key)
     if kind.arn_path_parts == 2:  # a solution version: solution/<solution name>/<version id>
-        path = f"{parent.rsplit('/', 1)[-1]}/{uuid.uuid4().hex[:8]}"
+        path = f"{str(parent).rsplit('/', 1)[-1]}/{uuid.uuid4().hex[:8]}"
     else:
         if not isinstance(name, str) or not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9\-_]*", name) or len(name) > 63:
-            raise InvalidInputException(f"Value {name!r} at 'jobName' failed to satisfy constraint")
+            raise InvalidInputException(f"Value {name!r} at '{name_key}' failed to satisfy constraint")
         path = name
     arn = f"arn:aws:personalize:{self.region}:{self.current_account}:{kind.arn_resource_type}/{path}"
     jobs = _jobs(self.personalize_backend)
@@ -246,9 +256,58 @@ def _list(self: PersonalizeResponse, kind: Kind) -> str:
     return json.dumps(body)
 
 
+# A resource's change calls: the status (or latest update) each starts, as the API reference lists them.
+def _update(self: PersonalizeResponse, kind: Kind) -> str:
+    """Update...: a new latest update, CREATE PENDING, holding what was asked (applied once it is ACTIVE)."""
+    job = _target(self, kind, "Update")
+    asked = {key: value for key, value in _params(self).items() if key != kind.describe_arn_parameter}
+    now = _now()
+    job.details[kind.update_key or ""] = {
+        **asked,
+        "status": "CREATE PENDING",
+        "creationDateTime": now,
+        "lastUpdatedDateTime": now,
+    }
+    job.updated = now
+    return json.dumps({kind.describe_arn_parameter: job.arn})
+
+
+def _moves_to(status: str) -> Callable[[PersonalizeResponse, Kind], str]:
+    def call(self: PersonalizeResponse, kind: Kind) -> str:
+        job = _target(self, kind, status.split(maxsplit=1)[0].title())
+        job.status, job.updated = status, _now()
+        return "{}" if status.startswith("DELETE") else json.dumps({kind.describe_arn_parameter: job.arn})
+
+    return call
+
+
+def _target(self: PersonalizeResponse, kind: Kind, verb: str) -> EmulatedJob:
+    calls.record(f"{verb}{api_name(kind.describe_operation).removeprefix('Describe')}")
+    arn = _check_arn(_params(self).get(kind.describe_arn_parameter), kind.describe_arn_parameter)
+    job = _jobs(self.personalize_backend).get(arn)
+    if job is None or job.kind is not kind:
+        raise ResourceNotFoundException(arn)
+    return job
+
+
+_CHANGE_CALLS: dict[str, Callable[[PersonalizeResponse, Kind], str]] = {
+    "Update": _update,
+    "Start": _moves_to("START PENDING"),
+    "Stop": _moves_to("STOP PENDING"),
+    "Delete": _moves_to("DELETE PENDING"),
+}
+
+
 def install() -> None:
-    """Teach moto the emulated calls of every registered job kind (idempotent)."""
+    """Teach moto the emulated calls of every registered kind (idempotent)."""
     for kind in REGISTRY:
+        for event in kind.change_events:
+            verb = next(verb for verb in _CHANGE_CALLS if event.startswith(verb))
+
+            def change(self: PersonalizeResponse, kind: Kind = kind, verb: str = verb) -> str:
+                return _CHANGE_CALLS[verb](self, kind)
+
+            setattr(PersonalizeResponse, "_".join(re.findall(r"[A-Z][a-z]*", event)).lower(), change)
         stem = kind.describe_operation.removeprefix("describe_")
 
         def create(self: PersonalizeResponse, kind: Kind = kind) -> str:
@@ -294,6 +353,56 @@ def set_status(
     job.failure_reason = failure_reason
     job.details.update(details)
     job.updated = _now() if at is None else at
+    if job.kind is SOLUTION_VERSION and status == "ACTIVE":
+        _sync_campaigns(job)
+
+
+def _sync_campaigns(version: EmulatedJob) -> None:
+    """Campaigns syncing with their solution's latest version move to a new ACTIVE one by themselves (an
+    update nobody called: no CloudTrail event tells of it)."""
+    solution = solution_of(version.arn)
+    for campaign in list(_jobs(backend(*version.arn.split(":")[3:5])).values()):
+        config = campaign.request.get("campaignConfig") or {}
+        if (
+            campaign.kind.name == "campaign"
+            and campaign.parent == solution
+            and config.get("syncWithLatestSolutionVersion")
+        ):
+            now = _now()
+            campaign.request["solutionVersionArn"] = version.arn
+            campaign.details["latestCampaignUpdate"] = {
+                "solutionVersionArn": version.arn,
+                "campaignConfig": config,
+                "status": "ACTIVE",
+                "creationDateTime": now,
+                "lastUpdatedDateTime": now,
+            }
+            campaign.updated = now
+
+
+def set_update_status(arn: str, status: str, failure_reason: str | None = None) -> None:
+    """Move a resource's latest update along; once ACTIVE, what it asked for is what the resource has."""
+    job = find_job(arn)
+    update = job.details[job.kind.update_key or ""]
+    update.update(status=status, lastUpdatedDateTime=_now())
+    if failure_reason is not None:
+        update["failureReason"] = failure_reason
+    if status == "ACTIVE":
+        for key, value in update.items():
+            if key not in ("status", "creationDateTime", "lastUpdatedDateTime", "failureReason"):
+                job.request[key] = value
+    job.updated = _now()
+
+
+def train_automatically(solution_arn: str) -> str:
+    """Automatic training starts a new version of the solution, as Personalize does on its schedule."""
+    solution = find_job(solution_arn)
+    if solution.kind is not KINDS["solution"]:
+        raise KeyError(solution_arn)
+    arn = f"{solution_arn}/{uuid.uuid4().hex[:8]}"
+    add_job(SOLUTION_VERSION, arn, {"solutionArn": solution_arn, "trainingType": "AUTOMATIC"}, "CREATE PENDING")
+    find_job(arn).name = None
+    return arn
 
 
 def backdate(arn: str, seconds: float) -> None:

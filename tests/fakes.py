@@ -59,6 +59,12 @@ class FakeStore:
         except StaleVersion as exc:
             raise AlreadyTracked(job.arn) from exc
 
+    def get(self, arn: str) -> Watched | None:
+        return self.items.get(arn)
+
+    def followers(self, solution_arn: str) -> Iterable[Watched | MalformedItem]:
+        return [job for job in self.items.values() if not job.finished and job.follows == solution_arn]
+
     def touch(self, jobs: Sequence[Watched], checked_at: datetime) -> None:
         for job in jobs:
             if job.arn in self.items and self.items[job.arn].in_active_index:

@@ -24,7 +24,7 @@ class InvalidArn(ValueError):
     def __init__(self, arn: object, why: str) -> None:
         self.arn = arn
         self.why = why
-        super().__init__(f"{arn!r} is not a job ARN this notifier can watch: {why}")
+        super().__init__(f"{arn!r} is not an ARN this notifier can watch: {why}")
 
 
 _PARTITION = re.compile(r"aws(?:-[a-z]+)*")
@@ -82,7 +82,7 @@ def parse_arn(arn: object) -> ParsedArn:
             f"{k.arn_resource_type}/{'NAME/ID' if k.arn_path_parts == 2 else 'NAME'}" for k in REGISTRY
         )
         raise InvalidArn(
-            arn, f"the type {parts['resource_type']}/{parts['name']} is not a job it watches ({supported})"
+            arn, f"the type {parts['resource_type']}/{parts['name']} is not a kind it watches ({supported})"
         )
     return ParsedArn(
         arn=arn,

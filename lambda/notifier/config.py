@@ -40,6 +40,8 @@ class Settings:
     # Fast mode: while anything is active, poll again every this many seconds within one invocation
     # (until the time left is under the margin); 0: one poll per invocation.
     recheck_seconds: int = 0
+    # Automatic training: how often each watched solution's versions are looked at (0: every poll).
+    solution_check_minutes: int = 60
 
     @property
     def discovers(self) -> bool:
@@ -61,6 +63,7 @@ class Settings:
             stuck_after_minutes=_number(env, "STUCK_AFTER_MINUTES", 360, (0, 100_000)),
             personalize_max_rps=_pace(env),
             recheck_seconds=_number(env, "RECHECK_SECONDS", 0, (0, 60)),
+            solution_check_minutes=_number(env, "SOLUTION_CHECK_MINUTES", 60, (0, 10_080)),
             **_events(env),
             **_discovery(env),
         )
@@ -72,6 +75,7 @@ class Settings:
             publish_lease=timedelta(seconds=self.publish_lease_seconds),
             retention=timedelta(days=self.retention_days),
             stuck_after=timedelta(minutes=self.stuck_after_minutes) if self.stuck_after_minutes else None,
+            versions_every=timedelta(minutes=self.solution_check_minutes),
         )
 
 

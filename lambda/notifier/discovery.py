@@ -1,24 +1,20 @@
-"""Finding jobs to watch without copying ARNs: listings (CLI `discover`, the poll's optional discovery)
-and CloudTrail "AWS API Call via CloudTrail" events for Create...Job calls (the track Lambda)."""
+"""Finding what to watch without copying ARNs: listings (CLI `discover`, the poll's optional discovery)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from notifier import watched
 from notifier.arns import InvalidArn, parse_arn
 from notifier.kinds import KINDS, Kind
 from notifier.poller import utc_now
-from notifier.ports import AlreadyTracked, DescribeFailed, Lister
-from notifier.tracking import JobAdder
+from notifier.ports import AlreadyTracked, DescribeFailed, Describer, Lister, NotifierError
+from notifier.tracking import RecordStore
 from notifier.watched import Snapshot
-
-# CloudTrail eventName -> the job kind whose ARN its responseElements carry (under the kind's ARN key).
-CREATE_EVENTS: dict[str, Kind] = {kind.create_event: kind for kind in KINDS.values()}
 
 
 @dataclass
@@ -26,7 +22,7 @@ class DiscoveryReport:
     listed: int = 0
     tracked: list[str] = field(default_factory=list)
     already_tracked: int = 0
-    finished: int = 0  # listed but terminal: nothing to wait for, not tracked
+    finished: int = 0  # listed but ended (or being deleted): nothing to wait for, not tracked
     errors: list[str] = field(default_factory=list)  # listings that failed; the others still ran
 
 
@@ -60,15 +56,18 @@ def kinds_listing_under(parent_arn: str | None, kinds: Iterable[Kind]) -> list[K
 
 def discover(
     lister: Lister,
-    store: JobAdder,
+    store: RecordStore,
     *,
     regions: Iterable[str],
     parent_arns: Iterable[str | None] = (None,),  # a dataset, dataset group, solution ...; None: everything
     kinds: Iterable[Kind] = tuple(KINDS.values()),
     clock: Callable[[], datetime] = utc_now,
     progress: Callable[[DiscoveryReport], None] = lambda report: None,
+    describer: Describer | None = None,
 ) -> DiscoveryReport:
-    """Track every listed job that is still running and not tracked yet; the listed status is the baseline."""
+    """Track every listed job still running, and every listed resource not being deleted, that is not tracked
+    yet; the listed status is the baseline. A resource newly tracked is described once (with `describer`):
+    what it serves is the baseline its later changes are told against."""
     report = DiscoveryReport()
     kinds = list(kinds)
     for parent_arn in list(parent_arns):
@@ -79,10 +78,10 @@ def discover(
                 try:
                     for summary in lister.list_summaries(kind, region, parent_arn):
                         report.listed += 1
-                        if kind.is_terminal(summary.status):
+                        if _nothing_to_wait_for(kind, summary.status):
                             report.finished += 1
                         else:
-                            _track_listed(summary, store, clock, report)
+                            _track_listed(summary, store, clock, report, describer)
                         if report.listed % 100 == 0:
                             progress(report)
                 except DescribeFailed as exc:
@@ -90,8 +89,18 @@ def discover(
     return report
 
 
+def _nothing_to_wait_for(kind: Kind, status: str) -> bool:
+    if kind.lives_on:
+        return status.startswith("DELETE")
+    return kind.is_terminal(status)
+
+
 def _track_listed(
-    summary: watched.Summary, store: JobAdder, clock: Callable[[], datetime], report: DiscoveryReport
+    summary: watched.Summary,
+    store: RecordStore,
+    clock: Callable[[], datetime],
+    report: DiscoveryReport,
+    describer: Describer | None,
 ) -> None:
     try:
         parsed = parse_arn(summary.arn)
@@ -100,43 +109,21 @@ def _track_listed(
     snapshot = Snapshot(
         status=summary.status, name=summary.name, created_at=summary.created_at, updated_at=summary.updated_at
     )
+    added = watched.start_watching(parsed, clock(), snapshot)
     try:
-        store.add(watched.start_watching(parsed, clock(), snapshot))
+        store.add(added)
     except AlreadyTracked:
         report.already_tracked += 1
         return
     report.tracked.append(summary.arn)
+    if parsed.kind.lives_on and describer is not None:
+        # Only once it is known to be new: listings that find it again cost no describe.
+        with contextlib.suppress(NotifierError):
+            described = watched.start_watching(parsed, clock(), describer.describe(added))
+            store.save(described.evolve(version=added.version + 1), added.version)
 
 
 def region_of(arn: str) -> str | None:
     """The region field of an ARN, when it has one."""
     parts = arn.split(":")
     return parts[3] if len(parts) > 3 and parts[3] else None
-
-
-class IgnoredEvent(ValueError):
-    """A CloudTrail event that names no job to track; the message says why (it is logged, not raised to Lambda)."""
-
-
-def arn_from_cloudtrail(event: Mapping[str, Any]) -> str:
-    """The new job's ARN from an EventBridge-delivered CloudTrail event for a Create...Job call."""
-    detail = event.get("detail") if isinstance(event, Mapping) else None
-    if not isinstance(detail, Mapping):
-        raise IgnoredEvent("the event has no detail object")
-    name = detail.get("eventName")
-    if not isinstance(name, str) or name not in CREATE_EVENTS:
-        raise IgnoredEvent(f"eventName {name!r} is not a job creation this notifier tracks")
-    if detail.get("errorCode"):
-        raise IgnoredEvent(f"{name} failed ({detail.get('errorCode')}: {detail.get('errorMessage')}); no job exists")
-    response = detail.get("responseElements")
-    if not isinstance(response, Mapping):
-        raise IgnoredEvent(f"{name} event has no responseElements")
-    key = CREATE_EVENTS[name].describe_arn_parameter
-    arn = response.get(key)
-    if not isinstance(arn, str) or not arn:
-        raise IgnoredEvent(f"{name} responseElements carry no {key}")
-    try:
-        parse_arn(arn)
-    except InvalidArn as exc:
-        raise IgnoredEvent(str(exc)) from None
-    return arn

@@ -30,6 +30,7 @@ _CHAT_ICONS = {
     "not_found": ":grey_question:",
     "invalid": ":no_entry:",
     "stuck": ":warning:",
+    "deleted": ":wastebasket:",
 }
 
 
@@ -111,10 +112,13 @@ def event_document(job: Watched, owed: PendingNotification) -> dict[str, object]
         "terminal": _terminal(job, owed),
         "createdAt": job.created_at,
         "lastUpdatedAt": job.updated_at,
-        "durationSeconds": _duration_seconds(job),
+        "durationSeconds": _duration_seconds(job) if _since_creation(job, owed) else None,
         "outputPath": owed.output_path,
         "failureReason": owed.failure_reason,
         "detail": owed.detail,
+        "update": owed.update,
+        "changes": [{"what": what, "before": before, "after": after} for what, before, after in owed.changes],
+        "serving": _serving(job, owed),
         "consoleUrl": console_url(job),
         "outputConsoleUrl": s3_console_url(owed.output_path) if owed.output_path else None,
     }
@@ -130,7 +134,10 @@ def chat_notification(
     outcome = str(document["outcome"])
     lines = []
     if owed.event is Event.TRANSITION:
-        lines.append(f"*Status:* {owed.old_status or 'not yet seen'} → *{owed.new_status}*")
+        lines.append(f"*{_moved(owed)}:* {owed.old_status or 'not yet seen'} → *{owed.new_status}*")
+        lines += [f"*{what}:* `{before or 'none'}` → `{after or 'none'}`" for what, before, after in owed.changes]
+        if document["serving"] is not None:
+            lines.append(f"*Serving:* {_serving_text(bool(document['serving']))}")
     else:
         lines.append(f"*Status:* {owed.new_status or 'never seen'}")
         lines.append(f"*{'Stuck' if owed.event is Event.STUCK else 'Personalize'}:* {owed.detail}")
@@ -141,15 +148,20 @@ def chat_notification(
         lines.append(f"*Took:* {format_duration(duration)}")
     if owed.failure_reason:
         lines.append(f"*Failure reason:*\n```{owed.failure_reason}```")
-    lines.append(f"*Job:* `{job.arn}`")
+    lines.append(f"*{_who(job)}:* `{job.arn}`")
     if job.input_location:
         lines.append(f"*Input:* `{job.input_location}`")
     lines += [f"*{label}:* {value}" for label, value in job.facts]
     if job.parent_arn:
         lines.append(f"*{job.kind.parent_label}:* `{job.parent_arn}`")
+    opened = document["outputConsoleUrl"] or owed.output_path
     next_steps = {
-        "succeeded": [f"Open the output: {document['outputConsoleUrl'] or owed.output_path}"],
-        "failed": ["Read the failure reason, fix its cause, and create the job again"],
+        "succeeded": [f"Open the output: {opened}" if opened else f"Open it in the console: {document['consoleUrl']}"],
+        "failed": [
+            "Read the failure reason, fix its cause, and try again"
+            if job.kind.lives_on
+            else "Read the failure reason, fix its cause, and create the job again"
+        ],
         "not_found": ["Check the ARN's region, account and name, then track the right job"],
         "invalid": ["Check the ARN, then track the right job"],
         "stuck": [f"Look at the job in the Personalize console: {document['consoleUrl']}"],
@@ -227,9 +239,55 @@ def format_duration(seconds: float) -> str:
 
 
 def _terminal(job: Watched, owed: PendingNotification) -> bool:
+    """The wait is over: a job ended, a resource (or its update) came to rest, or watching ended."""
     if owed.event is Event.TRANSITION:
         return job.kind.is_terminal(owed.new_status)
-    return owed.event in (Event.NOT_FOUND, Event.INVALID)  # tracking ended; a stuck job is still running
+    return owed.event in (Event.NOT_FOUND, Event.INVALID, Event.DELETED)  # a stuck one is still running
+
+
+def _since_creation(job: Watched, owed: PendingNotification) -> bool:
+    """A job's timestamps measure its run; a resource's only its creation (later changes are not timed)."""
+    if not job.kind.lives_on:
+        return True
+    rested_before = any(job.kind.is_terminal(change.status) for change in job.history[:-1])
+    return not owed.update and owed.event is Event.TRANSITION and not rested_before
+
+
+def _serving(job: Watched, owed: PendingNotification) -> bool | None:
+    """Whether a campaign or recommender now answers recommendation requests (and bills for them)."""
+    if not job.kind.serves or owed.event is not Event.TRANSITION or owed.update:
+        return None
+    outcome = job.kind.outcome(owed.new_status)
+    if outcome is Outcome.SUCCEEDED:
+        return True
+    if outcome is Outcome.STOPPED or (owed.new_status or "").startswith("DELETE"):
+        return False
+    return None
+
+
+def _serving_text(serving: bool) -> str:
+    # StopRecommender/StartRecommender (API reference): stopping "halts billing and automatic retraining".
+    return "yes, it answers recommendation requests and bills" if serving else "no, and it is not billed"
+
+
+def _moved(owed: PendingNotification) -> str:
+    return "Update" if owed.update else "Status"
+
+
+def _who(job: Watched) -> str:
+    return job.kind.label if job.kind.lives_on else "Job"
+
+
+def _short(arn: str | None) -> str:
+    """arn:...:solution/movies/3f1a2b -> movies/3f1a2b (the body carries the whole ARN)."""
+    if not arn:
+        return "none"
+    return arn.split(":", 5)[-1].split("/", 1)[-1] if arn.startswith("arn:") else arn
+
+
+def _first_change(owed: PendingNotification) -> str:
+    what, before, after = owed.changes[0]
+    return f"{what.lower()} {_short(after)} (was {_short(before)})"
 
 
 def _outcome(job: Watched, owed: PendingNotification) -> str:
@@ -242,6 +300,8 @@ def _title(job: Watched, owed: PendingNotification) -> str:
     """The headline without the details the body carries (path, reason): chat titles stay one line."""
     what = f"{job.kind.label} *{job.name}*"
     outcome = _outcome(job, owed)
+    if job.kind.lives_on and owed.event is Event.TRANSITION:
+        return _resource_headline(job, owed, what, outcome, with_details=False)
     return {
         "succeeded": f"{what} finished",
         "failed": f"{what} failed",
@@ -249,6 +309,7 @@ def _title(job: Watched, owed: PendingNotification) -> str:
         "not_found": f"{what} no longer exists",
         "invalid": f"{what} was rejected by Personalize",
         "stuck": f"{what} looks stuck",
+        "deleted": f"{what} was deleted",
     }.get(outcome, f"{what} is now {owed.new_status}")
 
 
@@ -260,6 +321,10 @@ def _headline(job: Watched, owed: PendingNotification) -> str:
         return f"{what} was rejected by Personalize; it is no longer watched"
     if owed.event is Event.STUCK:
         return f"{what} looks stuck: {owed.detail}"
+    if owed.event is Event.DELETED:
+        return f"{what} was deleted; it is no longer watched"
+    if job.kind.lives_on:
+        return _resource_headline(job, owed, what, _outcome(job, owed), with_details=True)
     outcome = job.kind.outcome(owed.new_status)
     if outcome is Outcome.SUCCEEDED:
         return f"{what} finished: {owed.output_path}" if owed.output_path else f"{what} finished ({owed.new_status})"
@@ -271,10 +336,35 @@ def _headline(job: Watched, owed: PendingNotification) -> str:
     return f"{what} is now {owed.new_status}"
 
 
+def _resource_headline(job: Watched, owed: PendingNotification, what: str, outcome: str, *, with_details: bool) -> str:
+    """A resource rests, moves, or fails: what it serves now, and before, is the news."""
+    reason = " ".join((owed.failure_reason or "no reason given").split())
+    if owed.update:
+        if outcome == "succeeded":
+            if owed.changes and with_details:
+                return f"{what} updated: {_first_change(owed)}"
+            return f"{what} updated"
+        if outcome == "failed":
+            return f"{what} update failed: {reason}" if with_details else f"{what} update failed"
+        return f"{what} update is now {owed.new_status}"
+    if outcome == "succeeded":
+        if (owed.old_status or "").startswith("START") or owed.old_status == "INACTIVE":
+            return f"{what} started: it serves and bills again" if with_details else f"{what} started"
+        return f"{what} is active"
+    if outcome == "stopped":
+        return f"{what} stopped: it serves nothing and is not billed" if with_details else f"{what} stopped"
+    if outcome == "failed":
+        return f"{what} failed: {reason}" if with_details else f"{what} failed"
+    return f"{what} is now {owed.new_status}"
+
+
 def _email_text(job: Watched, owed: PendingNotification, headline: str, document: dict[str, object]) -> str:
     lines = [headline, ""]
     if owed.event is Event.TRANSITION:
-        lines.append(f"Status:      {owed.old_status or 'not yet seen'} -> {owed.new_status}")
+        lines.append(f"{_moved(owed) + ':':<12} {owed.old_status or 'not yet seen'} -> {owed.new_status}")
+        lines += [f"{what}: {before or 'none'} -> {after or 'none'}" for what, before, after in owed.changes]
+        if document["serving"] is not None:
+            lines.append(f"Serving:     {_serving_text(bool(document['serving']))}")
     elif owed.event is Event.STUCK:
         lines.append(f"Status:      {owed.new_status} (unchanged)")
         lines.append(f"Stuck:       {owed.detail}")
@@ -291,7 +381,8 @@ def _email_text(job: Watched, owed: PendingNotification, headline: str, document
         lines.append(f"{'Output:     ' if finished else 'Destination:'} {owed.output_path}")
     if owed.failure_reason:
         lines += ["", "Failure reason:", owed.failure_reason]
-    lines += ["", "Details", f"Job:         {job.name}", f"Job ARN:     {job.arn}"]
+    who = _who(job)
+    lines += ["", "Details", f"{who + ':':<12} {job.name}", f"{who + ' ARN:':<12} {job.arn}"]
     if job.parent_arn:
         lines.append(f"{job.kind.parent_label + ':':<12} {job.parent_arn}")
     if job.input_location:

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from notifier.kinds import Kind
 from notifier.ports import DescribeFailed, ResourceNotFound, ResourceRejected
-from notifier.watched import Snapshot, Summary, Watched, iso
+from notifier.watched import Snapshot, Summary, Update, Watched, iso
 
 DEFAULT_MAX_ATTEMPTS = 5
 
@@ -98,7 +98,7 @@ class PersonalizeResources:
 
     def list_summaries(self, kind: Kind, region: str, parent_arn: str | None) -> Iterator[Summary]:
         """botocore's paginator over List...; a failure mid-way is a DescribeFailed naming the listing."""
-        params = {kind.list_filter_parameter: parent_arn} if parent_arn else {}
+        params = {kind.list_filter_parameter: parent_arn} if parent_arn and kind.list_filter_parameter else {}
         where = f"{kind.list_operation} in {region}" + (f" for {parent_arn}" if parent_arn else "")
         try:
             for page in self._pages(self.client(region), kind.list_operation, params):
@@ -147,23 +147,38 @@ def summary_from(summary: Any, kind: Kind) -> Summary | None:
 def snapshot_from(arn: str, kind: Kind, described: Any) -> Snapshot:
     """Read the fields worth telling; a missing status is a malformed answer, any other gap is tolerated."""
     if not isinstance(described, dict):
-        raise DescribeFailed(arn, "MalformedResponse", "the describe response has no job description")
+        raise DescribeFailed(arn, "MalformedResponse", "the describe response has no description")
     status = described.get("status")
     if not isinstance(status, str) or not status.strip():
         raise DescribeFailed(arn, "MalformedResponse", f"the describe response has no usable status ({status!r})")
     facts = tuple(
-        (label, _fact(described.get(key))) for label, key in kind.facts if _fact(described.get(key)) is not None
+        (label, value)
+        for label, path in kind.facts
+        if (value := _fact(_dig(described, tuple(path.split("."))))) is not None
     )
     return Snapshot(
         status=status,
         name=_text(described.get("jobName")) or _text(described.get("name")),
-        parent_arn=_text(described.get(kind.parent_key)),
+        parent_arn=_text(described.get(kind.parent_key)) if kind.parent_key else None,
         input_location=_text(_dig(described, kind.input_path)),
-        facts=facts,  # type: ignore[arg-type]
+        facts=facts,
         output_path=_text(_dig(described, kind.output_path)),
         failure_reason=_text(described.get("failureReason")),
         created_at=_time(described.get("creationDateTime")),
         updated_at=_time(described.get("lastUpdatedDateTime")),
+        update=_update(described.get(kind.update_key)) if kind.update_key else None,
+        trains_automatically=bool(kind.trains_key) and described.get(kind.trains_key) is True,
+    )
+
+
+def _update(summary: Any) -> Update | None:
+    """latestCampaignUpdate and its kin; absent until the resource's first Update... call."""
+    if not isinstance(summary, dict) or not _text(summary.get("status")):
+        return None
+    return Update(
+        status=summary["status"],
+        started_at=_time(summary.get("creationDateTime")),
+        failure_reason=_text(summary.get("failureReason")),
     )
 
 
@@ -176,7 +191,9 @@ def _dig(document: Any, path: tuple[str, ...]) -> Any:
 
 
 def _fact(value: Any) -> str | None:
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
         return None
     if isinstance(value, float):
         return f"{value:g}"

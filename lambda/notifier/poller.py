@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from notifier import watched
-from notifier.kinds import Kind
+from notifier.arns import InvalidArn, parse_arn
+from notifier.kinds import SOLUTION_VERSION, Kind, Outcome
 from notifier.messages import Notification, render
 from notifier.observability import logger
 from notifier.ports import (
+    AlreadyTracked,
     DescribeFailed,
     Describer,
     Lister,
@@ -30,7 +32,7 @@ from notifier.ports import (
     StaleVersion,
     WatchStore,
 )
-from notifier.watched import Event, Snapshot, Watched
+from notifier.watched import Event, Snapshot, Watched, solution_of
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class PollSettings:
     retention: timedelta = timedelta(days=90)
     stuck_after: timedelta | None = timedelta(hours=6)
     list_threshold: int = 3  # active jobs under one parent from which a List page beats describing each
+    versions_every: timedelta = timedelta(minutes=60)  # how often a solution's automatic training is looked at
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,12 @@ class PollReport:
     lost_races: int = 0
     leased_elsewhere: int = 0
     deferred: int = 0
-    jobs_discovered: int = 0
+    jobs_discovered: int = 0  # by discovery, and new versions of automatically training solutions
     stuck: int = 0
+    waiting: int = 0  # read, but nothing due (a resting solution between looks at its versions)
+    dozed: int = 0  # woken resources back at rest
+    woken: int = 0  # campaigns woken by a new version of the solution they follow
+    versions_checks: int = 0
     list_calls: int = 0  # listings started (each may be more than one page)
     describe_calls: int = 0
     published: list[Notification] = field(default_factory=list)
@@ -83,7 +90,8 @@ class PollReport:
     @property
     def idle(self) -> bool:
         """Nothing active or owed was read and nothing was discovered: the poll had nothing to do."""
-        return not (self.jobs_read or self.malformed_items or self.jobs_discovered or self.store_errors)
+        busy = self.jobs_read - self.waiting
+        return not (busy or self.malformed_items or self.jobs_discovered or self.store_errors)
 
     def add(self, other: PollReport) -> None:
         """Fold in a later cycle of the same invocation (a re-check)."""
@@ -96,7 +104,7 @@ def plan_listing(batch: list[Watched], threshold: int) -> dict[tuple[Kind, str, 
     """Groups of at least `threshold` active jobs under one parent, in one region: those worth a listing."""
     groups: dict[tuple[Kind, str, str], list[Watched]] = {}
     for job in batch:
-        if job.parent_arn and job.status is not None:
+        if job.parent_arn and job.status is not None and not job.kind.lives_on:
             groups.setdefault((job.kind, job.region, job.parent_arn), []).append(job)
     return {key: group for key, group in groups.items() if len(group) >= threshold}
 
@@ -135,6 +143,7 @@ class Poller:
             return remaining_seconds() < self._settings.time_margin_seconds
 
         to_describe: list[Watched] = []
+        to_check: list[Watched] = []
         for entry in list(self._store.active_records()):
             if isinstance(entry, MalformedItem):
                 report.malformed_items += 1
@@ -151,11 +160,84 @@ class Poller:
                     report.deferred += 1
                     continue
                 job = self._republish(entry, report)
-            if job is not None and not job.finished and not job.pending:
+            if job is None or job.finished or job.pending:
+                continue
+            now = self._clock()
+            if watched.needs_describe(job, now):
                 to_describe.append(job)
+                continue
+            rested = watched.doze(job, now)
+            if rested is not None and self._save(rested, job.version, report):
+                report.dozed += 1
+                job = rested
+            if watched.versions_check_due(job, now):
+                to_check.append(job)
+            elif rested is None:
+                report.waiting += 1
 
         self._describe_all(to_describe, out_of_time, report)
+        for solution in to_check:
+            if out_of_time():
+                report.deferred += 1
+                continue
+            self._check_versions(solution, report)
         return report
+
+    # --- automatic training: new versions of watched solutions ---
+
+    def _check_versions(self, solution: Watched, report: PollReport) -> None:
+        """List the solution's versions; watch each new one (or one still training) like any solution version."""
+        if self._lister is None:
+            return
+        try:
+            listed = list(self._lister.list_summaries(SOLUTION_VERSION, solution.region, solution.arn))
+        except DescribeFailed as exc:
+            report.describe_errors += 1
+            report.problems.append(f"could not list the versions of {solution.arn}: {exc}")
+            logger.warning("Listing solution versions failed; tried next poll", extra={"job_arn": solution.arn})
+            return
+        report.versions_checks += 1
+        now = self._clock()
+        for summary, is_baseline in watched.versions_to_watch(solution, listed):
+            try:
+                parsed = parse_arn(summary.arn)
+            except InvalidArn:
+                continue
+            seen = (
+                Snapshot(status=summary.status, name=summary.name, created_at=summary.created_at)
+                if is_baseline
+                else None
+            )
+            try:
+                self._store.add(watched.start_watching(parsed, now, seen))
+            except AlreadyTracked:
+                continue
+            except NotifierError as exc:
+                report.store_errors += 1
+                report.problems.append(f"could not start watching {summary.arn}: {exc}")
+                continue
+            report.jobs_discovered += 1
+            logger.info("Watching a new solution version", extra={"job_arn": summary.arn, "solution": solution.arn})
+        self._save(watched.versions_checked(solution, now, self._settings.versions_every), solution.version, report)
+
+    def _wake_followers(self, version: Watched, report: PollReport) -> None:
+        """A solution version became ACTIVE: campaigns syncing with that solution's latest version move to it."""
+        solution = solution_of(version.arn)
+        if solution is None:
+            return
+        try:
+            followers = list(self._store.followers(solution))
+        except NotifierError as exc:
+            report.store_errors += 1
+            report.problems.append(f"could not find the campaigns following {solution}: {exc}")
+            return
+        for follower in followers:
+            if isinstance(follower, MalformedItem):
+                continue
+            woken = watched.wake(follower, self._clock(), f"new ACTIVE solution version {version.arn}")
+            if woken is not None and self._save(woken, follower.version, report):
+                report.woken += 1
+                logger.info("Woken: its solution has a new version", extra={"job_arn": follower.arn})
 
     # --- re-publishing what an earlier poll owed ---
 
@@ -247,8 +329,11 @@ class Poller:
                 snapshot = future.result()
             except (ResourceNotFound, ResourceRejected) as exc:
                 report.jobs_polled += 1
-                event = Event.NOT_FOUND if isinstance(exc, ResourceNotFound) else Event.INVALID
-                self._end(job, event, str(exc), report)
+                now, lease = self._clock(), self._settings.publish_lease
+                if isinstance(exc, ResourceNotFound):
+                    self._end(job, watched.gone(job, str(exc), now, lease), report)
+                else:
+                    self._end(job, watched.end_watching(job, Event.INVALID, str(exc), now, lease), report)
                 continue
             except DescribeFailed as exc:
                 report.jobs_polled += 1
@@ -304,13 +389,14 @@ class Poller:
                     extra={"job_arn": job.arn, "old_status": job.status, "new_status": changed.status},
                 )
             self._deliver(changed, report)
+        if changed.kind is SOLUTION_VERSION and changed.outcome is Outcome.SUCCEEDED and job.status != changed.status:
+            self._wake_followers(changed, report)
 
-    def _end(self, job: Watched, event: Event, detail: str, report: PollReport) -> None:
-        ended = watched.end_watching(job, event, detail, self._clock(), self._settings.publish_lease)
+    def _end(self, job: Watched, ended: Watched, report: PollReport) -> None:
         if self._save(ended, job.version, report):
             report.ended += 1
             logger.info(
-                "Job can no longer be described; tracking ends", extra={"job_arn": job.arn, "event": event.value}
+                "It can no longer be described; watching ends", extra={"job_arn": job.arn, "event": str(ended.ended_by)}
             )
             self._deliver(ended, report)
 

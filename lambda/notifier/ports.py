@@ -71,7 +71,13 @@ class WatchStore(Protocol):
         """Write the whole record if the stored version is `expected_version` (None: only if absent)."""
 
     def touch(self, jobs: Sequence[Watched], checked_at: datetime) -> None:
-        """Move checked jobs to the back of the queue, without changing their version."""
+        """Move checked records to the back of the queue, without changing their version."""
+
+    def add(self, job: Watched) -> None:
+        """Write a new record; AlreadyTracked when one exists."""
+
+    def followers(self, solution_arn: str) -> Iterable[Watched | MalformedItem]:
+        """Campaigns that sync with this solution's latest version."""
 
 
 class Describer(Protocol):

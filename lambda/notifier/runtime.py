@@ -102,6 +102,7 @@ class PollCycle:
                     self._store,
                     regions=self._settings.discover_regions,
                     parent_arns=self._settings.discover_parents or (None,),
+                    describer=self._personalize,
                 )
                 report.jobs_discovered = len(found.tracked)
                 for error in found.errors:

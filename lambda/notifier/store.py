@@ -1,8 +1,11 @@
-"""DynamoDB adapter for the tracked-jobs table. The only module that knows the item layout.
+"""DynamoDB adapter for the table of watched jobs and resources. The only module that knows the item layout.
 
-Layout: key `jobArn`; `activeShard` (always "active") is present only while a job is polled, which
-makes the `active-jobs` index sparse: a poll reads active jobs, least recently checked first
-(`lastCheckedAt`), and never the finished history.
+Layout: key `jobArn` (the ARN of whatever is watched: the attribute names of deployed tables stay as they
+were, since a table's key cannot be renamed without replacing it); `activeShard` (always "active") is present
+only while a record is polled, which makes the `active-jobs` index sparse: a poll reads what is under way,
+least recently checked first (`lastCheckedAt`), never the finished history nor resources at rest. A campaign
+that syncs with its solution's latest version carries `followsSolution`, the key of the sparse `followers`
+index: a new ACTIVE version of that solution finds the campaigns to wake with one query.
 """
 
 from __future__ import annotations
@@ -16,9 +19,11 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from notifier.kinds import KINDS
 from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable, TableNotFound
-from notifier.watched import Event, PendingNotification, StatusChange, Watched, iso
+from notifier.watched import Event, PendingNotification, StatusChange, Update, Watched, iso
 
 ACTIVE_INDEX = "active-jobs"
+FOLLOWERS_INDEX = "followers"
+FOLLOWS_ATTRIBUTE = "followsSolution"
 ACTIVE_SHARD = "active"
 TTL_ATTRIBUTE = "expiresAt"
 
@@ -42,6 +47,19 @@ class DynamoWatchStore:
             KeyConditionExpression="activeShard = :active",
             ExpressionAttributeValues={":active": {"S": ACTIVE_SHARD}},
             ScanIndexForward=True,
+        )
+        for item in pages:
+            yield decode_or_report(item)
+
+    def followers(self, solution_arn: str) -> Iterator[Watched | MalformedItem]:
+        """Campaigns that sync with this solution's latest version."""
+        pages = self._paginate(
+            "query",
+            TableName=self._table,
+            IndexName=FOLLOWERS_INDEX,
+            KeyConditionExpression="#follows = :solution",
+            ExpressionAttributeNames={"#follows": FOLLOWS_ATTRIBUTE},
+            ExpressionAttributeValues={":solution": {"S": solution_arn}},
         )
         for item in pages:
             yield decode_or_report(item)
@@ -157,7 +175,20 @@ def encode(job: Watched) -> dict[str, Any]:
         "stuckNotified": True if job.stuck_notified else None,
         "activeShard": ACTIVE_SHARD if job.in_active_index else None,
         TTL_ATTRIBUTE: job.expires_at,
+        "latestUpdate": _encode_update(job.update),
+        "wakeUntil": job.wake_until,
+        "wokenBy": job.woken_by,
+        "versionsCheckedAt": job.versions_checked_at,
+        "nextVersionsCheck": job.next_versions_check,
+        FOLLOWS_ATTRIBUTE: None if job.finished else job.follows,
     }
+
+
+def _encode_update(update: Update | None) -> dict[str, Any] | None:
+    if update is None:
+        return None
+    fields = {"status": update.status, "startedAt": update.started_at, "failureReason": update.failure_reason}
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def _encode_pending(owed: PendingNotification) -> dict[str, Any]:
@@ -173,6 +204,8 @@ def _encode_pending(owed: PendingNotification) -> dict[str, Any]:
             "failureReason": owed.failure_reason,
             "detail": owed.detail,
             "delivered": list(owed.delivered) or None,
+            "update": True if owed.update else None,
+            "changes": [list(change) for change in owed.changes] or None,
         }.items()
         if value is not None
     }
@@ -220,6 +253,23 @@ def decode(item: dict[str, Any]) -> Watched:
         lease_until=_optional_text(item, "leaseUntil"),
         expires_at=None if expires_at is None else int(expires_at),
         stuck_notified=item.get("stuckNotified") is True,
+        update=_decode_update(item.get("latestUpdate")),
+        wake_until=_optional_text(item, "wakeUntil"),
+        woken_by=_optional_text(item, "wokenBy"),
+        versions_checked_at=_optional_text(item, "versionsCheckedAt"),
+        next_versions_check=_optional_text(item, "nextVersionsCheck"),
+    )
+
+
+def _decode_update(update: Any) -> Update | None:
+    if update is None:
+        return None
+    if not isinstance(update, dict):
+        raise _Malformed(f"latestUpdate {update!r} is not a map")
+    return Update(
+        status=_text(update, "status"),
+        started_at=_optional_text(update, "startedAt"),
+        failure_reason=_optional_text(update, "failureReason"),
     )
 
 
@@ -242,7 +292,20 @@ def _decode_pending(owed: Any) -> PendingNotification:
         failure_reason=_optional_text(owed, "failureReason"),
         detail=_optional_text(owed, "detail"),
         delivered=tuple(str(channel) for channel in _list(owed, "delivered")),
+        update=owed.get("update") is True,
+        changes=tuple(_change(change) for change in _list(owed, "changes")),
     )
+
+
+def _change(change: Any) -> tuple[str, str | None, str | None]:
+    if not (
+        isinstance(change, list)
+        and len(change) == 3
+        and isinstance(change[0], str)
+        and all(part is None or isinstance(part, str) for part in change[1:])
+    ):
+        raise _Malformed(f"changes entry {change!r} is not a [what, before, after] triple")
+    return change[0], change[1], change[2]
 
 
 def _fact(pair: Any) -> tuple[str, str]:

@@ -1,4 +1,5 @@
-"""Putting jobs under watch: validate the ARN, record the current status as the baseline, never overwrite."""
+"""Putting jobs and resources under watch (validate the ARN, record the current status as the baseline, never
+overwrite), and waking a resource at rest when a call changes it."""
 
 from __future__ import annotations
 
@@ -9,15 +10,26 @@ from typing import Protocol
 
 from notifier import watched
 from notifier.arns import InvalidArn, parse_arn
+from notifier.cloudtrail import ApiCall
 from notifier.poller import utc_now
-from notifier.ports import AlreadyTracked, DescribeFailed, Describer, ResourceNotFound, ResourceRejected
+from notifier.ports import (
+    AlreadyTracked,
+    DescribeFailed,
+    Describer,
+    MalformedItem,
+    ResourceNotFound,
+    ResourceRejected,
+    StaleVersion,
+)
 from notifier.watched import Watched
 
 
 @dataclass(frozen=True)
 class TrackResult:
     arn: str
-    outcome: str  # tracked | already_tracked | invalid | unknown (refused: Personalize does not know it)
+    # tracked | already_tracked | invalid | unknown (refused: Personalize does not know it)
+    # | woken (a resting resource is polled again) | ignored (nothing to watch: see message)
+    outcome: str
     job: Watched | None = None
     message: str = ""
     describe_error: str | None = None  # the error code when Personalize could not be asked (AccessDenied...)
@@ -27,6 +39,44 @@ class JobAdder(Protocol):
     """What `track` needs from the store."""
 
     def add(self, job: Watched) -> None: ...
+
+
+class RecordStore(JobAdder, Protocol):
+    """What a CloudTrail call needs: read a record, and replace it if nobody changed it meanwhile."""
+
+    def get(self, arn: str) -> Watched | MalformedItem | None: ...
+
+    def save(self, job: Watched, expected_version: int | None) -> None: ...
+
+
+WAKE_ATTEMPTS = 3  # a poll writing the same record at the same moment is rare; more tries would not help
+
+
+def follow_call(
+    call: ApiCall, store: RecordStore, describer: Describer | None, clock: Callable[[], datetime] = utc_now
+) -> TrackResult:
+    """A Create... call starts watching what it made. A call that changes a resource wakes its record, or,
+    if nobody watched it yet, starts watching it now (its update is the news); a deletion of something not
+    watched is not news."""
+    if call.creates:
+        return track(call.arn, store, describer, clock)
+    for _ in range(WAKE_ATTEMPTS):
+        record = store.get(call.arn)
+        if record is None:
+            if call.deletes:
+                return TrackResult(arn=call.arn, outcome="ignored", message=f"{call.name} of something not watched")
+            return track(call.arn, store, describer, clock)
+        if isinstance(record, MalformedItem):
+            return TrackResult(arn=call.arn, outcome="invalid", message=f"its table item is malformed: {record.reason}")
+        woken = watched.wake(record, clock(), call.name)
+        if woken is None:
+            return TrackResult(arn=call.arn, outcome="ignored", message="no longer watched", job=record)
+        try:
+            store.save(woken, record.version)
+        except StaleVersion:
+            continue  # a poll wrote it meanwhile: read it again
+        return TrackResult(arn=call.arn, outcome="woken", job=woken, message=f"woken by {call.name}")
+    return TrackResult(arn=call.arn, outcome="ignored", message="changed by polls at the same moment; left to them")
 
 
 def track(

@@ -164,7 +164,7 @@ def test_no_statement_grants_a_wildcard_action(full: Template) -> None:
 
 
 def test_personalize_access_is_describe_only_on_this_accounts_jobs_of_each_kind(template: Template) -> None:
-    statements = [s for s in policy_statements(template) if s.get("Sid") == "DescribeTrackedPersonalizeJobs"]
+    statements = [s for s in policy_statements(template) if s.get("Sid") == "DescribeWatchedPersonalizeResources"]
     assert len(statements) == 2  # the poll and the track Lambda, alike
     statement = statements[0]
     assert statement["Action"] == [

@@ -57,7 +57,11 @@ def track_handler(world: World, monkeypatch):
 def test_a_create_event_tracks_the_new_job_with_its_current_status(world: World, track_handler) -> None:
     arn = world.export_job("nightly-users")
     emulator.set_status(arn, "CREATE IN_PROGRESS")
-    assert track_handler(cloudtrail_event(arn), FakeLambdaContext()) == {"outcome": "tracked", "jobArn": arn}
+    assert track_handler(cloudtrail_event(arn), FakeLambdaContext()) == {
+        "outcome": "tracked",
+        "jobArn": arn,
+        "call": "CreateDatasetExportJob",
+    }
     job = world.store.get(arn)
     assert job.status == "CREATE IN_PROGRESS" and job.in_active_index and job.pending == ()
     emulator.set_status(arn, "ACTIVE")
@@ -77,12 +81,12 @@ def test_a_duplicate_event_is_harmless(world: World, track_handler) -> None:
 ODD_EVENTS = {
     "failed call": (
         cloudtrail_event(None, errorCode="ValidationException", errorMessage="bad role", responseElements=None),
-        "CreateDatasetExportJob failed (ValidationException: bad role); no job exists",
+        "CreateDatasetExportJob failed (ValidationException: bad role); nothing changed",
     ),
-    "no responseElements": (cloudtrail_event(None, responseElements=None), "has no responseElements"),
-    "no ARN in the response": (cloudtrail_event(None), "carry no datasetExportJobArn"),
-    "another API call": (cloudtrail_event("x", eventName="DescribeDatasetExportJob"), "not a job creation"),
-    "a malformed ARN": (cloudtrail_event("arn:aws:s3:::bucket"), "is not a job ARN"),
+    "no responseElements": (cloudtrail_event(None, responseElements=None), "carries no datasetExportJobArn"),
+    "no ARN in the response": (cloudtrail_event(None), "carries no datasetExportJobArn in its responseElements"),
+    "another API call": (cloudtrail_event("x", eventName="DescribeDatasetExportJob"), "not a call this notifier"),
+    "a malformed ARN": (cloudtrail_event("arn:aws:s3:::bucket"), "is not an ARN this notifier"),
     "no detail": ({"detail-type": "AWS API Call via CloudTrail"}, "the event has no detail object"),
     "detail of the wrong type": ({"detail": ["CreateDatasetExportJob"]}, "the event has no detail object"),
 }

@@ -31,7 +31,7 @@ def test_untrack_removes_a_job_and_says_when_it_was_not_tracked(world: World) ->
     assert world.store.get(arn) is None
     assert in_table(world, "untrack", arn) == (0, f"not tracked  {arn}\n", "")
     code, _, err = in_table(world, "untrack", "arn:aws:personalize:us-east-1:1:x")
-    assert code == 2 and "'arn:aws:personalize:us-east-1:1:x' is not a job ARN" in err
+    assert code == 2 and "'arn:aws:personalize:us-east-1:1:x' is not an ARN this notifier" in err
 
 
 def test_list_shows_active_jobs_by_default_and_everything_with_all(world: World) -> None:
@@ -145,11 +145,11 @@ def test_discover_tracks_running_jobs_of_a_dataset_across_pages(world: World) ->
     code, out, err = in_table(world, "discover", "--dataset", DATASET_ARN)
     assert code == 0
     assert out.splitlines()[-1] == (
-        "listed 230 job(s) in us-east-1: 199 newly tracked, 1 already tracked, 30 already finished"
+        "listed 230 in us-east-1: 199 newly tracked, 1 already tracked, 30 already finished"
     )
     # 100 + 100 + 30 through botocore's paginator; a dataset also has import jobs (none here)
     assert emulator.calls.counts == {"ListDatasetExportJobs": 3, "ListDatasetImportJobs": 1}
-    assert "listed 200 job(s)" in err  # progress on a long listing
+    assert "listed 200" in err  # progress on a long listing
     tracked = {job.arn for job in world.store.all_jobs()}
     assert tracked == set(arns[30:])
     assert world.store.get(arns[150]).status == "CREATE PENDING"
@@ -162,7 +162,7 @@ def test_discover_all_tracks_what_it_lists_and_an_empty_region_says_so(world: Wo
         "tracking  arn:aws:personalize:us-east-1:123456789012:dataset-export-job/anywhere"
     )
     code, out, _ = in_table(world, "discover", "--all", "--regions", "eu-central-1")
-    assert code == 0 and "listed 0 job(s) in eu-central-1" in out
+    assert code == 0 and "listed 0 in eu-central-1" in out
 
 
 def test_discover_needs_a_scope(world: World, capsys) -> None:

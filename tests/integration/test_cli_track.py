@@ -42,7 +42,7 @@ def test_a_bad_arn_is_named_exits_2_and_the_good_ones_are_still_tracked(world: W
     good = world.export_job("good")
     code, out, err = run("--table", world.table_name, "track", "not-an-arn", good)
     assert code == 2
-    assert "'not-an-arn' is not a job ARN" in err
+    assert "'not-an-arn' is not an ARN this notifier" in err
     assert good in out
     assert world.store.get(good) is not None
     assert world.store.get("not-an-arn") is None

@@ -164,7 +164,7 @@ def test_cloudtrail_create_events_of_each_kind_are_auto_tracked(world: World, ki
     arn = create(world, kind)
     event_name = "".join(part.capitalize() for part in operation.split("_"))
     event = cloudtrail_event(None, eventName=event_name, responseElements={arn_key: arn})
-    assert handler(event, FakeLambdaContext()) == {"outcome": "tracked", "jobArn": arn}
+    assert handler(event, FakeLambdaContext()) == {"outcome": "tracked", "jobArn": arn, "call": event_name}
     assert world.store.get(arn).kind.name == kind
 
 
@@ -176,7 +176,13 @@ def test_discovery_lists_the_kinds_under_each_parent(world: World) -> None:
     emulator.calls.reset()
     report = discover(PersonalizeResources(world.session), world.store, regions=[REGION], parent_arns=[VERSION, GROUP])
     assert set(report.tracked) == {arns["batch-inference-job"], arns["batch-segment-job"], arns["data-deletion-job"]}
-    assert set(emulator.calls.counts) == {"ListBatchInferenceJobs", "ListBatchSegmentJobs", "ListDataDeletionJobs"}
+    assert set(emulator.calls.counts) == {
+        "ListBatchInferenceJobs",
+        "ListBatchSegmentJobs",
+        "ListDataDeletionJobs",
+        "ListRecommenders",  # a dataset group's resources too
+        "ListSolutions",
+    }
     everything = discover(PersonalizeResources(world.session), world.store, regions=[REGION])
     assert set(everything.tracked) == {arns["dataset-import-job"], arns["solution-version"]}
 

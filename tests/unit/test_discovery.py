@@ -21,8 +21,8 @@ PREFIX = "arn:aws:personalize:us-east-1:123456789012"
     ("parent", "kinds"),
     [
         (f"{PREFIX}:dataset/retail/ITEMS", {"dataset-export-job", "dataset-import-job"}),
-        (f"{PREFIX}:dataset-group/retail", {"data-deletion-job"}),
-        (f"{PREFIX}:solution/movies", {"solution-version"}),
+        (f"{PREFIX}:dataset-group/retail", {"data-deletion-job", "recommender", "solution"}),
+        (f"{PREFIX}:solution/movies", {"solution-version", "campaign"}),
         (f"{PREFIX}:solution/movies/1a2b3c4d", {"batch-inference-job", "batch-segment-job"}),
         (f"{PREFIX}:schema/users", set()),
         (None, set(KINDS)),

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from notifier import watched
 from notifier.arns import InvalidArn, parse_arn
 from notifier.cli import main
-from notifier.discovery import IgnoredEvent, arn_from_cloudtrail
+from notifier.cloudtrail import IgnoredEvent, call_from_cloudtrail
 from notifier.kinds import KINDS
 from notifier.personalize import snapshot_from
 from notifier.poller import Poller, PollSettings
@@ -78,13 +78,13 @@ def test_the_cli_names_every_bad_arn_and_exits_2_without_touching_aws(arns: list
 
 
 @given(event=json_values)
-def test_any_event_is_either_a_job_to_track_or_ignored_with_a_reason(event) -> None:
+def test_any_event_is_either_a_call_to_follow_or_ignored_with_a_reason(event) -> None:
     try:
-        arn = arn_from_cloudtrail(event)
+        call = call_from_cloudtrail(event)
     except IgnoredEvent as exc:
         assert str(exc)
         return
-    assert parse_arn(arn).arn == arn
+    assert parse_arn(call.arn).arn == call.arn
 
 
 @given(
@@ -95,7 +95,7 @@ def test_any_event_is_either_a_job_to_track_or_ignored_with_a_reason(event) -> N
 )
 def test_cloudtrail_shaped_events_never_crash(detail) -> None:
     with contextlib.suppress(IgnoredEvent):
-        arn_from_cloudtrail({"detail": detail})
+        call_from_cloudtrail({"detail": detail})
 
 
 described = st.fixed_dictionaries(

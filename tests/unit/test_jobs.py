@@ -47,9 +47,9 @@ def test_parse_job_arn_reads_kind_region_account_and_name() -> None:
         ("arn:aws:personalize:us-east-1:12345:dataset-export-job/x", "the account '12345' is not a 12-digit"),
         ("arn:aws:personalize:us-east:123456789012:dataset-export-job/x", "the region 'us-east' is not a region"),
         ("arn:AWS:personalize:us-east-1:123456789012:dataset-export-job/x", "the partition 'AWS' is not one"),
-        ("arn:aws:personalize:us-east-1:123456789012:dataset/retail/USERS", "dataset/retail/USERS is not a job"),
-        ("arn:aws:personalize:us-east-1:123456789012:schema/s", "schema/s is not a job it watches"),
-        ("arn:aws:personalize:us-east-1:123456789012:solution/only-a-solution", "not a job it watches"),
+        ("arn:aws:personalize:us-east-1:123456789012:dataset/retail/USERS", "dataset/retail/USERS is not a kind"),
+        ("arn:aws:personalize:us-east-1:123456789012:schema/s", "schema/s is not a kind it watches"),
+        ("arn:aws:personalize:us-east-1:123456789012:event-tracker/clicks", "not a kind it watches"),
         ("arn:aws:personalize:us-east-1:123456789012:dataset-export-job/" + "x" * 250, "longer than 256"),
     ],
 )
@@ -65,6 +65,7 @@ def test_statuses_are_the_apis_exact_strings() -> None:
     assert kind.outcome("ACTIVE") is Outcome.SUCCEEDED
     assert kind.outcome("CREATE FAILED") is Outcome.FAILED
     assert kind.outcome("CREATE_FAILED") is Outcome.IN_PROGRESS  # not the API's spelling: not terminal
+    assert kind.outcome("UPDATE FAILED") is Outcome.FAILED  # any "... FAILED" is one: never a wait without end
     assert kind.outcome("SOMETHING NEW") is Outcome.IN_PROGRESS
 
 

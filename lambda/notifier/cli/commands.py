@@ -223,21 +223,23 @@ def discover_jobs(args: argparse.Namespace, table: _Table, session: boto3.sessio
         regions = sorted({region for arn in parents if (region := region_of(arn))}) or [session.region_name]
 
     def progress(report: DiscoveryReport) -> None:
-        printer.progress(f"  listed {report.listed} job(s), {len(report.tracked)} newly tracked...")
+        printer.progress(f"  listed {report.listed}, {len(report.tracked)} newly tracked...")
 
+    personalize = PersonalizeResources(session, config=client_config())
     report = discover(
-        PersonalizeResources(session, config=client_config()),
+        personalize,
         table.store,
         regions=regions,
         parent_arns=list(parents) or [None],
         progress=progress,
+        describer=personalize,
     )
     for arn in report.tracked:
         printer.line(f"tracking  {arn}")
     for error in report.errors:
         printer.error(f"listing failed: {error}")
     printer.line(
-        f"listed {report.listed} job(s) in {', '.join(regions)}: {len(report.tracked)} newly tracked, "
+        f"listed {report.listed} in {', '.join(regions)}: {len(report.tracked)} newly tracked, "
         f"{report.already_tracked} already tracked, {report.finished} already finished"
     )
     printer.document(

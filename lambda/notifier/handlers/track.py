@@ -1,4 +1,5 @@
-"""CloudTrail auto-tracking: a Create...Job API call (via EventBridge) puts the new job under watch."""
+"""CloudTrail auto-tracking: a Create... call (via EventBridge) puts what it made under watch; an
+Update/Start/Stop/Delete call wakes the resource it changes."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from notifier.cloudtrail import IgnoredEvent, call_from_cloudtrail
 from notifier.config import TrackSettings
-from notifier.discovery import IgnoredEvent, arn_from_cloudtrail
 from notifier.observability import logger, metrics, tracer
 from notifier.personalize import PersonalizeResources
 from notifier.runtime import build_store
-from notifier.tracking import TrackResult, track
+from notifier.tracking import TrackResult, follow_call
 
 SETTINGS = TrackSettings.from_env()  # cold start: a missing TABLE_NAME fails here, by name
+
+_OUTCOME_METRICS = {"tracked": "JobsAutoTracked", "already_tracked": "DuplicateTrackEvents", "woken": "ResourcesWoken"}
 
 
 @cache
@@ -30,18 +33,17 @@ def _adapters() -> tuple[Any, PersonalizeResources]:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     try:
-        arn = arn_from_cloudtrail(event)
+        call = call_from_cloudtrail(event)
     except IgnoredEvent as exc:
         # Logged with the event's id and name only: a whole CloudTrail event carries caller identity.
         logger.info("Ignoring event", extra={"reason": str(exc), "event_id": _event_id(event)})
         metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
         return {"outcome": "ignored", "reason": str(exc)}
     store, describer = _adapters()
-    result: TrackResult = track(arn, store, describer)
-    logger.info("Auto-track", extra={"job_arn": arn, "outcome": result.outcome})
-    outcome_metric = {"tracked": "JobsAutoTracked", "already_tracked": "DuplicateTrackEvents"}
-    metrics.add_metric(name=outcome_metric.get(result.outcome, "EventsIgnored"), unit=MetricUnit.Count, value=1)
-    return {"outcome": result.outcome, "jobArn": arn}
+    result: TrackResult = follow_call(call, store, describer)
+    logger.info("Auto-track", extra={"job_arn": call.arn, "call": call.name, "outcome": result.outcome})
+    metrics.add_metric(name=_OUTCOME_METRICS.get(result.outcome, "EventsIgnored"), unit=MetricUnit.Count, value=1)
+    return {"outcome": result.outcome, "jobArn": call.arn, "call": call.name}
 
 
 def _event_id(event: Any) -> str | None:
