@@ -53,7 +53,7 @@ from notifier.runtime import build_poller
 from notifier.store import encode
 from notifier.watched import Snapshot
 from notifier_local import personalize as emulator
-from notifier_local.aws import QueueSubscriber, create_jobs_table
+from notifier_local.aws import QueueSubscriber, create_watch_table
 
 KIND = KINDS["dataset-export-job"]
 REGION, ACCOUNT = "us-east-1", "123456789012"
@@ -169,7 +169,7 @@ def measure_naive(
 
     It keeps its own copy of the state (another table), so both pollers see the same changes."""
     dynamodb, personalize = session.client("dynamodb"), session.client("personalize")
-    create_jobs_table(dynamodb, "bench-naive")
+    create_watch_table(dynamodb, "bench-naive")
     counter = DynamoCounter(dynamodb)
     emulator.calls.reset()
     tracemalloc.start()
@@ -208,7 +208,7 @@ def scenario(n: int, a: int, args: argparse.Namespace, naive_cache: dict[int, Re
     is, so it runs once per N (its slowest part on the emulator) and its figures stand for every A."""
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
-        create_jobs_table(session.client("dynamodb"), "bench-jobs")
+        create_watch_table(session.client("dynamodb"), "bench-jobs")
         topic = session.client("sns").create_topic(Name="bench")["TopicArn"]
         running = seed(session, n, a)
         changed = running[:: round(1 / CHANGED_FRACTION)] if running else []

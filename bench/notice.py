@@ -48,7 +48,7 @@ from notifier.poller import PollReport
 from notifier.runtime import PollCycle
 from notifier.tracking import track
 from notifier_local import personalize as emulator
-from notifier_local.aws import QueueSubscriber, create_jobs_table
+from notifier_local.aws import QueueSubscriber, create_watch_table
 
 # --- list prices, us-east-1, without free tiers, as published in November 2026 ---
 # AWS Lambda pricing page: requests $0.20 per million; Arm (Graviton2) $0.0000133334 per GB-second.
@@ -156,7 +156,7 @@ class Day:
     def __init__(self, jobs: list[Job], recheck: int, latency: float) -> None:
         self.jobs, self.latency, self.now = jobs, latency, 0.0
         self.session = boto3.session.Session(region_name=REGION)
-        create_jobs_table(self.session.client("dynamodb"), "notice-jobs")
+        create_watch_table(self.session.client("dynamodb"), "notice-jobs")
         sns = self.session.client("sns")
         topic = sns.create_topic(Name="notice")["TopicArn"]
         self.queue = QueueSubscriber(sns, self.session.client("sqs"), topic, "notice-subscriber")

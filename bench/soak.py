@@ -30,7 +30,7 @@ from notifier.poller import Poller
 from notifier.ports import PublishFailed, StoreUnavailable
 from notifier.runtime import build_poller, build_store
 from notifier_local import personalize as emulator
-from notifier_local.aws import create_jobs_table
+from notifier_local.aws import create_watch_table
 from notifier_local.inbox import CHATBOT_ENDPOINT, inbox
 
 PATHS = (
@@ -107,7 +107,7 @@ def run(jobs_count: int, seed: int, max_polls: int) -> int:
     now = datetime(2026, 11, 24, 9, tzinfo=UTC)
     with mock_aws():
         session = boto3.session.Session(region_name=REGION)
-        create_jobs_table(session.client("dynamodb"), "soak-jobs")
+        create_watch_table(session.client("dynamodb"), "soak-jobs")
         topic = session.client("sns").create_topic(Name="soak")["TopicArn"]
         # A chat (https) subscriber: moto's SQS slows down with every message a queue holds, which a soak of
         # this size would turn into hours; the inbox keeps each delivery as the subscriber receives it.

@@ -29,7 +29,8 @@ from .tracking import AutoTracking
 
 
 class PersonalizeJobNotifier(Construct):
-    """The table of watched jobs, the notification topics, the scheduled poll, auto-tracking and alarms.
+    """The table of watched jobs and resources, the notification topics, the scheduled poll, auto-tracking
+    and alarms.
 
     Attributes for the app around it: `table`, `topic` (job notifications), `alarm_topic`, `poll_function`.
     """
@@ -48,6 +49,7 @@ class PersonalizeJobNotifier(Construct):
         teams_tenant_id: str | None = None,
         poll_minutes: int = 1,
         recheck_seconds: int = 0,
+        solution_check_minutes: int = 60,
         auto_track: bool = True,
         discover: str | None = None,
         event_source: str = "personalize-job-notifier",

@@ -1,4 +1,4 @@
-"""Embedded-AWS helpers: the jobs table as the stack defines it, and a queue that subscribes as a person would."""
+"""Embedded-AWS helpers: the table as the stack defines it, and a queue that subscribes as a person would."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from notifier.store import ACTIVE_INDEX, TTL_ATTRIBUTE
+from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX, FOLLOWS_ATTRIBUTE, TTL_ATTRIBUTE
 
 
-def create_jobs_table(dynamodb: Any, name: str) -> None:
-    """The tracked-jobs table with its sparse active-jobs index (mirrors infra's storage construct)."""
+def create_watch_table(dynamodb: Any, name: str) -> None:
+    """The table of what is watched with its two sparse indexes (mirrors infra's storage construct)."""
     dynamodb.create_table(
         TableName=name,
         BillingMode="PAY_PER_REQUEST",
@@ -18,6 +18,7 @@ def create_jobs_table(dynamodb: Any, name: str) -> None:
             {"AttributeName": "jobArn", "AttributeType": "S"},
             {"AttributeName": "activeShard", "AttributeType": "S"},
             {"AttributeName": "lastCheckedAt", "AttributeType": "S"},
+            {"AttributeName": FOLLOWS_ATTRIBUTE, "AttributeType": "S"},
         ],
         KeySchema=[{"AttributeName": "jobArn", "KeyType": "HASH"}],
         GlobalSecondaryIndexes=[
@@ -28,7 +29,12 @@ def create_jobs_table(dynamodb: Any, name: str) -> None:
                     {"AttributeName": "lastCheckedAt", "KeyType": "RANGE"},
                 ],
                 "Projection": {"ProjectionType": "ALL"},
-            }
+            },
+            {
+                "IndexName": FOLLOWERS_INDEX,
+                "KeySchema": [{"AttributeName": FOLLOWS_ATTRIBUTE, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            },
         ],
     )
     dynamodb.update_time_to_live(

@@ -2,8 +2,9 @@
 
 It starts a moto server with the Personalize emulator, deploys the real stack with the real CDK CLI,
 subscribes an inbox and a queue, tracks three export jobs with the `notifier` CLI, runs the deployed
-function's handler in-process while the jobs move, and prints what each subscriber received. It exits 1
-when a notification is missing or unexpected, and always stops its server.
+function's handler in-process while the jobs move, watches a campaign move to a new solution version, and
+prints what each subscriber received. It exits 1 when a notification is missing or unexpected, and always
+stops its server.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from notifier.messages import FAILURE_OUTCOMES
 from notifier.observability import logger
 from notifier.runtime import build_store
 from notifier_local import personalize as emulator
-from notifier_local.aws import Delivered, QueueSubscriber, create_jobs_table
+from notifier_local.aws import Delivered, QueueSubscriber, create_watch_table
 from notifier_local.cdk_cli import deploy, has_cdk_app
 from notifier_local.inbox import CHATBOT_ENDPOINT, Mail, inbox
 from notifier_local.server import ACCOUNT, REGION, EmbeddedAws, embedded_aws, pointed_at
@@ -74,7 +75,7 @@ class Narrator:
 
 def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
     """Run the demo; 0 when every subscriber got exactly what it should, 1 otherwise."""
-    say = Narrator(out or sys.stdout, steps=6)
+    say = Narrator(out or sys.stdout, steps=7)
     say.line("Personalize job notifier: the whole system on an embedded AWS (no AWS account is used)")
     inbox.clear()
     emulator.calls.reset()
@@ -112,14 +113,18 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
         handler = _deployed_handler(session.client("lambda"), outputs["FunctionName"], say)
         delivered = _poll_while_jobs_move(handler, jobs, queue, say)
 
+        say.step("A campaign that syncs with its solution's latest version moves to a new one")
+        campaign = _campaign_follows_new_version(session, outputs["TableName"], handler, queue, say)
+        delivered += campaign.delivered
+
         say.step("What the subscribers received")
         _show_what_arrived(say, delivered, outputs["TableName"])
-        checks = _check(jobs, delivered, inbox.for_address(EVERYTHING), inbox.for_address(FAILURES))
+        checks = _check(jobs, campaign, delivered, inbox.for_address(EVERYTHING), inbox.for_address(FAILURES))
         checks.append((typo.returncode == 2 and TYPO in typo.stderr, "the ARN with a typo was refused (exit 2)"))
         chats = [json.loads(m.body) for m in inbox.for_address(CHATBOT_ENDPOINT)]
         threads = {chat["metadata"]["threadId"] for chat in chats}
         checks.append(
-            (len(chats) == 5 and len(threads) == 3, f"Slack got 5 messages in 3 job threads (got {len(chats)})")
+            (len(chats) == 8 and len(threads) == 5, f"Slack got 8 messages in 5 threads, one each (got {len(chats)})")
         )
         say.line("\nChecks:")
         for passed, text in checks:
@@ -154,7 +159,7 @@ def _deploy(aws: EmbeddedAws, scratch: Path, say: Narrator, with_cdk: bool) -> t
 
 def _provision_directly() -> dict[str, str]:
     session = boto3.session.Session()
-    create_jobs_table(session.client("dynamodb"), f"{STACK}-jobs")
+    create_watch_table(session.client("dynamodb"), f"{STACK}-jobs")
     key = session.client("kms").create_key(Description="demo notifications")["KeyMetadata"]["Arn"]
     topic = session.client("sns").create_topic(Name=f"{STACK}-topic", Attributes={"KmsMasterKeyId": key})
     role = session.client("iam").create_role(RoleName=f"{STACK}-poll", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
@@ -218,6 +223,69 @@ def _create_jobs(session: boto3.session.Session) -> list[DemoJob]:
     jobs[1].moves = {2: ("CREATE IN_PROGRESS", None), 3: ("CREATE FAILED", FAILURE_REASON)}
     jobs[2].moves = {1: (DELETED, None)}  # a colleague deletes it while it is watched
     return jobs
+
+
+@dataclass
+class DemoCampaign:
+    campaign: str
+    old_version: str
+    new_version: str
+    delivered: list[Delivered]
+
+
+def _campaign_follows_new_version(
+    session: boto3.session.Session,
+    table: str,
+    handler: Callable[[], dict[str, int]],
+    queue: QueueSubscriber,
+    say: Narrator,
+) -> DemoCampaign:
+    """A campaign at rest costs no call; a new ACTIVE version of its solution wakes it, and the update it gets
+    (Personalize's own: no CloudTrail event tells of it) is told with the version it served before."""
+    personalize = session.client("personalize")
+    group = personalize.create_dataset_group(name="retail-demo")["datasetGroupArn"]
+    solution = personalize.create_solution(
+        name="recommended-for-you", datasetGroupArn=group, recipeArn=_RECIPE, performAutoTraining=True
+    )["solutionArn"]
+    old = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    for arn in (group, solution, old):
+        emulator.set_status(arn, "ACTIVE")
+    campaign = personalize.create_campaign(
+        name="home-page",
+        solutionVersionArn=old,
+        minProvisionedTPS=1,
+        campaignConfig={"syncWithLatestSolutionVersion": True},
+    )["campaignArn"]
+    tracked = _cli(["--table", table, "track", campaign])
+    say.line("    $ notifier track <the home-page campaign>")
+    say.block(tracked.stdout + tracked.stderr)
+    delivered: list[Delivered] = []
+
+    def poll(note: str) -> None:
+        emulator.calls.reset()
+        summary = handler()
+        arrived = queue.receive_all()
+        delivered.extend(arrived)
+        say.line(f"    poll: {emulator.calls.total()} Personalize call(s), {summary['jobs_polled']} described{note}")
+        for message in arrived:
+            say.line(f"      → {message.subject}")
+
+    emulator.set_status(campaign, "ACTIVE")
+    say.line("    (Personalize) home-page is now ACTIVE")
+    poll("")
+    poll(": the campaign rests, out of the poll, at no cost")
+    new = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    emulator.set_status(new, "CREATE IN_PROGRESS")
+    _cli(["--table", table, "track", new])
+    say.line("    (Personalize) a new solution version is training; it is tracked, as CloudTrail would")
+    emulator.set_status(new, "ACTIVE", trainingHours=2.5)
+    say.line("    (Personalize) it is ACTIVE; the syncing campaign moves to it by itself")
+    poll(": the version is told, and the campaign that follows its solution is woken")
+    poll("")
+    return DemoCampaign(campaign=campaign, old_version=old, new_version=new, delivered=delivered)
+
+
+_RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
 
 
 def _cli(argv: list[str]) -> subprocess.CompletedProcess[str]:
@@ -371,7 +439,11 @@ def _summary_table(table_name: str, delivered: list[Delivered]) -> str:
 
 
 def _check(
-    jobs: list[DemoJob], delivered: list[Delivered], everything: list[Mail], failures: list[Mail]
+    jobs: list[DemoJob],
+    campaign: DemoCampaign,
+    delivered: list[Delivered],
+    everything: list[Mail],
+    failures: list[Mail],
 ) -> list[tuple[bool, str]]:
     nightly, weekly, deleted = jobs
     expected = [
@@ -380,6 +452,9 @@ def _check(
         (nightly.arn, "ACTIVE"),
         (weekly.arn, "CREATE FAILED"),
         (deleted.arn, "not_found"),
+        (campaign.campaign, "ACTIVE"),
+        (campaign.new_version, "ACTIVE"),
+        (campaign.campaign, "ACTIVE"),  # its update finished
     ]
     seen = [
         (m.document["jobArn"], m.document["status"] if m.document["event"] == "transition" else m.document["event"])
@@ -388,10 +463,18 @@ def _check(
     ids = [m.document["id"] for m in delivered]
     active = next((m.body for m in everything if m.attributes.get("status") == "ACTIVE"), "")
     failed = next((m.body for m in everything if m.attributes.get("status") == "CREATE FAILED"), "")
+    moved = [
+        m.document for m in campaign.delivered if m.document["jobArn"] == campaign.campaign and m.document["update"]
+    ]
+    change = {"what": "Solution version", "before": campaign.old_version, "after": campaign.new_version}
     return [
-        (sorted(seen) == sorted(expected), f"the queue got exactly the 5 expected notifications (got {len(seen)})"),
+        (sorted(seen) == sorted(expected), f"the queue got exactly the 8 expected notifications (got {len(seen)})"),
         (len(set(ids)) == len(ids), "no notification was delivered twice"),
-        (len(everything) == 5, f"{EVERYTHING} got all 5 emails (got {len(everything)})"),
+        (len(everything) == 8, f"{EVERYTHING} got all 8 emails (got {len(everything)})"),
+        (
+            len(moved) == 1 and moved[0]["changes"] == [change],
+            "the campaign's update names the solution version it serves now and the one before",
+        ),
         (
             sorted(m.attributes.get("outcome", "") for m in failures) == ["failed", "not_found"],
             f"{FAILURES} got only the failure and the missing job (got {len(failures)})",

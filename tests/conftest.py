@@ -35,7 +35,7 @@ from notifier.runtime import build_poller, build_store
 from notifier.store import DynamoWatchStore
 from notifier.tracking import TrackResult, track
 from notifier_local import personalize as emulator
-from notifier_local.aws import Delivered, QueueSubscriber, create_jobs_table
+from notifier_local.aws import Delivered, QueueSubscriber, create_watch_table
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -113,7 +113,7 @@ def aws() -> Iterator[None]:
 @pytest.fixture
 def world(aws: None) -> Iterator[World]:
     session = boto3.session.Session(region_name=REGION)
-    create_jobs_table(session.client("dynamodb"), "tracked-jobs")
+    create_watch_table(session.client("dynamodb"), "tracked-jobs")
     sns = session.client("sns")
     topic_arn = sns.create_topic(Name="job-notifications")["TopicArn"]
     subscriber = QueueSubscriber(sns, session.client("sqs"), topic_arn, "subscriber")

@@ -134,8 +134,9 @@ def chat_notification(
     outcome = str(document["outcome"])
     lines = []
     if owed.event is Event.TRANSITION:
-        lines.append(f"*{_moved(owed)}:* {owed.old_status or 'not yet seen'} → *{owed.new_status}*")
-        lines += [f"*{what}:* `{before or 'none'}` → `{after or 'none'}`" for what, before, after in owed.changes]
+        before = _before(owed)
+        lines.append(f"*{_moved(owed)}:* {before + ' → ' if before else ''}*{owed.new_status}*")
+        lines += [f"*{what}:* `{old or 'none'}` → `{new or 'none'}`" for what, old, new in owed.changes]
         if document["serving"] is not None:
             lines.append(f"*Serving:* {_serving_text(bool(document['serving']))}")
     else:
@@ -270,6 +271,11 @@ def _serving_text(serving: bool) -> str:
     return "yes, it answers recommendation requests and bills" if serving else "no, and it is not billed"
 
 
+def _before(owed: PendingNotification) -> str:
+    """The status it moved from; an update first seen already under way (or done) has none to show."""
+    return owed.old_status or ("" if owed.update else "not yet seen")
+
+
 def _moved(owed: PendingNotification) -> str:
     return "Update" if owed.update else "Status"
 
@@ -279,10 +285,10 @@ def _who(job: Watched) -> str:
 
 
 def _short(arn: str | None) -> str:
-    """arn:...:solution/movies/3f1a2b -> movies/3f1a2b (the body carries the whole ARN)."""
+    """arn:...:solution/movies/3f1a2b -> 3f1a2b: what tells it from the one before (the body has the ARN)."""
     if not arn:
         return "none"
-    return arn.split(":", 5)[-1].split("/", 1)[-1] if arn.startswith("arn:") else arn
+    return arn.rsplit("/", 1)[-1] if arn.startswith("arn:") else arn
 
 
 def _first_change(owed: PendingNotification) -> str:
@@ -361,8 +367,9 @@ def _resource_headline(job: Watched, owed: PendingNotification, what: str, outco
 def _email_text(job: Watched, owed: PendingNotification, headline: str, document: dict[str, object]) -> str:
     lines = [headline, ""]
     if owed.event is Event.TRANSITION:
-        lines.append(f"{_moved(owed) + ':':<12} {owed.old_status or 'not yet seen'} -> {owed.new_status}")
-        lines += [f"{what}: {before or 'none'} -> {after or 'none'}" for what, before, after in owed.changes]
+        before = _before(owed)
+        lines.append(f"{_moved(owed) + ':':<12} {before + ' -> ' if before else ''}{owed.new_status}")
+        lines += [f"{what}: {old or 'none'} -> {new or 'none'}" for what, old, new in owed.changes]
         if document["serving"] is not None:
             lines.append(f"Serving:     {_serving_text(bool(document['serving']))}")
     elif owed.event is Event.STUCK:

@@ -311,7 +311,7 @@ def versions_to_watch(record: Watched, listed: list[Summary]) -> list[tuple[Summ
     since = record.versions_checked_at or record.tracked_at
     found = []
     for summary in listed:
-        if summary.created_at is not None and summary.created_at > since:
+        if summary.created_at is not None and summary.created_at >= since:
             found.append((summary, False))
         elif not SOLUTION_VERSION.is_terminal(summary.status):
             found.append((summary, True))

@@ -22,7 +22,7 @@ import pytest
 from notifier.cli.aws import client_config
 from notifier.cli.options import EXIT_CODES
 from notifier_local import personalize as emulator
-from notifier_local.aws import create_jobs_table
+from notifier_local.aws import create_watch_table
 from notifier_local.server import ACCOUNT, REGION, EmbeddedAws, embedded_aws
 
 pytestmark = pytest.mark.e2e
@@ -69,7 +69,7 @@ class User:
             for name in ("dynamodb", "sns", "personalize")
         }
         self.table = f"jobs-{uuid.uuid4().hex[:8]}"
-        create_jobs_table(self.clients["dynamodb"], self.table)
+        create_watch_table(self.clients["dynamodb"], self.table)
         self.topic = self.clients["sns"].create_topic(Name=f"topic-{self.table}")["TopicArn"]
         # A dataset of this test's own: the emulator's jobs outlive a test, its listings must not mix them.
         self.dataset = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset/{self.table}/INTERACTIONS"
