@@ -464,7 +464,7 @@ def _check(
     active = next((m.body for m in everything if m.attributes.get("status") == "ACTIVE"), "")
     failed = next((m.body for m in everything if m.attributes.get("status") == "CREATE FAILED"), "")
     moved = [
-        m.document for m in campaign.delivered if m.document["jobArn"] == campaign.campaign and m.document["update"]
+        m.document for m in campaign.delivered if m.document["jobArn"] == campaign.campaign and m.document.get("update")
     ]
     change = {"what": "Solution version", "before": campaign.old_version, "after": campaign.new_version}
     return [

@@ -27,7 +27,7 @@ def printed() -> subprocess.CompletedProcess[str]:
 def test_demo_passes_and_says_so(printed) -> None:
     assert printed.returncode == 0, printed.stdout + printed.stderr
     assert "Demo passed in" in printed.stdout
-    assert printed.stdout.count("✓") == 8 and "✗" not in printed.stdout
+    assert printed.stdout.count("✓") == 9 and "✗" not in printed.stdout
 
 
 def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed) -> None:
@@ -42,9 +42,9 @@ def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed)
 
 def test_demo_shows_each_subscribers_view(printed) -> None:
     out = printed.stdout
-    assert "ana@example.com received 5 email(s)" in out
+    assert "ana@example.com received 8 email(s)" in out
     assert "oncall@example.com received 2 email(s)" in out
-    assert "Slack channel (Amazon Q Developer): 5 message(s) in 3 thread(s)" in out
+    assert "Slack channel (Amazon Q Developer): 8 message(s) in 5 thread(s)" in out
     assert "✅ Dataset export job *nightly-users* finished" in out
     assert "│ Dataset export job nightly-users finished: s3://acme-exports/nightly-users/" in out
     assert "│ Failed to write to s3://acme-exports/weekly-items/: Access Denied." in out
@@ -52,6 +52,14 @@ def test_demo_shows_each_subscribers_view(printed) -> None:
     assert re.search(r"scratch-export\s+CREATE PENDING ⇢ not_found\s+1", out)
     assert "notifier: not tracked: arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly-usres" in out
     assert "(exit 2)" in out
+
+
+def test_demo_shows_a_campaign_moving_to_a_new_solution_version_at_no_cost_while_it_rests(printed) -> None:
+    out = printed.stdout
+    assert "poll: 0 Personalize call(s), 0 described: the campaign rests, out of the poll, at no cost" in out
+    [moved] = re.findall(r"→ Personalize: Campaign home-page updated: solution version (\w+) \(was (\w+)\)", out)
+    assert moved[0] != moved[1]
+    assert re.search(r"home-page\s+CREATE PENDING → ACTIVE → update ACTIVE\s+2", out)
 
 
 def test_demo_leaves_nothing_running(printed) -> None:
@@ -74,7 +82,7 @@ def test_demo_without_the_cdk_app_still_runs_the_whole_notifier() -> None:
     assert "--without-cdk was given" in printed.stdout
     assert "cdk:" not in printed.stdout
     assert "Deploying the stack" not in printed.stdout and "Creating the stack's resources directly" in printed.stdout
-    assert printed.stdout.count("✓") == 8
+    assert printed.stdout.count("✓") == 9
 
 
 def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:
@@ -93,7 +101,26 @@ def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:
         message("arn:b", "CREATE FAILED"),
         message("arn:c", None, event="not_found"),
     ]
-    mails = [Mail("x", "email", "s", "s3://b/a/ " + demo.FAILURE_REASON, {"status": "ACTIVE"})] * 5
-    assert all(passed for passed, _ in demo._check(jobs, complete, mails, [])[:3])
-    assert not demo._check(jobs, complete[:-1], mails, [])[0][0]
-    assert not demo._check(jobs, [*complete, complete[0]], mails, [])[1][0]
+    change = {"what": "Solution version", "before": "arn:v1", "after": "arn:v2"}
+    moved = Delivered(
+        subject=None,
+        body=json.dumps(
+            {
+                "jobArn": "arn:cp",
+                "status": "ACTIVE",
+                "event": "transition",
+                "id": "u",
+                "update": True,
+                "changes": [change],
+            }
+        ),
+        attributes={},
+    )
+    campaign = demo.DemoCampaign("arn:cp", "arn:v1", "arn:v2", [moved])
+    complete += [message("arn:cp", "ACTIVE"), message("arn:v2", "ACTIVE"), moved]
+    mails = [Mail("x", "email", "s", "s3://b/a/ " + demo.FAILURE_REASON, {"status": "ACTIVE"})] * 8
+    assert all(passed for passed, _ in demo._check(jobs, campaign, complete, mails, [])[:4])
+    assert not demo._check(jobs, campaign, complete[:-1], mails, [])[0][0]
+    assert not demo._check(jobs, campaign, [*complete, complete[0]], mails, [])[1][0]
+    unmoved = demo.DemoCampaign("arn:cp", "arn:v1", "arn:v2", [message("arn:cp", "ACTIVE")])
+    assert not demo._check(jobs, unmoved, complete, mails, [])[3][0]
