@@ -20,7 +20,7 @@ def test_cdk_bootstrap_and_deploy_create_a_working_stack(tmp_path) -> None:
         dynamodb = session.client("dynamodb", endpoint_url=aws.endpoint)
         table = dynamodb.describe_table(TableName=outputs["TableName"])["Table"]
         assert table["TableStatus"] == "ACTIVE"
-        assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["active-jobs"]
+        assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["active-jobs", "followers"]
         sns = session.client("sns", endpoint_url=aws.endpoint)
         assert sns.get_topic_attributes(TopicArn=outputs["TopicArn"])["Attributes"]["KmsMasterKeyId"]
         function = session.client("lambda", endpoint_url=aws.endpoint).get_function_configuration(

@@ -47,7 +47,7 @@ def test_every_resource_is_created_and_wired(assembly: Path) -> None:
 
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
         table = session.client("dynamodb").describe_table(TableName=outputs["TableName"])["Table"]
-        assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["active-jobs"]
+        assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["active-jobs", "followers"]
         topic = session.client("sns").get_topic_attributes(TopicArn=outputs["TopicArn"])["Attributes"]
         assert topic["KmsMasterKeyId"].startswith("arn:aws:kms:")
         function = session.client("lambda").get_function_configuration(FunctionName=outputs["FunctionName"])

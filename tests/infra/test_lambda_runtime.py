@@ -151,7 +151,7 @@ def test_a_cloudtrail_event_tracks_the_job_and_a_scheduled_poll_notifies_the_que
 
     with running(stack, "notifier.handlers.track.handler") as track:
         tracked = track.invoke(cloudtrail_event(arn))
-    assert tracked == Outcome("response", {"outcome": "tracked", "jobArn": arn})
+    assert tracked == Outcome("response", {"outcome": "tracked", "jobArn": arn, "call": "CreateDatasetExportJob"})
     item = stack.client("dynamodb").get_item(TableName=stack.outputs["TableName"], Key={"jobArn": {"S": arn}})
     assert item["Item"]["status"]["S"] == "CREATE PENDING"
 

@@ -55,7 +55,7 @@ POLL = "notifier.handlers.poll.handler"
 TRACK = "notifier.handlers.track.handler"
 
 
-def test_table_is_on_demand_recoverable_expiring_with_a_sparse_active_index(template: Template) -> None:
+def test_table_is_on_demand_recoverable_expiring_with_sparse_active_and_followers_indexes(template: Template) -> None:
     template.has_resource_properties(
         "AWS::DynamoDB::Table",
         {
@@ -72,7 +72,12 @@ def test_table_is_on_demand_recoverable_expiring_with_a_sparse_active_index(temp
                         {"AttributeName": "lastCheckedAt", "KeyType": "RANGE"},
                     ],
                     "Projection": {"ProjectionType": "ALL"},
-                }
+                },
+                {
+                    "IndexName": "followers",
+                    "KeySchema": [{"AttributeName": "followsSolution", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "ALL"},
+                },
             ],
         },
     )
@@ -163,16 +168,20 @@ def test_no_statement_grants_a_wildcard_action(full: Template) -> None:
             assert action != "*" and not action.endswith(":*"), statement
 
 
-def test_personalize_access_is_describe_only_on_this_accounts_jobs_of_each_kind(template: Template) -> None:
+def test_personalize_access_is_describe_only_on_this_accounts_resources_of_each_kind(template: Template) -> None:
     statements = [s for s in policy_statements(template) if s.get("Sid") == "DescribeWatchedPersonalizeResources"]
     assert len(statements) == 2  # the poll and the track Lambda, alike
     statement = statements[0]
     assert statement["Action"] == [
         "personalize:DescribeBatchInferenceJob",
         "personalize:DescribeBatchSegmentJob",
+        "personalize:DescribeCampaign",
         "personalize:DescribeDataDeletionJob",
         "personalize:DescribeDatasetExportJob",
+        "personalize:DescribeDatasetGroup",
         "personalize:DescribeDatasetImportJob",
+        "personalize:DescribeRecommender",
+        "personalize:DescribeSolution",
         "personalize:DescribeSolutionVersion",
     ]
 
@@ -195,10 +204,13 @@ def test_personalize_access_is_describe_only_on_this_accounts_jobs_of_each_kind(
         for resource_type in (
             "batch-inference-job",
             "batch-segment-job",
+            "campaign",
             "data-deletion-job",
             "dataset-export-job",
+            "dataset-group",
             "dataset-import-job",
-            "solution",  # solution versions: solution/NAME/ID
+            "recommender",
+            "solution",  # solutions, and their versions: solution/NAME/ID
         )
     ]
 
@@ -210,7 +222,12 @@ def test_table_access_is_exactly_what_a_poll_does(template: Template) -> None:
     assert statement["Resource"] == [
         {"Fn::GetAtt": [table, "Arn"]},
         {"Fn::Join": ["", [{"Fn::GetAtt": [table, "Arn"]}, "/index/active-jobs"]]},
+        {"Fn::Join": ["", [{"Fn::GetAtt": [table, "Arn"]}, "/index/followers"]]},
     ]
+    # Automatic training: a watched solution's versions are listed (List actions take no resource ARN).
+    [versions] = [s for s in policy_statements(template) if s.get("Sid") == "ListSolutionVersions"]
+    assert (versions["Action"], versions["Resource"]) == ("personalize:ListSolutionVersions", "*")
+    assert function(template, POLL)["Environment"]["Variables"]["SOLUTION_CHECK_MINUTES"] == "60"
 
 
 def test_no_subscriptions_without_context(template: Template) -> None:
@@ -310,7 +327,7 @@ def template_logical_id(template: Template, resource_type: str) -> str:
     return logical_id
 
 
-def test_auto_tracking_rule_matches_cloudtrail_create_calls(template: Template) -> None:
+def test_auto_tracking_rule_matches_cloudtrail_create_and_change_calls(template: Template) -> None:
     track = function_id(template, TRACK)
     template.has_resource_properties(
         "AWS::Events::Rule",
@@ -323,10 +340,23 @@ def test_auto_tracking_rule_matches_cloudtrail_create_calls(template: Template) 
                     "eventName": [
                         "CreateBatchInferenceJob",
                         "CreateBatchSegmentJob",
+                        "CreateCampaign",
                         "CreateDataDeletionJob",
                         "CreateDatasetExportJob",
+                        "CreateDatasetGroup",
                         "CreateDatasetImportJob",
+                        "CreateRecommender",
+                        "CreateSolution",
                         "CreateSolutionVersion",
+                        "DeleteCampaign",
+                        "DeleteDatasetGroup",
+                        "DeleteRecommender",
+                        "DeleteSolution",
+                        "StartRecommender",
+                        "StopRecommender",
+                        "UpdateCampaign",
+                        "UpdateRecommender",
+                        "UpdateSolution",
                     ],
                 },
             },
@@ -339,9 +369,9 @@ def test_auto_tracking_rule_matches_cloudtrail_create_calls(template: Template) 
     assert "TOPIC_ARN" not in env  # it tracks; it never notifies
 
 
-def test_the_track_lambda_may_only_add_jobs(template: Template) -> None:
+def test_the_track_lambda_may_only_add_and_wake_records(template: Template) -> None:
     [statement] = [s for s in policy_statements(template) if s.get("Sid") == "AddTrackedJobs"]
-    assert statement["Action"] == "dynamodb:PutItem"
+    assert statement["Action"] == ["dynamodb:GetItem", "dynamodb:PutItem"]  # no delete, no scan
     table = template_logical_id(template, "AWS::DynamoDB::Table")
     assert statement["Resource"] == {"Fn::GetAtt": [table, "Arn"]}
 
@@ -362,10 +392,14 @@ def test_discovery_in_the_poll_adds_list_permissions_only_when_asked(synth, temp
     assert statement["Action"] == [
         "personalize:ListBatchInferenceJobs",
         "personalize:ListBatchSegmentJobs",
+        "personalize:ListCampaigns",
         "personalize:ListDataDeletionJobs",
         "personalize:ListDatasetExportJobs",
+        "personalize:ListDatasetGroups",
         "personalize:ListDatasetImportJobs",
+        "personalize:ListRecommenders",
         "personalize:ListSolutionVersions",
+        "personalize:ListSolutions",
     ]
 
 
