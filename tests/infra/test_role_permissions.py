@@ -192,6 +192,64 @@ def test_track_and_poll_roles_allow_every_call_their_code_makes(deployed, monkey
     }
 
 
+def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_path) -> None:
+    """Resources: created and changed (the track role wakes a record: GetItem, PutItem), at rest, a solution's
+    automatically trained versions listed, and a syncing campaign woken through the followers index."""
+    session, stack = deployed
+    personalize = session.client("personalize")
+    group = personalize.create_dataset_group(name="roles")["datasetGroupArn"]
+    solution = personalize.create_solution(
+        name="roles-movies", datasetGroupArn=group, recipeArn=RECIPE, performAutoTraining=True
+    )["solutionArn"]
+    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
+    for arn in (group, solution, version):
+        emulator.set_status(arn, "ACTIVE")
+    campaign = personalize.create_campaign(
+        name="roles-home", solutionVersionArn=version, campaignConfig={"syncWithLatestSolutionVersion": True}
+    )["campaignArn"]
+    created = [
+        ("CreateDatasetGroup", "datasetGroupArn", group),
+        ("CreateSolution", "solutionArn", solution),
+        ("CreateCampaign", "campaignArn", campaign),
+    ]
+    track, track_id = deployed_handler(monkeypatch, session, stack, "AutoTrackingTrack")
+    poll, poll_id = deployed_handler(monkeypatch, session, stack, "PollerPoll")
+    with Recording(tmp_path / "track-created.jsonl") as recording:
+        for name, key, arn in created:
+            event = cloudtrail_event(None, eventName=name, responseElements={key: arn})
+            assert track.handler(event, FakeLambdaContext())["outcome"] == "tracked"
+    track_calls = recording.calls()
+    emulator.set_status(campaign, "ACTIVE")
+    poll.handler(SCHEDULED_EVENT, FakeLambdaContext())  # the campaign comes to rest
+    personalize.update_campaign(campaignArn=campaign, minProvisionedTPS=2)  # the user's call, not the notifier's
+    with Recording(tmp_path / "track-changed.jsonl") as recording:
+        change = cloudtrail_event(
+            None, eventName="UpdateCampaign", requestParameters={"campaignArn": campaign}, responseElements=None
+        )
+        assert track.handler(change, FakeLambdaContext())["outcome"] == "woken"
+    track_calls += recording.calls()
+    with Recording(tmp_path / "poll.jsonl") as recording:
+        emulator.set_update_status(campaign, "ACTIVE")
+        trained = emulator.train_automatically(solution)
+        poll.handler(SCHEDULED_EVENT, FakeLambdaContext())  # the update told; the new version found
+        emulator.set_status(trained, "ACTIVE")
+        summary = poll.handler(SCHEDULED_EVENT, FakeLambdaContext())  # ACTIVE: the syncing campaign is woken
+        assert summary["woken"] == 1
+    poll_calls = recording.calls()
+
+    assert not refused(session, stack, track_id, track_calls), "the track role refuses these"
+    assert not refused(session, stack, poll_id, poll_calls), "the poll role refuses these"
+    assert {"dynamodb:GetItem", "dynamodb:PutItem", "personalize:DescribeCampaign"} <= {
+        f"{c.service}:{c.operation}" for c in track_calls
+    }
+    poll_actions = {f"{c.service}:{c.operation}" for c in poll_calls}
+    assert {"personalize:ListSolutionVersions", "personalize:DescribeCampaign", "dynamodb:Query"} <= poll_actions
+    assert any(c.params.get("IndexName") == "followers" for c in poll_calls), "the followers index was queried"
+
+
+RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
+
+
 class RunningOutOfTime(FakeLambdaContext):
     """A minute left for the first few questions, then a second: the poll defers what it has not started."""
 

@@ -303,6 +303,11 @@ def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
         ({"personalizeMaxRps": "0.5"}, "personalizeMaxRps '0.5' must be a number of requests per second from 1"),
         ({"eventSource": "aws.personalize"}, "eventSource 'aws.personalize' must be"),
         ({"stuckAfterMinutes": "six hours"}, "stuckAfterMinutes 'six hours' must be a whole number"),
+        ({"solutionCheckMinutes": "-5"}, "solutionCheckMinutes '-5' must be a whole number of minutes from 0 to 10080"),
+        (
+            {"solutionCheckMinute": "30"},
+            "unknown context key 'solutionCheckMinute' (did you mean solutionCheckMinutes?)",
+        ),
         ({"discover": "retail"}, "discover: 'retail' is not the ARN of a dataset, dataset group, solution or"),
     ],
 )
