@@ -84,6 +84,8 @@ class Kind:
         return api_name(self.list_operation)
 
 
+# The campaign fact that makes it follow its solution's latest version (a new ACTIVE version wakes it).
+SYNCS_WITH_LATEST = "Syncs with latest solution version"
 _CREATED = frozenset({"ACTIVE"})
 _CREATE_FAILED = frozenset({"CREATE FAILED"})
 _S3_OUTPUT = ("jobOutput", "s3DataDestination", "path")
@@ -226,7 +228,7 @@ REGISTRY: tuple[Kind, ...] = (
         failure_statuses=_CREATE_FAILED,
         facts=(
             ("Minimum TPS", "minProvisionedTPS"),
-            ("Syncs with latest solution version", "campaignConfig.syncWithLatestSolutionVersion"),
+            (SYNCS_WITH_LATEST, "campaignConfig.syncWithLatestSolutionVersion"),
         ),
         lives_on=True,
         update_key="latestCampaignUpdate",

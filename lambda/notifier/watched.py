@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from notifier.arns import ParsedArn
-from notifier.kinds import SOLUTION_VERSION, Kind, Outcome
+from notifier.kinds import SOLUTION_VERSION, SYNCS_WITH_LATEST, Kind, Outcome
 
 
 class Event(StrEnum):
@@ -155,7 +155,7 @@ class Watched:
     @property
     def follows(self) -> str | None:
         """The solution a campaign syncing with its latest version follows: a new ACTIVE version wakes it."""
-        if not self.kind.lives_on or dict(self.facts).get("Syncs with latest solution version") != "yes":
+        if not self.kind.lives_on or dict(self.facts).get(SYNCS_WITH_LATEST) != "yes":
             return None
         return solution_of(self.parent_arn)
 
