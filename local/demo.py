@@ -243,19 +243,10 @@ def _campaign_follows_new_version(
     """A campaign at rest costs no call; a new ACTIVE version of its solution wakes it, and the update it gets
     (Personalize's own: no CloudTrail event tells of it) is told with the version it served before."""
     personalize = session.client("personalize")
-    group = personalize.create_dataset_group(name="retail-demo")["datasetGroupArn"]
-    solution = personalize.create_solution(
-        name="recommended-for-you", datasetGroupArn=group, recipeArn=_RECIPE, performAutoTraining=True
-    )["solutionArn"]
-    old = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    for arn in (group, solution, old):
-        emulator.set_status(arn, "ACTIVE")
-    campaign = personalize.create_campaign(
-        name="home-page",
-        solutionVersionArn=old,
-        minProvisionedTPS=1,
-        campaignConfig={"syncWithLatestSolutionVersion": True},
-    )["campaignArn"]
+    made = emulator.serving_campaign(
+        personalize, group="retail-demo", solution="recommended-for-you", campaign="home-page", sync=True
+    )
+    solution, old, campaign = made.solution, made.version, made.campaign
     tracked = _cli(["--table", table, "track", campaign])
     say.line("    $ notifier track <the home-page campaign>")
     say.block(tracked.stdout + tracked.stderr)
@@ -283,9 +274,6 @@ def _campaign_follows_new_version(
     poll(": the version is told, and the campaign that follows its solution is woken")
     poll("")
     return DemoCampaign(campaign=campaign, old_version=old, new_version=new, delivered=delivered)
-
-
-_RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
 
 
 def _cli(argv: list[str]) -> subprocess.CompletedProcess[str]:

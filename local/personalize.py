@@ -100,12 +100,11 @@ class EmulatedJob:
 
     @property
     def parent(self) -> str | None:
-        """What its List... call narrows by (a campaign's solution is that of its solution version)."""
+        """What its List... call narrows by; where it was not asked for by that name (a campaign is made from a
+        solution version, listed by its solution), the solution of what it was made from."""
         if self.kind.list_filter_parameter is None:
             return None
-        if self.kind.name == "campaign":
-            return solution_of(self.request.get("solutionVersionArn"))
-        return self.request.get(self.kind.list_filter_parameter)
+        return self.request.get(self.kind.list_filter_parameter) or solution_of(self.request.get(self.kind.parent_key))
 
 
 @dataclass
@@ -403,6 +402,38 @@ def train_automatically(solution_arn: str) -> str:
     add_job(SOLUTION_VERSION, arn, {"solutionArn": solution_arn, "trainingType": "AUTOMATIC"}, "CREATE PENDING")
     find_job(arn).name = None
     return arn
+
+
+RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
+
+
+@dataclass(frozen=True)
+class ServingCampaign:
+    dataset_group: str
+    solution: str
+    version: str
+    campaign: str
+
+
+def serving_campaign(
+    client: Any, *, group: str, solution: str, campaign: str, sync: bool, auto_training: bool = True
+) -> ServingCampaign:
+    """Through real Create... calls, as a user makes them: a dataset group, a solution and its first version,
+    each ACTIVE, and a campaign on that version (still CREATE PENDING), syncing with the latest one or not."""
+    group_arn = client.create_dataset_group(name=group)["datasetGroupArn"]
+    solution_arn = client.create_solution(
+        name=solution, datasetGroupArn=group_arn, recipeArn=RECIPE, performAutoTraining=auto_training
+    )["solutionArn"]
+    version_arn = client.create_solution_version(solutionArn=solution_arn)["solutionVersionArn"]
+    for arn in (group_arn, solution_arn, version_arn):
+        set_status(arn, "ACTIVE")
+    campaign_arn = client.create_campaign(
+        name=campaign,
+        solutionVersionArn=version_arn,
+        minProvisionedTPS=1,
+        campaignConfig={"syncWithLatestSolutionVersion": True} if sync else {},
+    )["campaignArn"]
+    return ServingCampaign(group_arn, solution_arn, version_arn, campaign_arn)
 
 
 def backdate(arn: str, seconds: float) -> None:

@@ -197,16 +197,10 @@ def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_pa
     automatically trained versions listed, and a syncing campaign woken through the followers index."""
     session, stack = deployed
     personalize = session.client("personalize")
-    group = personalize.create_dataset_group(name="roles")["datasetGroupArn"]
-    solution = personalize.create_solution(
-        name="roles-movies", datasetGroupArn=group, recipeArn=RECIPE, performAutoTraining=True
-    )["solutionArn"]
-    version = personalize.create_solution_version(solutionArn=solution)["solutionVersionArn"]
-    for arn in (group, solution, version):
-        emulator.set_status(arn, "ACTIVE")
-    campaign = personalize.create_campaign(
-        name="roles-home", solutionVersionArn=version, campaignConfig={"syncWithLatestSolutionVersion": True}
-    )["campaignArn"]
+    made = emulator.serving_campaign(
+        personalize, group="roles", solution="roles-movies", campaign="roles-home", sync=True
+    )
+    group, solution, campaign = made.dataset_group, made.solution, made.campaign
     created = [
         ("CreateDatasetGroup", "datasetGroupArn", group),
         ("CreateSolution", "solutionArn", solution),
@@ -245,9 +239,6 @@ def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_pa
     poll_actions = {f"{c.service}:{c.operation}" for c in poll_calls}
     assert {"personalize:ListSolutionVersions", "personalize:DescribeCampaign", "dynamodb:Query"} <= poll_actions
     assert any(c.params.get("IndexName") == "followers" for c in poll_calls), "the followers index was queried"
-
-
-RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
 
 
 class RunningOutOfTime(FakeLambdaContext):

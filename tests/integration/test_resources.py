@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from notifier.config import Settings
+from notifier.kinds import KINDS
 from notifier.runtime import PollCycle
 from notifier.store import FOLLOWS_ATTRIBUTE
 from notifier_local import personalize as emulator
@@ -22,7 +23,6 @@ from tests.integration.test_poll_handler import FakeLambdaContext
 pytestmark = pytest.mark.integration
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/Personalize"
-RECIPE = "arn:aws:personalize:::recipe/aws-user-personalization"
 
 
 class Resources:
@@ -36,9 +36,9 @@ class Resources:
         return self.client.create_dataset_group(name=name)["datasetGroupArn"]
 
     def solution(self, group: str, name: str = "movies", auto: bool = True) -> str:
-        arn = self.client.create_solution(name=name, datasetGroupArn=group, recipeArn=RECIPE, performAutoTraining=auto)[
-            "solutionArn"
-        ]
+        arn = self.client.create_solution(
+            name=name, datasetGroupArn=group, recipeArn=emulator.RECIPE, performAutoTraining=auto
+        )["solutionArn"]
         emulator.set_status(arn, "ACTIVE")
         return arn
 
@@ -63,13 +63,13 @@ class Resources:
 
     def active_campaign(self, sync: bool = False) -> tuple[str, str, str]:
         """A campaign at rest on version 1 of its solution, watched since before it became ACTIVE."""
-        solution = self.solution(self.dataset_group())
-        version = self.version(solution)
-        campaign = self.campaign(version, sync=sync)
-        assert self.world.track(campaign).outcome == "tracked"
-        emulator.set_status(campaign, "ACTIVE")
+        made = emulator.serving_campaign(
+            self.client, group="retail", solution="movies", campaign="home-page", sync=sync
+        )
+        assert self.world.track(made.campaign).outcome == "tracked"
+        emulator.set_status(made.campaign, "ACTIVE")
         self.world.poll()
-        return solution, version, campaign
+        return made.solution, made.version, made.campaign
 
 
 @pytest.fixture
@@ -414,3 +414,23 @@ def test_odd_change_events_are_ignored_with_a_reason(world: World, track_handler
     result = track_handler(event, FakeLambdaContext())
     assert result["outcome"] == "ignored" and reason in result["reason"]
     assert list(world.store.all_jobs()) == []
+
+
+def test_discovery_watches_a_new_resource_from_one_describe_and_later_listings_cost_none(
+    world: World, made: Resources
+) -> None:
+    from notifier.discovery import discover
+    from notifier.personalize import PersonalizeResources
+
+    made_ = emulator.serving_campaign(made.client, group="retail", solution="movies", campaign="home-page", sync=True)
+    emulator.set_status(made_.campaign, "ACTIVE")
+    personalize = PersonalizeResources(world.session)
+    kinds = [KINDS["campaign"]]
+    emulator.calls.reset()
+    first = discover(personalize, world.store, regions=[REGION], kinds=kinds, describer=personalize)
+    assert first.tracked == [made_.campaign] and emulator.calls.counts == {"ListCampaigns": 1, "DescribeCampaign": 1}
+    record = world.store.get(made_.campaign)
+    assert record.follows == made_.solution and not record.in_active_index  # at rest, baseline whole
+    emulator.calls.reset()
+    again = discover(personalize, world.store, regions=[REGION], kinds=kinds, describer=personalize)
+    assert again.already_tracked == 1 and emulator.calls.counts == {"ListCampaigns": 1}  # no describe
