@@ -94,6 +94,7 @@ class PersonalizeJobNotifier(Construct):
             namespace=METRICS_NAMESPACE,
             poll_minutes=settings.poll_minutes,
             track_function=self.tracking.function if self.tracking else None,
+            track_failures=self.tracking.failed_events if self.tracking else None,
             name_prefix=prefix,
         )
         self.table = self.jobs.table

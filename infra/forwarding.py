@@ -10,6 +10,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
+from .queues import kept_events_queue
 from .tracking import watched_calls
 
 
@@ -21,11 +22,17 @@ class RegionForwarder(cdk.Stack):
             "HomeBus",
             self.format_arn(service="events", region=home_region, resource="event-bus", resource_name="default"),
         )
+        # What EventBridge could not put on the home bus (the home region unreachable, the role changed): kept
+        # here rather than dropped. No retry policy is written: an event bus target takes none ("Retry policy is
+        # not supported for Event bus targets", aws-cdk's EventBus target), EventBridge's own retrying applies.
+        self.dead_letters = kept_events_queue(
+            self, "ForwardDeadLetters", f"the dead-letter queue of the rule forwarding to {home_region}"
+        )
         # targets.EventBus makes the role: assumed by EventBridge, events:PutEvents on the home bus only.
         self.rule = events.Rule(
             self,
             "CreateJobCalls",
             description=f"Personalize Create...Job API calls recorded by CloudTrail, sent on to {home_region}",
             event_pattern=watched_calls(),
-            targets=[targets.EventBus(home_bus)],
+            targets=[targets.EventBus(home_bus, dead_letter_queue=self.dead_letters)],
         )

@@ -4,6 +4,7 @@ X-Ray tracing when asked for (-c tracing=true), and a role of its own that may w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
@@ -13,8 +14,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from notifier.kinds import KINDS, api_name
-from notifier.observability import SERVICE
+from notifier.kinds import KINDS, Kind
+from notifier.observability import DEFAULT_METRICS_NAMESPACE, SERVICE
 
 from .settings import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, POWERTOOLS_LAYER_PARAMETER, DeploySettings
 
@@ -30,7 +31,7 @@ def _lambda_root() -> Path:
 LAMBDA_ROOT = _lambda_root()
 RUNTIME = lambda_.Runtime(LAMBDA_RUNTIME, lambda_.RuntimeFamily.PYTHON)
 ARCHITECTURE = lambda_.Architecture.ARM_64 if LAMBDA_ARCHITECTURE == "arm64" else lambda_.Architecture.X86_64
-METRICS_NAMESPACE = "PersonalizeJobNotifier"
+METRICS_NAMESPACE = DEFAULT_METRICS_NAMESPACE
 ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info", "tests", ".pytest_cache"]
 
 
@@ -45,6 +46,9 @@ class NotifierFunction(Construct):
         description: str,
         timeout: Duration,
         environment: dict[str, str],
+        retry_attempts: int,
+        max_event_age: Duration,
+        on_failure: lambda_.IDestination | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
@@ -73,6 +77,11 @@ class NotifierFunction(Construct):
             layers=[lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", layer_arn)],
             memory_size=256,
             timeout=timeout,
+            # Asynchronous invocation (how EventBridge invokes): Lambda's own retries and how old an event may be
+            # before Lambda drops it, and where an event goes when both are spent (an AWS::Lambda::EventInvokeConfig).
+            retry_attempts=retry_attempts,
+            max_event_age=max_event_age,
+            on_failure=on_failure,
             role=self.role,
             log_group=self.log_group,
             logging_format=lambda_.LoggingFormat.JSON,
@@ -138,13 +147,12 @@ class NotifierFunction(Construct):
                 )
             )
 
-    def allow_listing_jobs(self) -> None:
-        """List actions of every registered job kind (Personalize's List actions take no resource ARN)."""
-        kinds = sorted(KINDS.values(), key=lambda kind: kind.name)
+    def allow_listing(self, kinds: Iterable[Kind]) -> None:
+        """The List actions of these kinds (Personalize's List actions take no resource ARN)."""
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="ListPersonalizeJobs",
-                actions=sorted({f"personalize:{api_name(kind.list_operation)}" for kind in kinds}),
+                actions=sorted({f"personalize:{kind.listed_by}" for kind in kinds}),
                 resources=["*"],
             )
         )

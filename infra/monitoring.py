@@ -26,14 +26,17 @@ class Monitoring(Construct):
         namespace: str,
         poll_minutes: int,
         track_function: lambda_.IFunction | None = None,
+        track_failures: sqs.IQueue | None = None,
         name_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
         period = Duration.minutes(max(5, poll_minutes))
         self._name_prefix = name_prefix
+        # Thresholds: what corrects itself (a throttled describe, a publish retried next poll, a tracking retried
+        # by Lambda) alarms only when it persists; what is lost or kept aside alarms at once.
         self.alarms = [
-            # A crashed poll (not one job's error: those are caught and counted below), twice in a row.
-            self._alarm("PollErrors", function.metric_errors(period=period), "The poll Lambda failed", 2),
+            # A crashed poll (not one job's error: those are caught and counted below), two periods running.
+            self._alarm("PollErrors", function.metric_errors(period=period), "The poll Lambda keeps failing", 2),
             # Throttling passes; describes failing for three periods running do not.
             self._alarm(
                 "DescribeErrors",
@@ -44,13 +47,14 @@ class Monitoring(Construct):
             self._alarm(
                 "PublishErrors",
                 self._metric(namespace, "PublishErrors", period),
-                "Notifications could not be published; they stay owed and are retried",
-                1,
+                "Notifications keep failing to publish; they stay owed and are retried every poll",
+                2,
             ),
             self._alarm(
                 "ScheduleDeadLetters",
                 dead_letters.metric_approximate_number_of_messages_visible(period=period),
-                "Scheduled polls could not be delivered to the poll Lambda",
+                "EventBridge could not hand events to the notifier's Lambdas (scheduled polls, or CloudTrail "
+                "events for auto-tracking); the dead-letter queue keeps them 14 days",
                 1,
             ),
         ]
@@ -59,7 +63,18 @@ class Monitoring(Construct):
                 self._alarm(
                     "TrackErrors",
                     track_function.metric_errors(period=period),
-                    "The auto-track Lambda failed; new jobs may not be tracked (the dead-letter queue keeps events)",
+                    "The auto-track Lambda keeps failing; Lambda retries each event twice, and what still fails "
+                    "is kept in the failed-events queue",
+                    2,
+                )
+            )
+        if track_failures is not None:
+            self.alarms.append(
+                self._alarm(
+                    "TrackFailedEvents",
+                    track_failures.metric_approximate_number_of_messages_visible(period=period),
+                    "CloudTrail events the auto-track Lambda could not process after its retries: those jobs or "
+                    "resources are not watched (the failed-events queue keeps each event 14 days)",
                     1,
                 )
             )
@@ -109,9 +124,16 @@ class Monitoring(Construct):
             )
 
         timeout = function.timeout.to_seconds() if isinstance(function, lambda_.Function) and function.timeout else None
+        # Lambda's Duration metric is in milliseconds: shown in seconds, beside the timeout in seconds.
+        duration_seconds = cloudwatch.MathExpression(
+            expression="duration / 1000",
+            using_metrics={"duration": function.metric_duration(statistic="Maximum", period=period)},
+            label="Longest poll (seconds)",
+            period=period,
+        )
         duration = cloudwatch.GraphWidget(
             title="Poll duration (max, seconds) against its timeout",
-            left=[function.metric_duration(statistic="Maximum", period=period)],
+            left=[duration_seconds],
             left_annotations=[cloudwatch.HorizontalAnnotation(value=timeout, label="timeout")] if timeout else None,
             width=8,
         )

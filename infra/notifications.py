@@ -9,7 +9,7 @@ The alarms topic has no filters: everyone who gets email from the notifier learn
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy
+from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -37,17 +37,18 @@ class NotificationTopic(Construct):
         name_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.key = kms.Key(
-            self,
-            "Key",
-            description="Encrypts Personalize job notifications at rest",
-            enable_key_rotation=True,
-            removal_policy=RemovalPolicy.DESTROY,
-            pending_window=Duration.days(7),
-        )
-        # CloudWatch alarms publish to the alarms topic, so their service must be able to use the key (SNS
+        self.key = self._key("Key", "Encrypts Personalize job notifications at rest")
+        if topic is None:
+            topic = sns.Topic(self, "Topic", display_name="Personalize jobs", master_key=self.key, enforce_ssl=True)
+            topic_key = self.key
+        self.topic, self.topic_key = topic, topic_key
+        # The alarms have a key of their own: a disabled or mis-policied jobs key stops job notifications, and the
+        # PublishErrors alarm that says so must not depend on that key too. (One more customer-managed key: see
+        # the README's Cost section.)
+        self.alarm_key = self._key("AlarmKey", "Encrypts the Personalize notifier's own alarms at rest")
+        # CloudWatch alarms publish to the alarms topic, so their service must be able to use its key (SNS
         # developer guide, "Enable compatibility between event sources from AWS services and encrypted topics").
-        self.key.add_to_resource_policy(
+        self.alarm_key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToPublish",
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
@@ -56,13 +57,9 @@ class NotificationTopic(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
-        if topic is None:
-            topic = sns.Topic(self, "Topic", display_name="Personalize jobs", master_key=self.key, enforce_ssl=True)
-            topic_key = self.key
-        self.topic, self.topic_key = topic, topic_key
         # Who may publish to it is granted by the monitoring construct, naming this stack's alarms.
         self.alarm_topic = sns.Topic(
-            self, "AlarmTopic", display_name="Personalize notifier alarms", master_key=self.key, enforce_ssl=True
+            self, "AlarmTopic", display_name="Personalize notifier alarms", master_key=self.alarm_key, enforce_ssl=True
         )
         for email in settings.notify_emails:
             self.topic.add_subscription(subscriptions.EmailSubscription(email))
@@ -80,32 +77,56 @@ class NotificationTopic(Construct):
             self.slack = chatbot.SlackChannelConfiguration(
                 self,
                 "Slack",
-                slack_channel_configuration_name=f"{name_prefix}-jobs"[:128],
+                slack_channel_configuration_name=chat_configuration_name(self, name_prefix, "jobs"),
                 slack_workspace_id=settings.slack_workspace_id,
                 slack_channel_id=settings.slack_channel_id,
                 notification_topics=[self.topic, self.alarm_topic],
                 logging_level=chatbot.LoggingLevel.ERROR,
-                # The channel only receives notifications: nobody can act on AWS from it beyond reading.
-                guardrail_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")],
+                guardrail_policies=[notifications_guardrail()],
                 user_role_required=True,
             )
         if settings.teams:
-            # No L2 construct for Teams in aws-cdk-lib: the CloudFormation resource, with a role of its own
-            # that, like the Slack channel's, lets chat members do nothing beyond reading.
+            # No L2 construct for Teams in aws-cdk-lib: the CloudFormation resource, with a role of its own and,
+            # like the Slack channel, the notifications guardrail.
             role = iam.Role(
                 self, "TeamsRole", assumed_by=iam.ServicePrincipal("chatbot.amazonaws.com"), description="Teams channel"
             )
-            read_only = iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")
             self.teams = chatbot.CfnMicrosoftTeamsChannelConfiguration(
                 self,
                 "Teams",
-                configuration_name=f"{name_prefix}-teams"[:128],
+                configuration_name=chat_configuration_name(self, name_prefix, "teams"),
                 team_id=settings.teams_team_id or "",
                 teams_channel_id=settings.teams_channel_id or "",
                 teams_tenant_id=settings.teams_tenant_id or "",
                 iam_role_arn=role.role_arn,
                 sns_topic_arns=[self.topic.topic_arn, self.alarm_topic.topic_arn],
                 logging_level="ERROR",
-                guardrail_policies=[read_only.managed_policy_arn],
+                guardrail_policies=[notifications_guardrail().managed_policy_arn],
                 user_role_required=True,
             )
+
+    def _key(self, construct_id: str, description: str) -> kms.Key:
+        return kms.Key(
+            self,
+            construct_id,
+            description=description,
+            enable_key_rotation=True,
+            removal_policy=RemovalPolicy.DESTROY,
+            pending_window=Duration.days(7),
+        )
+
+
+def chat_configuration_name(scope: Construct, prefix: str, channel: str) -> str:
+    """Chat configuration names are unique per account, not per region (their ARNs carry no region), so the
+    region is part of the name: the same stack in two regions gets two configurations. At most 128 characters
+    (the CloudFormation schema's maxLength); a region's name is under 20."""
+    return f"{prefix[:100]}-{Stack.of(scope).region}-{channel}"
+
+
+def notifications_guardrail() -> iam.IManagedPolicy:
+    """The most a chat member may do through the channel, whatever their own role allows: read CloudWatch, as
+    notifications (and alarms with their charts) need. AWS's guide offers this AWS managed policy "in place of
+    the customer managed Notification permissions policy" (cloudwatch:Describe*, Get*, List*) that a
+    notifications-only channel uses (Amazon Q Developer in chat applications admin guide, "Understanding
+    permissions"); ReadOnlyAccess would let a member read S3 objects and table items too."""
+    return iam.ManagedPolicy.from_aws_managed_policy_name("CloudWatchReadOnlyAccess")

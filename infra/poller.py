@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Duration, Stack, Validations
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from notifier.kinds import SOLUTION_VERSION
+from notifier.kinds import KINDS
+from notifier.poller import kinds_a_poll_lists
 from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX
 
 from .function import NotifierFunction
+from .queues import kept_events_queue
 from .settings import DeploySettings
 
 # The poll stops starting calls this long before its timeout, so it always ends cleanly. In fast mode a
@@ -23,6 +24,7 @@ from .settings import DeploySettings
 # notice); a job left over is only a re-check (seconds) away.
 TIME_MARGIN_SECONDS = 15
 FAST_TIME_MARGIN_SECONDS = 5
+POLL_EVENT_MAX_AGE_SECONDS = 60
 
 
 def poll_timeout_seconds(poll_minutes: int) -> int:
@@ -66,21 +68,17 @@ class Poller(Construct):
             description="Polls tracked Personalize jobs and notifies each status change",
             timeout=Duration.seconds(poll_timeout_seconds(settings.poll_minutes)),
             environment=environment,
+            # The next scheduled poll is the retry: Lambda's retries (2 by default, of events up to 6 hours old)
+            # would run polls on top of the schedule, a throttled backlog of them hours late. One minute is the
+            # shortest age Lambda keeps an event for (EventInvokeConfig MaximumEventAgeInSeconds: 60-21600).
+            retry_attempts=0,
+            max_event_age=Duration.seconds(POLL_EVENT_MAX_AGE_SECONDS),
         )
         self.function = self.lambda_.function
         self.lambda_.allow_describing_jobs()
-        if settings.discover:
-            self.lambda_.allow_listing_jobs()
-        else:
-            # Automatic training: a watched solution's new versions are listed (List actions take no ARN).
-            self.lambda_.role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="ListSolutionVersions",
-                    actions=[f"personalize:{SOLUTION_VERSION.listed_by}"],
-                    resources=["*"],
-                )
-            )
-            self.lambda_.acknowledge_star_resources()
+        # What a poll lists (jobs grouped under a parent, new versions of automatically training solutions),
+        # and with discovery, every kind.
+        self.lambda_.allow_listing(KINDS.values() if settings.discover else kinds_a_poll_lists())
         # Exactly what a poll does: query the active index (and, when a solution version becomes ACTIVE, the
         # campaigns following that solution), replace records conditionally, bump check times, and add newly
         # found jobs (discovery, new versions of automatically training solutions).
@@ -115,19 +113,11 @@ class Poller(Construct):
                 resources=[Stack.of(self).format_arn(service="events", resource="event-bus", resource_name="default")],
             )
         )
-        self.dead_letters = sqs.Queue(
+        self.dead_letters = kept_events_queue(
             self,
             "ScheduleDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        Validations.of(self.dead_letters).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-SQS3",
-                reason="This queue is the dead-letter queue of the poll schedule; a DLQ of a DLQ adds nothing, "
-                "and an alarm watches its depth.",
-            )
+            "the dead-letter queue of the poll schedule and of the auto-track rule (events EventBridge could not "
+            "hand to Lambda)",
         )
         self.schedule = events.Rule(
             self,

@@ -23,8 +23,10 @@ class JobsTable(Construct):
             ),
             time_to_live_attribute=TTL_ATTRIBUTE,
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            # Tracked jobs and their history are the user's record: keep them if the stack is deleted.
+            # Tracked jobs and their history are the user's record: keep them if the stack is deleted (RETAIN),
+            # and refuse a DeleteTable from the console or the API until protection is turned off.
             removal_policy=RemovalPolicy.RETAIN,
+            deletion_protection=True,
         )
         self.table.add_global_secondary_index(
             index_name=ACTIVE_INDEX,

@@ -7,12 +7,14 @@ from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from notifier.cloudtrail import WATCHED_CALLS
 
 from .function import NotifierFunction
+from .queues import kept_events_queue
 from .settings import DeploySettings
 
 
@@ -36,6 +38,13 @@ class AutoTracking(Construct):
         dead_letters: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
+        # What EventBridge handed to Lambda but the function could not process, after Lambda's own two retries
+        # (an error, a timeout, throttling until the event is 6 hours old): Lambda drops such an event unless the
+        # function has an on-failure destination ("Error handling and automatic retries in asynchronous
+        # invocation", Lambda developer guide). Kept here with the failure's reason; an alarm watches it.
+        self.failed_events = kept_events_queue(
+            self, "FailedEvents", "the on-failure destination of the auto-track Lambda"
+        )
         self.lambda_ = NotifierFunction(
             self,
             "Track",
@@ -44,6 +53,10 @@ class AutoTracking(Construct):
             description="Watches Personalize jobs and resources as CloudTrail records their creation and changes",
             timeout=Duration.seconds(30),
             environment={"TABLE_NAME": table.table_name},
+            retry_attempts=2,
+            max_event_age=Duration.hours(6),
+            # Lambda sends the invocation record (the CloudTrail event and the error) with the function's role.
+            on_failure=destinations.SqsDestination(self.failed_events),
         )
         self.function = self.lambda_.function
         self.lambda_.allow_describing_jobs()  # the job's status at creation is its baseline

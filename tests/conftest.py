@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-# Before anything imports Powertools or makes a client: dummy credentials, no real endpoint, no tracing.
+# Before anything imports Powertools or makes a client: dummy credentials, no real endpoint, no tracing (no
+# X-Ray daemon here). Nothing else: what the code needs from its environment comes from the deployment
+# (tests/infra run the functions with the deployed environment) or from the code's defaults, as for a user.
 os.environ.update(
     {
         "AWS_ACCESS_KEY_ID": "testing",
@@ -17,8 +19,6 @@ os.environ.update(
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_REGION": "us-east-1",
         "POWERTOOLS_TRACE_DISABLED": "1",
-        "POWERTOOLS_SERVICE_NAME": "personalize-job-notifier",
-        "POWERTOOLS_METRICS_NAMESPACE": "PersonalizeJobNotifierTest",
     }
 )
 os.environ.pop("AWS_PROFILE", None)

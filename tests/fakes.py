@@ -47,7 +47,7 @@ class FakeStore:
                 self.unrecorded |= {owed.id for owed in current.pending}
             raise StoreUnavailable("ProvisionedThroughputExceededException (injected)")
         if expected_version is None:
-            if current is not None:
+            if current is not None and not current.watch_over:  # as DynamoWatchStore's condition
                 raise StaleVersion(job.arn)
         elif current is None or current.version != expected_version:
             raise StaleVersion(job.arn)
@@ -64,6 +64,9 @@ class FakeStore:
 
     def followers(self, solution_arn: str) -> Iterable[Watched | MalformedItem]:
         return [job for job in self.items.values() if not job.finished and job.follows == solution_arn]
+
+    def delete(self, arn: str) -> bool:
+        return self.items.pop(arn, None) is not None
 
     def touch(self, jobs: Sequence[Watched], checked_at: datetime) -> None:
         for job in jobs:

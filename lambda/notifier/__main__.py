@@ -2,6 +2,6 @@
 
 import sys
 
-from notifier.cli import main
+from notifier.console import run
 
-sys.exit(main())
+sys.exit(run())

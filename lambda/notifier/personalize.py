@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -17,16 +18,79 @@ from notifier.ports import DescribeFailed, ResourceNotFound, ResourceRejected
 from notifier.watched import Snapshot, Summary, Update, Watched, iso
 
 DEFAULT_MAX_ATTEMPTS = 5
+# botocore's standard and adaptive retries sleep rand(0, 1) * min(2 ** (attempt - 1), 20) seconds before a
+# retry, and up to 5 s more when the answer has an x-amz-retry-after header (botocore/retries/standard.py,
+# ExponentialBackoff.delay_amount): the longest a retry can wait.
+_MAX_BACKOFF_SECONDS, _RETRY_AFTER_EXTRA_SECONDS = 20, 5
 
 
-def client_config(max_pool_connections: int, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Config:
-    """Adaptive retries: botocore backs off and rate-limits itself when Personalize throttles."""
+class CallOutOfTime(BotoCoreError):
+    fmt = "no time left for another attempt ({left:.1f} s left, an attempt may take {attempt:.1f} s)"
+
+
+def client_config(
+    max_pool_connections: int, max_attempts: int = DEFAULT_MAX_ATTEMPTS, time_margin_seconds: float = 15.0
+) -> Config:
+    """Adaptive retries: botocore backs off and rate-limits itself when Personalize throttles. One attempt
+    (connecting, then waiting for the answer) fits in the time margin the poll keeps, less a reserve for the
+    writes and publishes after it: a call the poll starts can always make its first attempt."""
+    connect, read = attempt_timeouts(time_margin_seconds)
     return Config(
         retries={"mode": "adaptive", "max_attempts": max_attempts},
         max_pool_connections=max_pool_connections,
-        connect_timeout=5,
-        read_timeout=20,
+        connect_timeout=connect,
+        read_timeout=read,
     )
+
+
+def reserve_seconds(time_margin_seconds: float) -> float:
+    """What a call leaves of the function's time, for recording and publishing what it found."""
+    return time_margin_seconds / 5
+
+
+def attempt_timeouts(time_margin_seconds: float) -> tuple[float, float]:
+    """(connect, read) timeouts of one attempt: together they fill the margin less the reserve (2 s and 10 s
+    at the poll's 15 s margin; 1 s and 3 s at fast mode's 5 s)."""
+    budget = time_margin_seconds - reserve_seconds(time_margin_seconds)
+    connect = min(2.0, budget / 4)
+    return connect, budget - connect
+
+
+class CallDeadline:
+    """Bounds each Personalize call, retries included, by the time its caller has left: a retry is made only
+    if its longest backoff and a whole attempt still end before the reserve; an attempt that could not end in
+    time is not sent. Either way the call ends with the last error (or CallOutOfTime), never past the function.
+    """
+
+    def __init__(self, attempt_seconds: float, reserve_seconds: float) -> None:
+        self._attempt = attempt_seconds
+        self._reserve = reserve_seconds
+        self._remaining: Callable[[], float] = lambda: math.inf
+
+    def bind(self, remaining_seconds: Callable[[], float]) -> None:
+        """The time source of the invocation under way (the Lambda context's remaining time)."""
+        self._remaining = remaining_seconds
+
+    def left(self) -> float:
+        return self._remaining() - self._reserve
+
+    def install(self, client: Any) -> None:
+        # First, so that its answer ("no retry") wins over the retry handler's (botocore takes the first
+        # answer that is not None); and after the adaptive rate limiter's wait on before-send.
+        client.meta.events.register_first("needs-retry.personalize", self._may_retry)
+        client.meta.events.register_last("before-send.personalize", self._may_send)
+
+    def _may_retry(self, attempts: int, response: Any = None, **_: Any) -> bool | None:
+        backoff = min(2 ** (attempts - 1), _MAX_BACKOFF_SECONDS)
+        headers = getattr(response[0], "headers", {}) if response else {}
+        if "x-amz-retry-after" in headers:
+            backoff += _RETRY_AFTER_EXTRA_SECONDS
+        return False if self.left() < backoff + self._attempt else None
+
+    def _may_send(self, **_: Any) -> None:
+        left = self.left()
+        if left < self._attempt:
+            raise CallOutOfTime(left=left, attempt=self._attempt)
 
 
 class Pacer:
@@ -59,11 +123,16 @@ class PersonalizeResources:
         max_pool_connections: int = 10,
         max_rps: float | None = None,
         config: Config | None = None,
+        time_margin_seconds: float = 15.0,
     ) -> None:
         self._session = session or boto3.session.Session()
         # `config` (the CLI's timeouts and retries) wins over the Lambda's defaults where both say something.
-        defaults = client_config(max_pool_connections)
+        defaults = client_config(max_pool_connections, time_margin_seconds=time_margin_seconds)
         self._config = defaults.merge(config) if config else defaults
+        self.deadline = CallDeadline(
+            attempt_seconds=self._config.connect_timeout + self._config.read_timeout,
+            reserve_seconds=reserve_seconds(time_margin_seconds),
+        )
         self._max_rps = max_rps
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -75,6 +144,7 @@ class PersonalizeResources:
                 if self._max_rps:
                     # request-created fires once per HTTP attempt, before signing: retries are paced too.
                     client.meta.events.register("request-created.personalize", Pacer(self._max_rps).wait)
+                self.deadline.install(client)
                 self._clients[region] = client
             return self._clients[region]
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from notifier import watched
 from notifier.arns import InvalidArn, parse_arn
-from notifier.kinds import SOLUTION_VERSION, Kind, Outcome
+from notifier.kinds import KINDS, SOLUTION_VERSION, Kind, Outcome
 from notifier.messages import Notification, render
 from notifier.observability import logger
 from notifier.ports import (
@@ -100,11 +100,22 @@ class PollReport:
             setattr(self, name, mine + value)
 
 
+def listed_by_parent(kind: Kind) -> bool:
+    """Jobs of this kind are listed by their parent when several are active under one (a dataset's exports)."""
+    return not kind.lives_on and kind.list_filter_parameter is not None
+
+
+def kinds_a_poll_lists() -> tuple[Kind, ...]:
+    """Every kind whose List... call a poll may make without discovery: jobs grouped under a parent, and the
+    versions of automatically training solutions. The poll role's List actions come from this."""
+    return tuple(kind for kind in KINDS.values() if listed_by_parent(kind) or kind is SOLUTION_VERSION)
+
+
 def plan_listing(batch: list[Watched], threshold: int) -> dict[tuple[Kind, str, str], list[Watched]]:
     """Groups of at least `threshold` active jobs under one parent, in one region: those worth a listing."""
     groups: dict[tuple[Kind, str, str], list[Watched]] = {}
     for job in batch:
-        if job.parent_arn and job.status is not None and not job.kind.lives_on:
+        if job.parent_arn and job.status is not None and listed_by_parent(job.kind):
             groups.setdefault((job.kind, job.region, job.parent_arn), []).append(job)
     return {key: group for key, group in groups.items() if len(group) >= threshold}
 

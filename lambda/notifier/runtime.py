@@ -57,6 +57,7 @@ class PollCycle:
             max_pool_connections=settings.max_concurrency + 2,
             max_rps=settings.personalize_max_rps,
             config=personalize_config,
+            time_margin_seconds=settings.time_margin_seconds,
         )
         self.poller = Poller(
             store=self._store,
@@ -75,6 +76,7 @@ class PollCycle:
 
         An idle poll (nothing active, nothing owed) returns at once: the idle cost is one query.
         """
+        self._personalize.deadline.bind(remaining_seconds)  # no Personalize call outlasts the invocation
         report = self._discover(remaining_seconds)
         started = remaining_seconds()
         last = self.poller.poll(remaining_seconds)

@@ -83,7 +83,12 @@ class DynamoWatchStore:
 
     def save(self, job: Watched, expected_version: int | None) -> None:
         if expected_version is None:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(jobArn)"}
+            # A new watch: nothing recorded, or a watch that ended (deleted, not found) and owes nothing, as when a
+            # resource is re-created under the name of one deleted.
+            condition: dict[str, Any] = {
+                "ConditionExpression": "attribute_not_exists(jobArn) OR "
+                "(attribute_exists(endedBy) AND attribute_not_exists(pending))"
+            }
         else:
             condition = {
                 "ConditionExpression": "#version = :expected",
@@ -180,6 +185,7 @@ def encode(job: Watched) -> dict[str, Any]:
         "wokenBy": job.woken_by,
         "versionsCheckedAt": job.versions_checked_at,
         "nextVersionsCheck": job.next_versions_check,
+        "watchId": job.watch_id,
         FOLLOWS_ATTRIBUTE: None if job.finished else job.follows,
     }
 
@@ -258,6 +264,7 @@ def decode(item: dict[str, Any]) -> Watched:
         woken_by=_optional_text(item, "wokenBy"),
         versions_checked_at=_optional_text(item, "versionsCheckedAt"),
         next_versions_check=_optional_text(item, "nextVersionsCheck"),
+        watch_id=_optional_text(item, "watchId"),
     )
 
 

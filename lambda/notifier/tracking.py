@@ -101,7 +101,7 @@ def track(
     note, describe_error = "", None
     if describer is not None:
         try:
-            job = watched.start_watching(parsed, clock(), describer.describe(job))
+            job = watched.start_watching(parsed, clock(), describer.describe(job), watch_id=job.watch_id)
         except ResourceNotFound:
             if refuse_unknown:
                 return TrackResult(arn=arn, outcome="unknown", message="Personalize does not know this job")

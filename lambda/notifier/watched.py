@@ -121,6 +121,10 @@ class Watched:
     woken_by: str | None = None  # the call that woke it (DeleteCampaign ...), or what the notifier saw
     versions_checked_at: str | None = None  # automatic training: versions created after this are new
     next_versions_check: str | None = None
+    # One watch of the ARN, from track to the end of watching: a re-track (or a resource re-created under its
+    # name) is a new watch whose versions start again, so notification ids are derived from this too. None on
+    # records written before watches had ids (their ids stay what they were).
+    watch_id: str | None = None
 
     @property
     def outcome(self) -> Outcome:
@@ -134,6 +138,11 @@ class Watched:
         if not self.kind.is_terminal(self.status):
             return False
         return self.update is None or self.kind.is_terminal(self.update.status)
+
+    @property
+    def watch_over(self) -> bool:
+        """Watching ended (deleted, not found) and nothing is owed: a new watch of the ARN may take its place."""
+        return self.ended_by is not None and not self.pending
 
     @property
     def finished(self) -> bool:
@@ -182,13 +191,22 @@ def iso(moment: datetime) -> str:
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
-def notification_id(arn: str, version: int) -> str:
-    """Same record, same deciding version: same id, however often it is re-published."""
-    return str(uuid.uuid5(_NOTIFICATION_NAMESPACE, f"{arn}#{version}"))
+def notification_id(arn: str, version: int, watch_id: str | None = None) -> str:
+    """Same watch, same deciding version: same id, however often it is re-published; another watch of the
+    same ARN (untrack and track again, a resource re-created under its name) never repeats an id."""
+    seed = f"{arn}#{version}" if watch_id is None else f"{arn}#{watch_id}#{version}"
+    return str(uuid.uuid5(_NOTIFICATION_NAMESPACE, seed))
 
 
-def start_watching(parsed: ParsedArn, now: datetime, snapshot: Snapshot | None = None) -> Watched:
-    """A record as `track` makes it: the status seen at tracking time is the baseline, not a transition."""
+def new_watch_id() -> str:
+    return uuid.uuid4().hex
+
+
+def start_watching(
+    parsed: ParsedArn, now: datetime, snapshot: Snapshot | None = None, watch_id: str | None = None
+) -> Watched:
+    """A record as `track` makes it: the status seen at tracking time is the baseline, not a transition. A new
+    watch gets a new id unless `watch_id` continues one."""
     stamp = iso(now)
     record = Watched(
         arn=parsed.arn,
@@ -198,6 +216,7 @@ def start_watching(parsed: ParsedArn, now: datetime, snapshot: Snapshot | None =
         tracked_at=stamp,
         last_checked_at=stamp,
         version=1,
+        watch_id=watch_id or new_watch_id(),
     )
     if snapshot is None:
         return record
@@ -369,7 +388,7 @@ def _owe(
     """The next version of `record`, owing one notification whose id that version decides."""
     version = record.version + 1
     owed = PendingNotification(
-        id=notification_id(record.arn, version),
+        id=notification_id(record.arn, version, record.watch_id),
         event=event,
         old_status=record.status if event is not Event.TRANSITION else old_status,
         new_status=new_status or record.status,

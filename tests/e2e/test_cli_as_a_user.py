@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from notifier.cli.options import EXIT_CODES
 from notifier_local import personalize as emulator
 from notifier_local.aws import create_watch_table
 from notifier_local.server import ACCOUNT, REGION, EmbeddedAws, embedded_aws
+from tests import endpoints
 
 pytestmark = pytest.mark.e2e
 
@@ -241,31 +243,8 @@ def test_poll_output_is_readable_lines_with_each_reason_and_logs_only_with_verbo
 
 @pytest.fixture
 def silent_endpoint() -> Iterator[str]:
-    """Accepts connections on loopback and never answers."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(16)
-    held: list[socket.socket] = []
-    stop = threading.Event()
-
-    def accept() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                held.append(listener.accept()[0])
-            except TimeoutError:
-                continue
-
-    thread = threading.Thread(target=accept, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    finally:
-        stop.set()
-        thread.join()
-        for connection in held:
-            connection.close()
-        listener.close()
+    with endpoints.silent_endpoint() as url:
+        yield url
 
 
 def test_a_silent_endpoint_is_given_up_on_naming_it(user: User, silent_endpoint: str) -> None:
@@ -297,19 +276,86 @@ def test_poll_and_discover_say_what_they_are_doing_on_stderr(user: User) -> None
 # 11. Ctrl-C
 
 
-def test_ctrl_c_is_one_line_and_exit_130(user: User, silent_endpoint: str) -> None:
-    environment = {**user.env, "AWS_ENDPOINT_URL": silent_endpoint, "NOTIFIER_TIMEOUT_SECONDS": "60"}
+INTERRUPTED = (130, "", "notifier: interrupted\n")
+
+
+def interrupted_when(
+    user: User, argv: list[str], ready: Callable[[], None], env: dict[str, str] | None = None
+) -> tuple[int, str, str]:
+    """`notifier ARGV...`, Ctrl-C once `ready` returns: (exit code, stdout, stderr)."""
     process = subprocess.Popen(
-        [NOTIFIER, "--table", user.table, "list"],
-        env=environment,
+        [NOTIFIER, *argv],
+        env={**user.env, "NOTIFIER_TIMEOUT_SECONDS": "60", **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        text=True,
     )
-    time.sleep(3)  # inside the request by now
-    process.send_signal(signal.SIGINT)
-    out, err = process.communicate(timeout=30)
-    assert (process.returncode, out, err) == (130, "", "notifier: interrupted\n")
+    try:
+        ready()
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)  # never swallowed until the command's own timeout
+    finally:
+        process.kill()
+        process.wait()
+    return process.returncode, out.decode(), err.decode()
+
+
+@contextmanager
+def unanswering_endpoint() -> Iterator[tuple[str, Callable[[], None]]]:
+    """An endpoint that takes connections and never answers, and a wait for the first one to arrive."""
+    listener, held = socket.create_server(("127.0.0.1", 0)), []
+
+    def connected() -> None:
+        listener.settimeout(60)
+        held.append(listener.accept()[0])  # a request has reached the endpoint; it stays unanswered
+
+    try:
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", connected
+    finally:
+        for connection in held:
+            connection.close()
+        listener.close()
+
+
+def test_ctrl_c_inside_a_request_is_one_line_and_exit_130(user: User) -> None:
+    with unanswering_endpoint() as (endpoint, connected):
+        argv = ["--table", user.table, "list"]
+        assert interrupted_when(user, argv, connected, env={"AWS_ENDPOINT_URL": endpoint}) == INTERRUPTED
+
+
+def test_ctrl_c_while_worker_threads_describe_is_one_line_and_exit_130(user: User) -> None:
+    # The table answers; Personalize, asked from the poll's worker threads, does not.
+    user.run("--table", user.table, "track", "--no-describe", user.job(), user.job())
+    with unanswering_endpoint() as (endpoint, connected):
+        argv = ["--table", user.table, "poll", "--topic", user.topic]
+        code, out, err = interrupted_when(user, argv, connected, env={"AWS_ENDPOINT_URL_PERSONALIZE": endpoint})
+    assert (code, out, err) == (130, "", f"polling the jobs watched in {user.table} ...\nnotifier: interrupted\n")
+
+
+def before_the_command_ran(code: int, out: str, err: str) -> bool:
+    """Interrupted before the command's Ctrl-C handler was installed: while the Python interpreter itself
+    started (killed by the signal, or its own report of its start-up imports), or while the console script
+    loaded the entry module that installs the handler. No frame of the command's own code."""
+    if out or code not in (-signal.SIGINT, 1):
+        return False
+    if code == -signal.SIGINT and not err:
+        return True
+    frames = [path for path in re.findall(r'File "([^"]+)"', err) if "/notifier/" in path]
+    entry = ("/notifier/__init__.py", "/notifier/console.py")
+    return err.endswith("KeyboardInterrupt\n") and all(path.endswith(entry) for path in frames)
+
+
+def test_ctrl_c_at_any_moment_from_the_start_is_one_line_and_exit_130(user: User, silent_endpoint: str) -> None:
+    """A sweep over the first second: every 5 ms through start-up and imports, then parsing, the session, the
+    request. Each Ctrl-C is one line and exit 130, unless it came before the command's code ran at all."""
+    handled = 0
+    for delay in [i * 0.005 for i in range(40)] + [0.3, 0.45, 0.6, 0.8, 1.0]:
+        argv, env = ["--table", user.table, "list"], {"AWS_ENDPOINT_URL": silent_endpoint}
+        code, out, err = interrupted_when(user, argv, lambda wait=delay: time.sleep(wait), env=env)
+        if (code, out, err) == INTERRUPTED:
+            handled += 1
+            continue
+        assert before_the_command_ran(code, out, err), (delay, code, out, err)
+    assert handled >= 20, "the sweep hardly ever reached the command"
 
 
 # 12. --json everywhere, --quiet, help with examples and exit codes

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -18,9 +19,16 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def printed() -> subprocess.CompletedProcess[str]:
+def printed(tmp_path_factory) -> subprocess.CompletedProcess[str]:
+    # As `make demo` runs it for a user: their PATH and a home of their own, nothing this test process set.
+    home = tmp_path_factory.mktemp("home")
     return subprocess.run(
-        [sys.executable, "-m", "notifier", "demo"], capture_output=True, text=True, timeout=300, check=False
+        [sys.executable, "-m", "notifier", "demo"],
+        env={"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
 
 
@@ -69,10 +77,11 @@ def test_demo_leaves_nothing_running(printed) -> None:
     assert "nothing is left running" in printed.stdout
 
 
-def test_demo_without_the_cdk_app_still_runs_the_whole_notifier() -> None:
+def test_demo_without_the_cdk_app_still_runs_the_whole_notifier(tmp_path) -> None:
     """What `notifier demo` does from an installed package, where no CDK app is shipped."""
     printed = subprocess.run(
         [sys.executable, "-m", "notifier", "demo", "--without-cdk"],
+        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8"},  # a user's, not this process's
         capture_output=True,
         text=True,
         timeout=120,

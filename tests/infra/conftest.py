@@ -87,15 +87,16 @@ def deploy_in_moto(assembly: Path, session: Any) -> Deployed:
 
     upload_assets(assembly, session.client("s3"))
     layer_arn = serve_powertools_layer(POWERTOOLS_LAYER_PARAMETER, session.client("lambda"))
-    template_file = assembly / f"{STACK}.template.json"
+    [template_file] = [path for path in assembly.glob("*.template.json") if "-Forward-" not in path.name]
+    name = template_file.name.removesuffix(".template.json")
     cloudformation = session.client("cloudformation")
     cloudformation.create_stack(
-        StackName=STACK,
+        StackName=name,
         TemplateBody=template_file.read_text(),
         Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
     )
-    [stack] = cloudformation.describe_stacks(StackName=STACK)["Stacks"]
-    resources = cloudformation.list_stack_resources(StackName=STACK)["StackResourceSummaries"]
+    [stack] = cloudformation.describe_stacks(StackName=name)["Stacks"]
+    resources = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
     return Deployed(
         template=json.loads(template_file.read_text()),
         outputs={o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])},
@@ -106,7 +107,7 @@ def deploy_in_moto(assembly: Path, session: Any) -> Deployed:
 
 def upload_assets(assembly: Path, s3: Any) -> None:
     """Zip each directory asset into the asset bucket, as the CDK CLI's publishing step does."""
-    [manifest] = assembly.glob("*.assets.json")
+    [manifest] = [path for path in assembly.glob("*.assets.json") if "-Forward-" not in path.name]
     for asset in json.loads(manifest.read_text())["files"].values():
         source = assembly / asset["source"]["path"]
         for destination in asset["destinations"].values():

@@ -25,6 +25,7 @@ from aws_cdk.assertions import Template
 from infra.settings import POWERTOOLS_VERSION
 from tests.iam import ACCOUNT, Request, Resolver, decide
 from tests.infra.conftest import FULL_CONTEXT
+from tests.infra.options import CONFIGURATIONS, EXAMPLES, options_the_app_reads, synthesized
 
 pytestmark = pytest.mark.infra
 
@@ -44,10 +45,19 @@ class Edge:
         return f"{self.principal} {self.action} on {self.resource} for {self.source}"
 
 
-@pytest.fixture(scope="module", params=["defaults", "every-option"])
-def template(synth, request) -> dict:
-    context = {} if request.param == "defaults" else {**FULL_CONTEXT, "discover": "all"}
-    return synth(context).to_json()
+@pytest.fixture(scope="module", params=list(CONFIGURATIONS))
+def template(request, tmp_path_factory) -> dict:
+    """The notifier stack's template in each configuration of the matrix (tests/infra/options.py)."""
+    assembly = synthesized(request.param, tmp_path_factory.getbasetemp() / "configurations")
+    [path] = [path for path in assembly.glob("*.template.json") if "-Forward-" not in path.name]
+    return json.loads(path.read_text())
+
+
+def test_every_option_the_app_reads_is_in_the_matrix() -> None:
+    # A new option gets an example value in tests/infra/options.py, and so runs through every matrix test.
+    covered = {key for values in EXAMPLES.values() for key in values}
+    assert covered == options_the_app_reads()
+    assert len(CONFIGURATIONS) == len(EXAMPLES) + 3
 
 
 def _logical_id(reference: dict) -> str:
@@ -153,7 +163,8 @@ def test_every_service_that_acts_on_a_stack_resource_is_allowed_to(template: dic
     assert not refused, "\n".join(refused)
     # The walk found what the stack wires (so this test cannot pass on an empty list).
     kinds = {(edge.principal, edge.action) for edge in edges}
-    slack = any(r["Type"] == "AWS::Chatbot::SlackChannelConfiguration" for r in template["Resources"].values())
+    chat = {"AWS::Chatbot::SlackChannelConfiguration", "AWS::Chatbot::MicrosoftTeamsChannelConfiguration"}
+    slack = any(r["Type"] in chat for r in template["Resources"].values())
     assert kinds == {
         ("cloudwatch.amazonaws.com", "sns:Publish"),
         ("cloudwatch.amazonaws.com", "kms:GenerateDataKey"),
@@ -211,7 +222,9 @@ def test_alarm_names_say_whose_alarm_it_is() -> None:
     assert names and all(re.fullmatch(r"RetailNotifier-[A-Za-z]+", name) for name in names), names
 
 
-def test_powertools_layer_is_the_pinned_release_resolved_at_deploy_time(template: dict) -> None:
+@pytest.mark.parametrize("context", [{}, FULL_CONTEXT], ids=["defaults", "channels"])
+def test_powertools_layer_is_the_pinned_release_resolved_at_deploy_time(synth, context: dict) -> None:
+    template = synth(context).to_json()
     # The release the tests run (requirements-dev.txt), the one the Lambda-runtime test's layer holds
     # (requirements-lambda-layer.txt) and the one the stack deploys are one release.
     pins = {

@@ -18,6 +18,7 @@ MOTO_CFN_UNSUPPORTED = {
     "AWS::SNS::Subscription",
     "AWS::SQS::QueuePolicy",
     "AWS::CloudWatch::Alarm",
+    "AWS::Lambda::EventInvokeConfig",  # its properties are evaluated in tests/infra/test_invocation_semantics.py
 }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Capture, Match, Template
@@ -10,6 +12,8 @@ from aws_cdk.assertions import Capture, Match, Template
 from tests.infra.conftest import FULL_CONTEXT, as_list, policy_statements
 
 pytestmark = pytest.mark.infra
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -224,9 +228,20 @@ def test_table_access_is_exactly_what_a_poll_does(template: Template) -> None:
         {"Fn::Join": ["", [{"Fn::GetAtt": [table, "Arn"]}, "/index/active-jobs"]]},
         {"Fn::Join": ["", [{"Fn::GetAtt": [table, "Arn"]}, "/index/followers"]]},
     ]
-    # Automatic training: a watched solution's versions are listed (List actions take no resource ARN).
-    [versions] = [s for s in policy_statements(template) if s.get("Sid") == "ListSolutionVersions"]
-    assert (versions["Action"], versions["Resource"]) == ("personalize:ListSolutionVersions", "*")
+    # What a poll lists without discovery: jobs grouped under a parent (three or more active under one), and
+    # a watched solution's automatically trained versions (List actions take no resource ARN).
+    [lists] = [s for s in policy_statements(template) if s.get("Sid") == "ListPersonalizeJobs"]
+    assert (lists["Action"], lists["Resource"]) == (
+        [
+            "personalize:ListBatchInferenceJobs",
+            "personalize:ListBatchSegmentJobs",
+            "personalize:ListDataDeletionJobs",
+            "personalize:ListDatasetExportJobs",
+            "personalize:ListDatasetImportJobs",
+            "personalize:ListSolutionVersions",
+        ],
+        "*",
+    )
     assert function(template, POLL)["Environment"]["Variables"]["SOLUTION_CHECK_MINUTES"] == "60"
 
 
@@ -264,6 +279,7 @@ def test_alarms_watch_the_notifier_and_tell_the_alarms_topic(template: Template)
     alarms = [a["Properties"] for a in template.find_resources("AWS::CloudWatch::Alarm").values()]
     assert sorted(a["MetricName"] for a in alarms) == [
         "ApproximateNumberOfMessagesVisible",  # the schedule's and auto-tracking's dead letters
+        "ApproximateNumberOfMessagesVisible",  # the track Lambda's failed events
         "DescribeErrors",
         "Errors",  # the poll Lambda
         "Errors",  # the track Lambda
@@ -275,9 +291,19 @@ def test_alarms_watch_the_notifier_and_tell_the_alarms_topic(template: Template)
     alarms = {a["MetricName"]: a for a in alarms}
     assert alarms["PublishErrors"]["Namespace"] == "PersonalizeJobNotifier"
     assert alarms["PublishErrors"]["Dimensions"] == [{"Name": "service", "Value": "personalize-job-notifier"}]
-    # CloudWatch must be able to use the topic's key, or alarm notifications vanish silently.
-    key = the(template, "AWS::KMS::Key")
+    # CloudWatch must be able to use the alarm topic's key, or alarm notifications vanish silently.
+    key = topic_key(template, ALARMS_TOPIC)
     assert any(s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"} for s in key["KeyPolicy"]["Statement"])
+
+
+def topic_key(template: Template, display_name: str) -> dict:
+    """The properties of the KMS key a topic (found by its display name) is encrypted with."""
+    [topic] = [
+        r["Properties"]
+        for r in template.find_resources("AWS::SNS::Topic").values()
+        if r["Properties"]["DisplayName"] == display_name
+    ]
+    return template.find_resources("AWS::KMS::Key")[topic["KmsMasterKeyId"]["Fn::GetAtt"][0]]["Properties"]
 
 
 def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
@@ -387,8 +413,9 @@ def test_auto_tracking_can_be_turned_off(synth) -> None:
     assert all("EventPattern" not in r["Properties"] for r in off.find_resources("AWS::Events::Rule").values())
 
 
-def test_discovery_in_the_poll_adds_list_permissions_only_when_asked(synth, template: Template) -> None:
-    assert not [s for s in policy_statements(template) if s.get("Sid") == "ListPersonalizeJobs"]
+def test_discovery_in_the_poll_adds_the_resources_list_permissions_only_when_asked(synth, template: Template) -> None:
+    [statement] = [s for s in policy_statements(template) if s.get("Sid") == "ListPersonalizeJobs"]
+    assert not {"personalize:ListCampaigns", "personalize:ListDatasetGroups"} & set(statement["Action"])
     assert "DISCOVER" not in function(template, POLL)["Environment"]["Variables"]
     discovering = synth({"discover": "all"})
     assert function(discovering, POLL)["Environment"]["Variables"]["DISCOVER"] == "all"
@@ -461,7 +488,7 @@ def test_teams_channel_receives_the_job_notifications_and_the_alarms(full: Templ
             "TeamsChannelId": "19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2",
             "SnsTopicArns": [{"Ref": topic_id(full, JOBS_TOPIC)}, {"Ref": topic_id(full, ALARMS_TOPIC)}],
             "UserRoleRequired": True,
-            "ConfigurationName": "PersonalizeJobNotifier-teams",
+            "ConfigurationName": {"Fn::Join": ["", ["PersonalizeJobNotifier-", {"Ref": "AWS::Region"}, "-teams"]]},
         },
     )
 
@@ -526,3 +553,100 @@ def test_the_dashboard_shows_what_finished_how_long_how_soon_and_the_notifier_s_
         assert shown in metrics, shown
     [annotation] = widgets[4]["properties"]["annotations"]["horizontal"]
     assert (annotation["label"], annotation["value"]) == ("timeout", function(template, POLL)["Timeout"])
+
+
+# --- what reviews of the deployed defaults found ---
+
+
+def test_the_alarms_do_not_share_the_key_of_the_notifications_they_report_on(template: Template) -> None:
+    jobs_key, alarms_key = topic_key(template, JOBS_TOPIC), topic_key(template, ALARMS_TOPIC)
+    assert jobs_key is not alarms_key and jobs_key != alarms_key
+    # Only the alarms' key lets CloudWatch in: the jobs key's policy is the account's alone.
+    assert [s["Principal"] for s in jobs_key["KeyPolicy"]["Statement"]] == [
+        {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":root"]]}}
+    ]
+    assert alarms_key["EnableKeyRotation"] is True
+
+
+@pytest.mark.parametrize("channel", ["slack", "teams"])
+def test_chat_configuration_names_differ_per_region(channel: str, monkeypatch) -> None:
+    # Chat configuration names are unique per account (their ARNs have no region): two regions, two names.
+    from app import build_app
+    from tests.infra.options import EXAMPLES
+
+    names = set()
+    for region in ("us-east-1", "eu-west-1"):
+        monkeypatch.setenv("CDK_DEFAULT_REGION", region)
+        _, stack = build_app(EXAMPLES[channel], nag=False)
+        [configuration] = [
+            r["Properties"]
+            for r in Template.from_stack(stack).to_json()["Resources"].values()
+            if r["Type"].startswith("AWS::Chatbot::")
+        ]
+        name = configuration.get("ConfigurationName")
+        assert isinstance(name, str) and len(name) <= 128 and region in name, name
+        names.add(name)
+    assert len(names) == 2
+
+
+def test_the_chat_guardrail_lets_members_read_cloudwatch_only(full: Template) -> None:
+    guardrail = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/CloudWatchReadOnlyAccess"]]}
+    configurations = [
+        r["Properties"] for r in full.to_json()["Resources"].values() if r["Type"].startswith("AWS::Chatbot::")
+    ]
+    assert len(configurations) == 2
+    for configuration in configurations:
+        assert configuration["GuardrailPolicies"] == [guardrail]
+        assert configuration["UserRoleRequired"] is True
+
+
+def test_the_jobs_table_refuses_to_be_deleted(template: Template) -> None:
+    [table] = template.find_resources("AWS::DynamoDB::Table").values()
+    assert table["Properties"]["DeletionProtectionEnabled"] is True  # DeleteTable from the console or the API
+    assert table["DeletionPolicy"] == table["UpdateReplacePolicy"] == "Retain"  # and deleting the stack
+
+
+def test_the_dashboard_shows_poll_durations_in_seconds_beside_the_timeout(template: Template) -> None:
+    [dashboard] = template.find_resources("AWS::CloudWatch::Dashboard").values()
+    parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+    widgets = json.loads("".join(part if isinstance(part, str) else "us-east-1" for part in parts))["widgets"]
+    [duration] = [w["properties"] for w in widgets if w["properties"]["title"].startswith("Poll duration")]
+    # Lambda's Duration metric is in milliseconds (Lambda developer guide, "Types of metrics for Lambda functions").
+    [expression, raw] = duration["metrics"]
+    assert expression[0]["expression"] == "duration / 1000" and raw[-1]["id"] == "duration" and not raw[-1]["visible"]
+    [annotation] = duration["annotations"]["horizontal"]
+    assert annotation["value"] == function(template, POLL)["Timeout"]  # seconds, as the expression
+
+
+def alarm_table(readme: str) -> dict[str, tuple[str, str]]:
+    """README's alarm table: name -> (when it fires, what it says)."""
+    table = readme.split("| alarm | fires on | what it says |", 1)[1].split("\n\n", 1)[0]
+    rows = re.findall(r"^\s*\| `([A-Za-z]+)` \| ([^|]+) \| ([^|]+) \|$", table, flags=re.MULTILINE)
+    return {name: (when.strip(), says.strip()) for name, when, says in rows}
+
+
+def test_alarm_texts_thresholds_and_the_readme_agree(template: Template) -> None:
+    readme = (REPO / "README.md").read_text()
+    documented = alarm_table(readme)
+    alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
+    assert len(alarms) == len(documented) == 6
+    for alarm in alarms:
+        properties = alarm["Properties"]
+        name = properties["AlarmName"].removeprefix("PersonalizeJobNotifier-")
+        periods = properties["EvaluationPeriods"]
+        assert properties["DatapointsToAlarm"] == periods and properties["Threshold"] == 1
+        when = "the first one" if periods == 1 else f"{periods} periods running"
+        assert documented[name] == (when, properties["AlarmDescription"]), name
+        # What corrects itself alarms when it persists; what is lost or kept aside, at once.
+        kept_aside = properties["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        assert (periods == 1) == kept_aside, name
+
+
+def test_the_readme_documents_every_variable_the_stack_gives_the_functions(full: Template, synth) -> None:
+    section = (REPO / "README.md").read_text().split("## Configuration (Lambda environment)", 1)[1].split("\n## ")[0]
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
+    given = set()
+    for template in (full, synth({"discover": "all", "recheckSeconds": "10", "personalizeMaxRps": "5"})):
+        for function in template.find_resources("AWS::Lambda::Function").values():
+            given |= set(function["Properties"]["Environment"]["Variables"])
+    assert given and given <= documented, sorted(given - documented)

@@ -237,6 +237,32 @@ def test_a_resource_deleted_without_a_trace_of_its_deletion_is_not_found(world: 
     assert (gone.attributes["event"], gone.attributes["outcome"]) == ("not_found", "not_found")
 
 
+def test_a_resource_re_created_under_its_name_is_watched_again_with_ids_of_its_own(
+    world: World, made: Resources, follow
+) -> None:
+    group = made.dataset_group("seasonal")
+    world.track(group)
+    emulator.set_status(group, "ACTIVE")
+    world.poll()
+    made.client.delete_dataset_group(datasetGroupArn=group)
+    assert follow("DeleteDatasetGroup", "datasetGroupArn", group)["outcome"] == "woken"
+    world.poll()
+    emulator.delete_job(group)
+    world.poll()
+    first_active, deleting, gone = world.delivered()
+    assert (deleting.attributes["status"], gone.attributes["event"]) == ("DELETE PENDING", "deleted")
+    # Created again under the same name: the same ARN, a new watch (the ended one is replaced, conditionally).
+    assert made.dataset_group("seasonal") == group
+    assert world.track(group).outcome == "tracked"
+    assert world.track(group).outcome == "already_tracked"  # a live watch is never replaced
+    emulator.set_status(group, "ACTIVE")
+    world.poll()
+    [second_active] = world.delivered()
+    assert second_active.attributes["status"] == first_active.attributes["status"] == "ACTIVE"
+    earlier = {first_active.document["id"], deleting.document["id"], gone.document["id"]}
+    assert second_active.document["id"] not in earlier
+
+
 def test_a_dataset_group_is_told_active_and_its_creation_failure_with_the_reason(world: World, made: Resources) -> None:
     ok, broken = made.dataset_group("retail"), made.dataset_group("broken")
     world.track(ok), world.track(broken)

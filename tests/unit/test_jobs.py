@@ -80,7 +80,7 @@ def test_a_change_appends_history_and_owes_one_notification_with_a_deterministic
     assert [c.status for c in changed.history] == ["CREATE PENDING", "CREATE IN_PROGRESS"]
     [owed] = changed.pending
     assert (owed.event, owed.old_status, owed.new_status) == (Event.TRANSITION, "CREATE PENDING", "CREATE IN_PROGRESS")
-    assert owed.id == watched.notification_id(ARN, changed.version)
+    assert owed.id == watched.notification_id(ARN, changed.version, job.watch_id)
     assert changed.in_active_index and not changed.finished
 
 

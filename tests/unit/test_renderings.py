@@ -25,6 +25,7 @@ ARN = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly-use
 DATASET = "arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS"
 NOW = datetime(2026, 11, 24, 10, 12, 30, tzinfo=UTC)
 LEASE = timedelta(minutes=2)
+WATCH = "0f6c2b4e9d8a4c1b8e7f6a5b4c3d2e1f"
 REASON = (
     "Failed to write to s3://acme-exports/nightly/: Access Denied. Check that the role "
     "arn:aws:iam::123456789012:role/PersonalizeExport may call s3:PutObject on this bucket."
@@ -40,7 +41,8 @@ def running():
         created_at="2026-11-24T09:00:00.000Z",
         updated_at="2026-11-24T09:05:00.000Z",
     )
-    return watched.start_watching(parse_arn(ARN), NOW - timedelta(hours=1), snapshot)
+    # One watch id, so the notification ids in the golden files stay what they are.
+    return watched.start_watching(parse_arn(ARN), NOW - timedelta(hours=1), snapshot, watch_id=WATCH)
 
 
 def finished(status: str, **details: str):

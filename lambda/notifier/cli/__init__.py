@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from notifier.cli.options import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, build_parser
+from notifier.console import interrupt_with_exceptions
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -31,6 +32,8 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
         parser.print_help(out)
         return EXIT_OK
     if args.command == "demo":
+        # The demo starts servers and a CDK deploy: Ctrl-C is a KeyboardInterrupt again, so they are cleaned up.
+        interrupt_with_exceptions()
         return _demo(err, with_cdk=not args.without_cdk)
     # Outside Lambda there is no X-Ray daemon to trace to; and Powertools' records go to stderr (-v) or nowhere.
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")

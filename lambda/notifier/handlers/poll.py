@@ -9,7 +9,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from notifier.config import Settings
-from notifier.observability import logger, metrics, tracer
+from notifier.observability import METRICS_NAMESPACE, SERVICE_NAME, logger, metrics, tracer
 from notifier.poller import PollReport
 from notifier.runtime import PollCycle
 
@@ -47,8 +47,10 @@ def record_finished(report: PollReport) -> None:
 
 
 def _one(name: str, unit: MetricUnit, value: float, **dimensions: str) -> None:
-    with single_metric(name=name, unit=unit, value=value) as metric:  # namespace and service from the environment
-        for dimension, dimension_value in dimensions.items():
+    # The namespace and service of the package's Metrics, not Powertools' environment-only defaults: without
+    # POWERTOOLS_METRICS_NAMESPACE (a CLI poll, the demo) single_metric would have no namespace at all.
+    with single_metric(name=name, unit=unit, value=value, namespace=METRICS_NAMESPACE) as metric:
+        for dimension, dimension_value in {**dimensions, "service": SERVICE_NAME}.items():
             metric.add_dimension(name=dimension, value=dimension_value)
 
 

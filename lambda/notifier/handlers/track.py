@@ -40,6 +40,8 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
         metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
         return {"outcome": "ignored", "reason": str(exc)}
     store, describer = _adapters()
+    # A describe that cannot end in time is given up (the poll describes the record later), not killed mid-write.
+    describer.deadline.bind(lambda: context.get_remaining_time_in_millis() / 1000)
     result: TrackResult = follow_call(call, store, describer)
     logger.info("Auto-track", extra={"job_arn": call.arn, "call": call.name, "outcome": result.outcome})
     metrics.add_metric(name=_OUTCOME_METRICS.get(result.outcome, "EventsIgnored"), unit=MetricUnit.Count, value=1)

@@ -1,0 +1,83 @@
+"""Every deploy-time option with a value to deploy it with, and the configurations built from them: the default,
+each option alone, and all of them together. Role, edge and invocation tests run over these configurations, and
+`test_every_option_the_app_reads_is_in_the_matrix` holds the list equal to the options the app reads, so an
+option added later cannot be left out."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from infra.settings import DeploySettings
+
+# A value unlike the default for each option (options that only work together form one entry).
+EXAMPLES: dict[str, dict[str, str]] = {
+    "stackName": {"stackName": "RetailNotifier"},
+    "pollMinutes": {"pollMinutes": "5"},
+    "recheckSeconds": {"recheckSeconds": "10"},
+    "solutionCheckMinutes": {"solutionCheckMinutes": "0"},
+    "tracing": {"tracing": "true"},
+    "trackRegions": {"trackRegions": "eu-west-1"},
+    "notifyEmails": {"notifyEmails": "ana@example.com,ben@example.org"},
+    "failureEmails": {"failureEmails": "oncall@example.com"},
+    "slack": {"slackWorkspaceId": "T0123ABCD", "slackChannelId": "C0456EFGH"},
+    "teams": {
+        "teamsTeamId": "0a1b2c3d-4e5f-1a2b-3c4d-0a1b2c3d4e5f",
+        "teamsTenantId": "1a2b3c4d-5e6f-1a2b-3c4d-1a2b3c4d5e6f",
+        "teamsChannelId": "19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2",
+    },
+    "powertoolsLayerArn": {"powertoolsLayerArn": "arn:aws:lambda:us-east-1:111122223333:layer:Powertools:7"},
+    "autoTrack": {"autoTrack": "false"},
+    "eventSource": {"eventSource": "acme.personalize-notifier"},
+    "stuckAfterMinutes": {"stuckAfterMinutes": "0"},
+    "personalizeMaxRps": {"personalizeMaxRps": "5"},
+    "discover": {"discover": "all"},
+}
+# trackRegions forwards to the auto-track rule, so synth refuses it with autoTrack off: "all of them together"
+# is two configurations, each without one of the two.
+EXCLUSIVE = ("autoTrack", "trackRegions")
+
+
+def _together(*left_out: str) -> dict[str, str]:
+    return {key: value for name, values in EXAMPLES.items() if name not in left_out for key, value in values.items()}
+
+
+CONFIGURATIONS: dict[str, dict[str, str]] = {
+    "defaults": {},
+    **EXAMPLES,
+    "every-option": _together("autoTrack"),
+    "every-option-but-auto-track": _together("trackRegions"),
+}
+
+
+def options_the_app_reads() -> set[str]:
+    """The context keys DeploySettings asks for, recorded as it reads an empty context, and the stack's name."""
+    asked: set[str] = set()
+
+    def get(key: str) -> None:
+        asked.add(key)
+
+    DeploySettings.from_context(get)
+    return asked | {"stackName"}
+
+
+_SYNTHESIZED: dict[str, Path] = {}
+
+
+def synthesized(name: str, outdir: Path) -> Path:
+    """The cloud assembly of one configuration, synthesized once per test session (for moto: no bootstrap rule),
+    for this account and region (trackRegions needs a known region)."""
+    if name not in _SYNTHESIZED:
+        from tests.infra.conftest import ACCOUNT, REGION, synth_for_moto
+
+        saved = {key: os.environ.get(key) for key in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")}
+        os.environ.update(CDK_DEFAULT_ACCOUNT=ACCOUNT, CDK_DEFAULT_REGION=REGION)
+        try:
+            _SYNTHESIZED[name] = synth_for_moto(outdir / name, CONFIGURATIONS[name])
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+    return _SYNTHESIZED[name]
