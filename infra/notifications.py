@@ -9,7 +9,7 @@ The alarms topic has no filters: everyone who gets email from the notifier learn
 
 from __future__ import annotations
 
-from aws_cdk import Aws, Duration, RemovalPolicy, Stack
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -37,6 +37,7 @@ class NotificationTopic(Construct):
         name_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._guardrail_policy: iam.ManagedPolicy | None = None
         self.key = self._key("Key", "Encrypts Personalize job notifications at rest")
         if topic is None:
             topic = sns.Topic(self, "Topic", display_name="Personalize jobs", master_key=self.key, enforce_ssl=True)
@@ -82,7 +83,7 @@ class NotificationTopic(Construct):
                 slack_channel_id=settings.slack_channel_id,
                 notification_topics=[self.topic, self.alarm_topic],
                 logging_level=chatbot.LoggingLevel.ERROR,
-                guardrail_policies=[notifications_guardrail()],
+                guardrail_policies=[self._guardrail()],
                 user_role_required=True,
             )
         if settings.teams:
@@ -101,9 +102,15 @@ class NotificationTopic(Construct):
                 iam_role_arn=role.role_arn,
                 sns_topic_arns=[self.topic.topic_arn, self.alarm_topic.topic_arn],
                 logging_level="ERROR",
-                guardrail_policies=[notifications_guardrail().managed_policy_arn],
+                guardrail_policies=[self._guardrail().managed_policy_arn],
                 user_role_required=True,
             )
+
+    def _guardrail(self) -> iam.ManagedPolicy:
+        """One guardrail policy for the Slack and the Teams channel."""
+        if self._guardrail_policy is None:
+            self._guardrail_policy = NotificationsGuardrail(self, "ChatGuardrail").policy
+        return self._guardrail_policy
 
     def _key(self, construct_id: str, description: str) -> kms.Key:
         return kms.Key(
@@ -123,10 +130,40 @@ def chat_configuration_name(scope: Construct, prefix: str, channel: str) -> str:
     return f"{prefix[:100]}-{Stack.of(scope).region}-{channel}"
 
 
-def notifications_guardrail() -> iam.IManagedPolicy:
+class NotificationsGuardrail(Construct):
     """The most a chat member may do through the channel, whatever their own role allows: read CloudWatch, as
-    notifications (and alarms with their charts) need. AWS's guide offers this AWS managed policy "in place of
-    the customer managed Notification permissions policy" (cloudwatch:Describe*, Get*, List*) that a
-    notifications-only channel uses (Amazon Q Developer in chat applications admin guide, "Understanding
-    permissions"); ReadOnlyAccess would let a member read S3 objects and table items too."""
-    return iam.ManagedPolicy.from_aws_managed_policy_name("CloudWatchReadOnlyAccess")
+    notifications and alarms with their charts need. These are the actions of the guide's "Notification
+    permissions" template (Amazon Q Developer in chat applications admin guide, "Understanding permissions":
+    cloudwatch:Describe*, Get*, List*), as a policy of the stack's own: the AWS managed CloudWatchReadOnlyAccess
+    also reads every log group, and ReadOnlyAccess S3 objects and table items."""
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description="Guardrail of the notifier's chat channels: reading CloudWatch only",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"], resources=["*"]
+                )
+            ],
+        )
+        Validations.of(self.policy).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Action::cloudwatch:Describe*]",
+                reason="A guardrail caps what chat members may do; reading CloudWatch is the notifications template.",
+            ),
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Action::cloudwatch:Get*]",
+                reason="A guardrail caps what chat members may do; reading CloudWatch is the notifications template.",
+            ),
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Action::cloudwatch:List*]",
+                reason="A guardrail caps what chat members may do; reading CloudWatch is the notifications template.",
+            ),
+            Acknowledgment(
+                id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+                reason="CloudWatch's read actions (alarms, metrics, dashboards) are not scoped to this stack's.",
+            ),
+        )

@@ -19,6 +19,7 @@ from notifier.ports import (
     ResourceNotFound,
     StaleVersion,
     StoreUnavailable,
+    WatchEnding,
 )
 from notifier.watched import Snapshot, Watched, iso
 
@@ -57,6 +58,9 @@ class FakeStore:
         try:
             self.save(job, None)
         except StaleVersion as exc:
+            current = self.items.get(job.arn)
+            if current is not None and current.ended_by is not None and current.pending:
+                raise WatchEnding(job.arn) from exc
             raise AlreadyTracked(job.arn) from exc
 
     def get(self, arn: str) -> Watched | None:

@@ -9,6 +9,7 @@ published by the next poll), and a KeyboardInterrupt raised in the middle of an 
 ordinary KeyboardInterrupt back and cleans up.
 """
 
+import contextlib
 import os
 import signal
 import sys
@@ -17,6 +18,10 @@ _EXIT_INTERRUPTED = 130  # notifier.cli.options.EXIT_INTERRUPTED, not imported: 
 
 
 def _interrupted(_signum: int, _frame: object) -> None:
+    # What was printed before (rows of `list`, `track a b c`) is kept; interrupted inside a write, the buffer is
+    # in use and there is nothing to add.
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
     os.write(2, b"notifier: interrupted\n")
     os._exit(_EXIT_INTERRUPTED)
 

@@ -119,7 +119,7 @@ def _track_listed(
     if parsed.kind.lives_on and describer is not None:
         # Only once it is known to be new: listings that find it again cost no describe.
         with contextlib.suppress(NotifierError):
-            described = watched.start_watching(parsed, clock(), describer.describe(added))
+            described = watched.start_watching(parsed, clock(), describer.describe(added), watch_id=added.watch_id)
             store.save(described.evolve(version=added.version + 1), added.version)
 
 

@@ -25,7 +25,21 @@ _MAX_BACKOFF_SECONDS, _RETRY_AFTER_EXTRA_SECONDS = 20, 5
 
 
 class CallOutOfTime(BotoCoreError):
-    fmt = "no time left for another attempt ({left:.1f} s left, an attempt may take {attempt:.1f} s)"
+    """A call given up because another attempt could not end in time; `code` and `message` are the last
+    attempt's error (what the call would have failed with had it not been retried)."""
+
+    fmt = "{code}: {message} (not retried: {left:.1f} s left, an attempt may take {attempt:.1f} s)"
+
+    @property
+    def code(self) -> str:
+        return str(self.kwargs["code"])
+
+    @property
+    def message(self) -> str:
+        """The attempt's error message, and why it was not retried."""
+        return f"{self.kwargs['message']} (not retried: {self.kwargs['left']:.1f} s left, an attempt may take " + (
+            f"{self.kwargs['attempt']:.1f} s)"
+        )
 
 
 def client_config(
@@ -75,22 +89,39 @@ class CallDeadline:
         return self._remaining() - self._reserve
 
     def install(self, client: Any) -> None:
-        # First, so that its answer ("no retry") wins over the retry handler's (botocore takes the first
-        # answer that is not None); and after the adaptive rate limiter's wait on before-send.
+        # Retries: asked before botocore's retry handler. Sending: on the generic event, after the adaptive rate
+        # limiter's wait for a token (also on it), which can be long once Personalize has throttled.
         client.meta.events.register_first("needs-retry.personalize", self._may_retry)
-        client.meta.events.register_last("before-send.personalize", self._may_send)
+        client.meta.events.register_last("before-send", self._may_send)
 
-    def _may_retry(self, attempts: int, response: Any = None, **_: Any) -> bool | None:
+    def _may_retry(self, attempts: int, response: Any = None, caught_exception: Any = None, **_: Any) -> None:
+        """Nothing to say (None) unless the attempt failed and a retry could not end in time: then the call
+        ends here, with the attempt's error. (Raising, not answering False: botocore releases before 1.40 take
+        a False answer as "retry at once".)"""
+        if isinstance(caught_exception, CallOutOfTime):
+            raise caught_exception  # refused at sending: no retry either
+        http = response[0] if response else None
+        if caught_exception is None and (http is None or http.status_code < 300):
+            return
         backoff = min(2 ** (attempts - 1), _MAX_BACKOFF_SECONDS)
-        headers = getattr(response[0], "headers", {}) if response else {}
-        if "x-amz-retry-after" in headers:
+        if http is not None and "x-amz-retry-after" in http.headers:
             backoff += _RETRY_AFTER_EXTRA_SECONDS
-        return False if self.left() < backoff + self._attempt else None
+        left = self.left()
+        if left >= backoff + self._attempt:
+            return
+        if caught_exception is not None:
+            code, message = type(caught_exception).__name__, str(caught_exception)
+        else:
+            error = (response[1] or {}).get("Error", {})
+            code, message = str(error.get("Code", http.status_code)), str(error.get("Message", ""))
+        raise CallOutOfTime(code=code, message=message, left=left, attempt=self._attempt)
 
     def _may_send(self, **_: Any) -> None:
         left = self.left()
         if left < self._attempt:
-            raise CallOutOfTime(left=left, attempt=self._attempt)
+            raise CallOutOfTime(
+                code="CallOutOfTime", message="no time for an attempt", left=left, attempt=self._attempt
+            )
 
 
 class Pacer:
@@ -156,12 +187,9 @@ class PersonalizeResources:
             )
         except ClientError as exc:
             error = exc.response.get("Error", {})
-            code, message = str(error.get("Code", "Unknown")), str(error.get("Message", ""))
-            if code == "ResourceNotFoundException":
-                raise ResourceNotFound(message or f"{job.arn} does not exist") from exc
-            if code == "InvalidInputException":
-                raise ResourceRejected(message or f"{job.arn} was rejected") from exc
-            raise DescribeFailed(job.arn, code, message) from exc
+            raise _describe_error(job.arn, str(error.get("Code", "Unknown")), str(error.get("Message", ""))) from exc
+        except CallOutOfTime as exc:
+            raise _describe_error(job.arn, exc.code, exc.message) from exc
         except BotoCoreError as exc:
             raise DescribeFailed(job.arn, type(exc).__name__, str(exc)) from exc
         return snapshot_from(job.arn, kind, response.get(kind.describe_response_key))
@@ -179,6 +207,8 @@ class PersonalizeResources:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             raise DescribeFailed(where, str(error.get("Code")), str(error.get("Message"))) from exc
+        except CallOutOfTime as exc:
+            raise DescribeFailed(where, exc.code, exc.message) from exc
         except BotoCoreError as exc:
             raise DescribeFailed(where, type(exc).__name__, str(exc)) from exc
 
@@ -195,6 +225,15 @@ class PersonalizeResources:
             token = page.get("nextToken")
             if not token:
                 return
+
+
+def _describe_error(arn: str, code: str, message: str) -> Exception:
+    """Personalize's error in domain terms: gone, rejected, or failed for a reason that may pass."""
+    if code == "ResourceNotFoundException":
+        return ResourceNotFound(message or f"{arn} does not exist")
+    if code == "InvalidInputException":
+        return ResourceRejected(message or f"{arn} was rejected")
+    return DescribeFailed(arn, code, message)
 
 
 def summary_from(summary: Any, kind: Kind) -> Summary | None:

@@ -20,11 +20,19 @@ class NotifierError(Exception):
 
 
 class StaleVersion(NotifierError):
-    """A conditional write lost: another poll (or a CLI command) changed the item first."""
+    """A conditional write lost: another poll (or a CLI command) changed the item first. `current` is the item
+    that stood in the way, where the store was given it back."""
+
+    current: object = None
 
 
 class AlreadyTracked(NotifierError):
     pass
+
+
+class WatchEnding(AlreadyTracked):
+    """The ARN's last watch has ended (its resource deleted) but still owes notifications: a new watch of it
+    (the resource created again under its name) can start once the next poll has published them."""
 
 
 class StoreUnavailable(NotifierError):

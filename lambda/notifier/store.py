@@ -18,7 +18,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from notifier.kinds import KINDS
-from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable, TableNotFound
+from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable, TableNotFound, WatchEnding
 from notifier.watched import Event, PendingNotification, StatusChange, Update, Watched, iso
 
 ACTIVE_INDEX = "active-jobs"
@@ -79,6 +79,10 @@ class DynamoWatchStore:
         try:
             self.save(job, expected_version=None)
         except StaleVersion as exc:
+            # The item that stood in the way comes back with the refusal (ALL_OLD): no read, no more permission.
+            current = exc.current
+            if isinstance(current, Watched) and current.ended_by is not None and current.pending:
+                raise WatchEnding(f"{job.arn}: its last watch still owes notifications") from exc
             raise AlreadyTracked(job.arn) from exc
 
     def save(self, job: Watched, expected_version: int | None) -> None:
@@ -87,7 +91,8 @@ class DynamoWatchStore:
             # resource is re-created under the name of one deleted.
             condition: dict[str, Any] = {
                 "ConditionExpression": "attribute_not_exists(jobArn) OR "
-                "(attribute_exists(endedBy) AND attribute_not_exists(pending))"
+                "(attribute_exists(endedBy) AND attribute_not_exists(pending))",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         else:
             condition = {
@@ -132,7 +137,10 @@ class DynamoWatchStore:
             return getattr(self._client, operation)(**params)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise StaleVersion(f"conditional {operation} on table {self._table!r} lost") from exc
+                stale = StaleVersion(f"conditional {operation} on table {self._table!r} lost")
+                if "Item" in exc.response:
+                    stale.current = decode_or_report(exc.response["Item"])
+                raise stale from exc
             raise _store_error(exc, self._table) from exc
         except NoCredentialsError:
             raise

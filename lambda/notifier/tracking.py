@@ -20,6 +20,7 @@ from notifier.ports import (
     ResourceNotFound,
     ResourceRejected,
     StaleVersion,
+    WatchEnding,
 )
 from notifier.watched import Watched
 
@@ -114,6 +115,8 @@ def track(
         note = "already finished, nothing to wait for"
     try:
         store.add(job)
+    except WatchEnding:
+        raise  # not "already tracked": the new resource must be watched, so this is tried again (Lambda retries)
     except AlreadyTracked:
         return TrackResult(arn=arn, outcome="already_tracked", message="already tracked; nothing changed")
     return TrackResult(arn=arn, outcome="tracked", job=job, message=note, describe_error=describe_error)

@@ -53,6 +53,23 @@ def test_no_role_has_an_aws_managed_policy(template: Template) -> None:
         assert "ManagedPolicyArns" not in role["Properties"], role
 
 
+def test_managed_policies_only_cap_chat_channels_and_grant_nothing(template: Template) -> None:
+    # A guardrail grants nothing: a chat member's permissions are the intersection of it and their own role.
+    resources = template.to_json()["Resources"]
+    guardrails = {
+        reference["Ref"]
+        for resource in resources.values()
+        if resource["Type"].startswith("AWS::Chatbot::")
+        for reference in resource["Properties"].get("GuardrailPolicies", [])
+        if isinstance(reference, dict) and "Ref" in reference
+    }
+    managed = {logical_id for logical_id, r in resources.items() if r["Type"] == "AWS::IAM::ManagedPolicy"}
+    assert managed == guardrails
+    for logical_id in managed:
+        properties = resources[logical_id]["Properties"]
+        assert not ({"Roles", "Users", "Groups"} & set(properties)), logical_id
+
+
 def test_every_topic_and_queue_refuses_plain_http(template: Template) -> None:
     for policy_type in ("AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy"):
         for policy in template.find_resources(policy_type).values():

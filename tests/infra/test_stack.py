@@ -590,13 +590,20 @@ def test_chat_configuration_names_differ_per_region(channel: str, monkeypatch) -
 
 
 def test_the_chat_guardrail_lets_members_read_cloudwatch_only(full: Template) -> None:
-    guardrail = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/CloudWatchReadOnlyAccess"]]}
-    configurations = [
-        r["Properties"] for r in full.to_json()["Resources"].values() if r["Type"].startswith("AWS::Chatbot::")
-    ]
+    resources = full.to_json()["Resources"]
+    configurations = [r["Properties"] for r in resources.values() if r["Type"].startswith("AWS::Chatbot::")]
     assert len(configurations) == 2
     for configuration in configurations:
-        assert configuration["GuardrailPolicies"] == [guardrail]
+        [guardrail] = configuration["GuardrailPolicies"]
+        policy = resources[guardrail["Ref"]]
+        assert policy["Type"] == "AWS::IAM::ManagedPolicy"
+        [statement] = policy["Properties"]["PolicyDocument"]["Statement"]
+        # Not CloudWatchReadOnlyAccess (it reads every log group too), nor ReadOnlyAccess (S3 objects, items).
+        assert statement == {
+            "Action": ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"],
+            "Effect": "Allow",
+            "Resource": "*",
+        }
         assert configuration["UserRoleRequired"] is True
 
 

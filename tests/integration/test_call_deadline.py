@@ -93,5 +93,7 @@ def test_a_silent_endpoint_is_given_up_on_before_the_function_runs_out(monkeypat
 def test_throttling_is_retried_only_while_a_retry_can_end_in_time(monkeypatch, throttling: str) -> None:
     took, error = describe_with_time_left(resources(throttling, monkeypatch))
     assert took < INVOCATION - reserve_seconds(MARGIN), took
-    assert error.code == "ThrottlingException"
-    assert 1 <= Throttling.requests < 6  # fewer than the 6 attempts botocore makes with time to spare
+    # The last attempt's error, or the attempt the adaptive rate limiter held back until it was too late.
+    assert error.code in ("ThrottlingException", "CallOutOfTime")
+    # At most one retry fits (botocore makes 6 attempts with time to spare: the first and 5 retries).
+    assert 1 <= Throttling.requests <= 2

@@ -10,6 +10,7 @@ import pytest
 
 from notifier.config import Settings
 from notifier.kinds import KINDS
+from notifier.ports import WatchEnding
 from notifier.runtime import PollCycle
 from notifier.store import FOLLOWS_ATTRIBUTE
 from notifier_local import personalize as emulator
@@ -18,6 +19,7 @@ from tests.integration.test_auto_tracking import (
     cloudtrail_event,
     track_handler,  # noqa: F401 (a fixture of `follow`)
 )
+from tests.integration.test_delivery_protocol import break_topic, mend_topic
 from tests.integration.test_poll_handler import FakeLambdaContext
 
 pytestmark = pytest.mark.integration
@@ -261,6 +263,38 @@ def test_a_resource_re_created_under_its_name_is_watched_again_with_ids_of_its_o
     assert second_active.attributes["status"] == first_active.attributes["status"] == "ACTIVE"
     earlier = {first_active.document["id"], deleting.document["id"], gone.document["id"]}
     assert second_active.document["id"] not in earlier
+
+
+@pytest.mark.filterwarnings("ignore:No application metrics to publish")  # the failing invocation writes none
+def test_a_re_creation_seen_before_the_deletion_was_told_is_tried_again_not_dropped(
+    world: World,
+    made: Resources,
+    follow,
+    track_handler,  # noqa: F811 (the fixture imported above)
+) -> None:
+    group = made.dataset_group("seasonal")
+    world.track(group)
+    emulator.set_status(group, "ACTIVE")
+    world.poll()
+    made.client.delete_dataset_group(datasetGroupArn=group)
+    follow("DeleteDatasetGroup", "datasetGroupArn", group)
+    world.poll()  # DELETE PENDING, told
+    emulator.delete_job(group)
+    break_topic(world)  # what the deletion's end says stays owed
+    world.poll()
+    ended = world.store.get(group)
+    assert ended.ended_by is not None and ended.pending
+    made.dataset_group("seasonal")
+    created = cloudtrail_event(None, eventName="CreateDatasetGroup", responseElements={"datasetGroupArn": group})
+    # The track Lambda fails, so Lambda retries the event (and keeps it in the failed-events queue if it never
+    # succeeds) instead of answering "already tracked" and leaving the new group unwatched.
+    with pytest.raises(WatchEnding):
+        track_handler(created, FakeLambdaContext())
+    mend_topic(world)
+    world.clock.advance(minutes=5)
+    world.poll()  # what was owed is published
+    assert track_handler(created, FakeLambdaContext())["outcome"] == "tracked"
+    assert [d.attributes["event"] for d in world.delivered()][-1] == "deleted"
 
 
 def test_a_dataset_group_is_told_active_and_its_creation_failure_with_the_reason(world: World, made: Resources) -> None:
