@@ -281,9 +281,15 @@ INTERRUPTED = (130, "", "notifier: interrupted\n")
 
 
 def interrupted_when(
-    user: User, argv: list[str], ready: Callable[[], None], env: dict[str, str] | None = None
+    user: User,
+    argv: list[str],
+    ready: Callable[[], None],
+    env: dict[str, str] | None = None,
+    *,
+    lost: list[bool] | None = None,
 ) -> tuple[int, str, str]:
-    """`notifier ARGV...`, Ctrl-C once `ready` returns: (exit code, stdout, stderr)."""
+    """`notifier ARGV...`, Ctrl-C once `ready` returns: (exit code, stdout, stderr). With `lost`, a Ctrl-C that
+    changed nothing in 5 s is pressed again, as a person would, and `lost` says so."""
     process = subprocess.Popen(
         [NOTIFIER, *argv],
         env={**user.env, "NOTIFIER_TIMEOUT_SECONDS": "60", **(env or {})},
@@ -293,7 +299,14 @@ def interrupted_when(
     try:
         ready()
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)  # never swallowed until the command's own timeout
+        try:
+            out, err = process.communicate(timeout=5 if lost is not None else 30)
+        except subprocess.TimeoutExpired:
+            if lost is None:
+                raise  # swallowed until the command's own timeout
+            lost.append(True)
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=30)
     finally:
         process.kill()
         process.wait()
@@ -352,8 +365,11 @@ def test_ctrl_c_at_any_moment_from_the_start_is_one_line_and_exit_130(user: User
     request. Each Ctrl-C is one line and exit 130, unless it came before the command's code ran at all."""
     handled = 0
     for delay in [i * 0.005 for i in range(40)] + [0.3, 0.45, 0.6, 0.8, 1.0]:
-        argv, env = ["--table", user.table, "list"], {"AWS_ENDPOINT_URL": silent_endpoint}
-        code, out, err = interrupted_when(user, argv, lambda wait=delay: time.sleep(wait), env=env)
+        argv, env, lost = ["--table", user.table, "list"], {"AWS_ENDPOINT_URL": silent_endpoint}, []
+        code, out, err = interrupted_when(user, argv, lambda wait=delay: time.sleep(wait), env=env, lost=lost)
+        # CPython can lose a SIGINT that lands while it installs its own handlers (start-up, before any line of
+        # the package): the press again is then answered. From 0.3 s on, the first press always is.
+        assert not lost or delay < 0.3, (delay, "a Ctrl-C was lost after start-up")
         if (code, out, err) == INTERRUPTED:
             handled += 1
             continue
