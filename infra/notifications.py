@@ -37,7 +37,6 @@ class NotificationTopic(Construct):
         name_prefix: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._guardrail_policy: iam.ManagedPolicy | None = None
         self.key = self._key("Key", "Encrypts Personalize job notifications at rest")
         if topic is None:
             topic = sns.Topic(self, "Topic", display_name="Personalize jobs", master_key=self.key, enforce_ssl=True)
@@ -74,6 +73,8 @@ class NotificationTopic(Construct):
         # Each address once, unfiltered: an alarm has no attributes a filter could match.
         for email in dict.fromkeys((*settings.notify_emails, *settings.failure_emails)):
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email))
+        # One guardrail policy for the Slack and the Teams channel.
+        guardrail = NotificationsGuardrail(self, "ChatGuardrail").policy if settings.slack or settings.teams else None
         if settings.slack:
             self.slack = chatbot.SlackChannelConfiguration(
                 self,
@@ -83,7 +84,7 @@ class NotificationTopic(Construct):
                 slack_channel_id=settings.slack_channel_id,
                 notification_topics=[self.topic, self.alarm_topic],
                 logging_level=chatbot.LoggingLevel.ERROR,
-                guardrail_policies=[self._guardrail()],
+                guardrail_policies=[guardrail],
                 user_role_required=True,
             )
         if settings.teams:
@@ -102,15 +103,9 @@ class NotificationTopic(Construct):
                 iam_role_arn=role.role_arn,
                 sns_topic_arns=[self.topic.topic_arn, self.alarm_topic.topic_arn],
                 logging_level="ERROR",
-                guardrail_policies=[self._guardrail().managed_policy_arn],
+                guardrail_policies=[guardrail.managed_policy_arn],
                 user_role_required=True,
             )
-
-    def _guardrail(self) -> iam.ManagedPolicy:
-        """One guardrail policy for the Slack and the Teams channel."""
-        if self._guardrail_policy is None:
-            self._guardrail_policy = NotificationsGuardrail(self, "ChatGuardrail").policy
-        return self._guardrail_policy
 
     def _key(self, construct_id: str, description: str) -> kms.Key:
         return kms.Key(
@@ -130,6 +125,9 @@ def chat_configuration_name(scope: Construct, prefix: str, channel: str) -> str:
     return f"{prefix[:100]}-{Stack.of(scope).region}-{channel}"
 
 
+GUARDRAIL_ACTIONS = ("cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*")
+
+
 class NotificationsGuardrail(Construct):
     """The most a chat member may do through the channel, whatever their own role allows: read CloudWatch, as
     notifications and alarms with their charts need. These are the actions of the guide's "Notification
@@ -143,24 +141,13 @@ class NotificationsGuardrail(Construct):
             self,
             "Policy",
             description="Guardrail of the notifier's chat channels: reading CloudWatch only",
-            statements=[
-                iam.PolicyStatement(
-                    actions=["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"], resources=["*"]
-                )
-            ],
+            statements=[iam.PolicyStatement(actions=list(GUARDRAIL_ACTIONS), resources=["*"])],
         )
+        reason = "A guardrail caps what chat members may do; reading CloudWatch is the notifications template."
         Validations.of(self.policy).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Action::cloudwatch:Describe*]",
-                reason="A guardrail caps what chat members may do; reading CloudWatch is the notifications template.",
-            ),
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Action::cloudwatch:Get*]",
-                reason="A guardrail caps what chat members may do; reading CloudWatch is the notifications template.",
-            ),
-            Acknowledgment(
-                id="AwsSolutions::AwsSolutions-IAM5[Action::cloudwatch:List*]",
-                reason="A guardrail caps what chat members may do; reading CloudWatch is the notifications template.",
+            *(
+                Acknowledgment(id=f"AwsSolutions::AwsSolutions-IAM5[Action::{action}]", reason=reason)
+                for action in GUARDRAIL_ACTIONS
             ),
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",

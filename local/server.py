@@ -74,8 +74,15 @@ def embedded_aws(port: int | None = None) -> Iterator[EmbeddedAws]:
 @contextmanager
 def pointed_at(aws: EmbeddedAws) -> Iterator[None]:
     """Temporarily point this process's boto3 clients at the embedded AWS."""
-    saved = {name: os.environ.get(name) for name in aws.environment()}
-    os.environ.update(aws.environment())
+    with environment(aws.environment()):
+        yield
+
+
+@contextmanager
+def environment(variables: dict[str, str]) -> Iterator[None]:
+    """These environment variables for this process, while inside; what was there before, afterwards."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
     try:
         yield
     finally:

@@ -59,7 +59,7 @@ class FakeStore:
             self.save(job, None)
         except StaleVersion as exc:
             current = self.items.get(job.arn)
-            if current is not None and current.ended_by is not None and current.pending:
+            if current is not None and current.watch_ending:
                 raise WatchEnding(job.arn) from exc
             raise AlreadyTracked(job.arn) from exc
 

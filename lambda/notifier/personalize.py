@@ -28,7 +28,7 @@ class CallOutOfTime(BotoCoreError):
     """A call given up because another attempt could not end in time; `code` and `message` are the last
     attempt's error (what the call would have failed with had it not been retried)."""
 
-    fmt = "{code}: {message} (not retried: {left:.1f} s left, an attempt may take {attempt:.1f} s)"
+    fmt = "{code}: {message}"
 
     @property
     def code(self) -> str:
@@ -37,9 +37,7 @@ class CallOutOfTime(BotoCoreError):
     @property
     def message(self) -> str:
         """The attempt's error message, and why it was not retried."""
-        return f"{self.kwargs['message']} (not retried: {self.kwargs['left']:.1f} s left, an attempt may take " + (
-            f"{self.kwargs['attempt']:.1f} s)"
-        )
+        return str(self.kwargs["message"])
 
 
 def client_config(
@@ -114,14 +112,16 @@ class CallDeadline:
         else:
             error = (response[1] or {}).get("Error", {})
             code, message = str(error.get("Code", http.status_code)), str(error.get("Message", ""))
-        raise CallOutOfTime(code=code, message=message, left=left, attempt=self._attempt)
+        raise self._out_of_time(code, message, left)
 
     def _may_send(self, **_: Any) -> None:
         left = self.left()
         if left < self._attempt:
-            raise CallOutOfTime(
-                code="CallOutOfTime", message="no time for an attempt", left=left, attempt=self._attempt
-            )
+            raise self._out_of_time("CallOutOfTime", "no time for an attempt", left)
+
+    def _out_of_time(self, code: str, error: str, left: float) -> CallOutOfTime:
+        why = f"not retried: {left:.1f} s left, an attempt may take {self._attempt:.1f} s"
+        return CallOutOfTime(code=code, message=f"{error} ({why})")
 
 
 class Pacer:

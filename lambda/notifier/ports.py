@@ -20,10 +20,10 @@ class NotifierError(Exception):
 
 
 class StaleVersion(NotifierError):
-    """A conditional write lost: another poll (or a CLI command) changed the item first. `current` is the item
-    that stood in the way, where the store was given it back."""
+    """A conditional write lost: another poll (or a CLI command) changed the item first. `current` is the stored
+    item that stood in the way, where the store was given it back."""
 
-    current: object = None
+    current: dict | None = None
 
 
 class AlreadyTracked(NotifierError):

@@ -26,6 +26,8 @@ FOLLOWERS_INDEX = "followers"
 FOLLOWS_ATTRIBUTE = "followsSolution"
 ACTIVE_SHARD = "active"
 TTL_ATTRIBUTE = "expiresAt"
+# Present only on a record whose watch ended, and only while notifications are owed (None values are not stored).
+_ENDED, _OWED = "endedBy", "pending"
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -79,9 +81,9 @@ class DynamoWatchStore:
         try:
             self.save(job, expected_version=None)
         except StaleVersion as exc:
-            # The item that stood in the way comes back with the refusal (ALL_OLD): no read, no more permission.
-            current = exc.current
-            if isinstance(current, Watched) and current.ended_by is not None and current.pending:
+            # The item that stood in the way comes back with the refusal (ALL_OLD: no read, no more permission).
+            # Only the condition's attributes are looked at: refusals are common (discovery lists known jobs).
+            if exc.current is not None and _ENDED in exc.current and _OWED in exc.current:
                 raise WatchEnding(f"{job.arn}: its last watch still owes notifications") from exc
             raise AlreadyTracked(job.arn) from exc
 
@@ -90,8 +92,8 @@ class DynamoWatchStore:
             # A new watch: nothing recorded, or a watch that ended (deleted, not found) and owes nothing, as when a
             # resource is re-created under the name of one deleted.
             condition: dict[str, Any] = {
-                "ConditionExpression": "attribute_not_exists(jobArn) OR "
-                "(attribute_exists(endedBy) AND attribute_not_exists(pending))",
+                "ConditionExpression": f"attribute_not_exists(jobArn) OR "
+                f"(attribute_exists({_ENDED}) AND attribute_not_exists({_OWED}))",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         else:
@@ -138,8 +140,7 @@ class DynamoWatchStore:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 stale = StaleVersion(f"conditional {operation} on table {self._table!r} lost")
-                if "Item" in exc.response:
-                    stale.current = decode_or_report(exc.response["Item"])
+                stale.current = exc.response.get("Item")  # the item as stored (wire form), when asked for
                 raise stale from exc
             raise _store_error(exc, self._table) from exc
         except NoCredentialsError:
@@ -182,8 +183,8 @@ def encode(job: Watched) -> dict[str, Any]:
         "failureReason": job.failure_reason,
         "jobCreatedAt": job.created_at,
         "jobUpdatedAt": job.updated_at,
-        "endedBy": job.ended_by.value if job.ended_by else None,
-        "pending": [_encode_pending(owed) for owed in job.pending] or None,
+        _ENDED: job.ended_by.value if job.ended_by else None,
+        _OWED: [_encode_pending(owed) for owed in job.pending] or None,
         "leaseUntil": job.lease_until,
         "stuckNotified": True if job.stuck_notified else None,
         "activeShard": ACTIVE_SHARD if job.in_active_index else None,
@@ -243,7 +244,7 @@ def decode(item: dict[str, Any]) -> Watched:
     kind = KINDS.get(kind_name)
     if kind is None:
         raise _Malformed(f"jobKind {kind_name!r} is not a known job kind")
-    ended_by = _optional_text(item, "endedBy")
+    ended_by = _optional_text(item, _ENDED)
     expires_at = item.get(TTL_ATTRIBUTE)
     return Watched(
         arn=_text(item, "jobArn"),
@@ -263,7 +264,7 @@ def decode(item: dict[str, Any]) -> Watched:
         created_at=_optional_text(item, "jobCreatedAt"),
         updated_at=_optional_text(item, "jobUpdatedAt"),
         ended_by=Event(ended_by) if ended_by else None,
-        pending=tuple(_decode_pending(owed) for owed in _list(item, "pending")),
+        pending=tuple(_decode_pending(owed) for owed in _list(item, _OWED)),
         lease_until=_optional_text(item, "leaseUntil"),
         expires_at=None if expires_at is None else int(expires_at),
         stuck_notified=item.get("stuckNotified") is True,

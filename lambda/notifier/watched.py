@@ -145,6 +145,11 @@ class Watched:
         return self.ended_by is not None and not self.pending
 
     @property
+    def watch_ending(self) -> bool:
+        """Watching ended but notifications are still owed: a new watch must wait for the next poll to send them."""
+        return self.ended_by is not None and bool(self.pending)
+
+    @property
     def finished(self) -> bool:
         """Never described again: a job that ended, or a resource that is gone."""
         return self.ended_by is not None or (not self.kind.lives_on and self.kind.is_terminal(self.status))

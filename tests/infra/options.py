@@ -5,7 +5,6 @@ option added later cannot be left out."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from infra.settings import DeploySettings
@@ -68,16 +67,9 @@ def synthesized(name: str, outdir: Path) -> Path:
     """The cloud assembly of one configuration, synthesized once per test session (for moto: no bootstrap rule),
     for this account and region (trackRegions needs a known region)."""
     if name not in _SYNTHESIZED:
+        from notifier_local.server import environment
         from tests.infra.conftest import ACCOUNT, REGION, synth_for_moto
 
-        saved = {key: os.environ.get(key) for key in ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")}
-        os.environ.update(CDK_DEFAULT_ACCOUNT=ACCOUNT, CDK_DEFAULT_REGION=REGION)
-        try:
+        with environment({"CDK_DEFAULT_ACCOUNT": ACCOUNT, "CDK_DEFAULT_REGION": REGION}):
             _SYNTHESIZED[name] = synth_for_moto(outdir / name, CONFIGURATIONS[name])
-        finally:
-            for key, value in saved.items():
-                if value is None:
-                    os.environ.pop(key, None)
-                else:
-                    os.environ[key] = value
     return _SYNTHESIZED[name]

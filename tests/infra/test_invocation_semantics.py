@@ -181,6 +181,9 @@ def test_every_edge_keeps_what_the_readme_says_it_keeps(assembly: Path) -> None:
         for failure in failures:
             outcome = fate(edge, failure)
             if failure not in promise.kept:
+                # A dropped event is a decision, stated with its reason, never an accident.
+                assert promise.why_dropped_is_right, f"{edge.key} drops events on {failure}: say why (PROMISES)"
+                assert outcome.kept_in is None, f"{edge.key} keeps events on {failure}: the README should say so"
                 continue
             where = f"{edge.stack} {edge.key} on {failure} ({outcome.after})"
             assert outcome.kept_in is not None, f"{where}: the event is dropped"

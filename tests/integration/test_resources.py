@@ -239,9 +239,9 @@ def test_a_resource_deleted_without_a_trace_of_its_deletion_is_not_found(world: 
     assert (gone.attributes["event"], gone.attributes["outcome"]) == ("not_found", "not_found")
 
 
-def test_a_resource_re_created_under_its_name_is_watched_again_with_ids_of_its_own(
-    world: World, made: Resources, follow
-) -> None:
+def deleted_group(world: World, made: Resources, follow, *, end_told: bool = True) -> str:
+    """A watched dataset group, ACTIVE, then deleted as a user deletes it (DeleteDatasetGroup seen, DELETE
+    PENDING told, then gone); with `end_told` False, the notice of its end stays owed (the topic refuses)."""
     group = made.dataset_group("seasonal")
     world.track(group)
     emulator.set_status(group, "ACTIVE")
@@ -250,7 +250,16 @@ def test_a_resource_re_created_under_its_name_is_watched_again_with_ids_of_its_o
     assert follow("DeleteDatasetGroup", "datasetGroupArn", group)["outcome"] == "woken"
     world.poll()
     emulator.delete_job(group)
+    if not end_told:
+        break_topic(world)
     world.poll()
+    return group
+
+
+def test_a_resource_re_created_under_its_name_is_watched_again_with_ids_of_its_own(
+    world: World, made: Resources, follow
+) -> None:
+    group = deleted_group(world, made, follow)
     first_active, deleting, gone = world.delivered()
     assert (deleting.attributes["status"], gone.attributes["event"]) == ("DELETE PENDING", "deleted")
     # Created again under the same name: the same ARN, a new watch (the ended one is replaced, conditionally).
@@ -272,18 +281,8 @@ def test_a_re_creation_seen_before_the_deletion_was_told_is_tried_again_not_drop
     follow,
     track_handler,  # noqa: F811 (the fixture imported above)
 ) -> None:
-    group = made.dataset_group("seasonal")
-    world.track(group)
-    emulator.set_status(group, "ACTIVE")
-    world.poll()
-    made.client.delete_dataset_group(datasetGroupArn=group)
-    follow("DeleteDatasetGroup", "datasetGroupArn", group)
-    world.poll()  # DELETE PENDING, told
-    emulator.delete_job(group)
-    break_topic(world)  # what the deletion's end says stays owed
-    world.poll()
-    ended = world.store.get(group)
-    assert ended.ended_by is not None and ended.pending
+    group = deleted_group(world, made, follow, end_told=False)
+    assert world.store.get(group).watch_ending
     made.dataset_group("seasonal")
     created = cloudtrail_event(None, eventName="CreateDatasetGroup", responseElements={"datasetGroupArn": group})
     # The track Lambda fails, so Lambda retries the event (and keeps it in the failed-events queue if it never
