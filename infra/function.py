@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Validations
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
@@ -137,10 +137,12 @@ class NotifierFunction(Construct):
                 ],
             )
         )
+        # A literal where the region is known (the core:enablePartitionLiterals flag), else the pseudo parameter.
+        partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
         for resource_type in resource_types:
             Validations.of(self.role).acknowledge(
                 Acknowledgment(
-                    id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:personalize:*:"
+                    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:{partition}:personalize:*:"
                     f"<AWS::AccountId>:{resource_type}/*]",
                     reason="Users create Personalize jobs and resources after deploy, in any region: names and "
                     "regions are unknown here. The resource is still this account's of this type only.",

@@ -11,6 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from notifier.config import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS
 from notifier.kinds import KINDS
 from notifier.poller import kinds_a_poll_lists
 from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX
@@ -19,11 +20,6 @@ from .function import NotifierFunction
 from .queues import kept_events_queue
 from .settings import DeploySettings
 
-# The poll stops starting calls this long before its timeout, so it always ends cleanly. In fast mode a
-# shorter margin lets re-checks run closer to the next scheduled poll (the gap between them is the slowest
-# notice); a job left over is only a re-check (seconds) away.
-TIME_MARGIN_SECONDS = 15
-FAST_TIME_MARGIN_SECONDS = 5
 POLL_EVENT_MAX_AGE_SECONDS = 60
 
 

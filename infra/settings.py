@@ -6,15 +6,18 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from urllib.parse import quote
 
-from notifier.arns import REGION_PATTERN
 from notifier.discovery import PARENT_KINDS, is_parent_arn
+from notifier.regions import region_problem
 
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
 )
 _SLACK_WORKSPACE = re.compile(r"^[0-9A-Z]{1,255}$")
-_SLACK_CHANNEL = re.compile(r"^[A-Za-z0-9]{1,255}$")
+# The schema takes [A-Za-z0-9]{1,255}, which a channel *name* such as "general" passes; Slack's channel IDs are
+# upper case (the chat applications API reference's example, ABCBBLZZZ; AWS DevOps Agent's ^[CGD][A-Z0-9]+$).
+_SLACK_CHANNEL = re.compile(r"^[A-Z0-9]{1,255}$")
 _EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
 # Microsoft Teams IDs, as the CloudFormation resource schema of AWS::Chatbot::MicrosoftTeamsChannelConfiguration
 # gives them (TeamId, TeamsTenantId: a GUID; TeamsChannelId: URL-encoded, like 19%3a...%40thread.tacv2).
@@ -102,7 +105,10 @@ class DeploySettings:
         if workspace is not None and not _SLACK_WORKSPACE.match(workspace):
             raise ContextError(f"slackWorkspaceId {workspace!r} is not a Slack workspace ID (like T0123ABCD)")
         if channel is not None and not _SLACK_CHANNEL.match(channel):
-            raise ContextError(f"slackChannelId {channel!r} is not a Slack channel ID (like C0123ABCD)")
+            raise ContextError(
+                f"slackChannelId {channel!r} is not a Slack channel ID (like C0123ABCD): a channel's ID is the last "
+                "part of the link Slack's Copy link gives, not its name"
+            )
         layer = _optional(get, "powertoolsLayerArn")
         if layer is not None and not _LAYER_ARN.match(layer):
             raise ContextError(f"powertoolsLayerArn {layer!r} is not a Lambda layer version ARN")
@@ -142,9 +148,13 @@ def _teams(get: Callable[[str], object]) -> dict[str, str | None]:
         if values[key] is not None and not _GUID.match(values[key]):
             raise ContextError(f"{key} {values[key]!r} is not a Microsoft Teams ID (a GUID like 0a1b2c3d-4e5f-...)")
     channel = values["teamsChannelId"]
+    if channel is not None and "%" not in channel:
+        # As Teams shows it (19:...@thread.tacv2): CloudFormation takes it URL-encoded, as the channel's link has it.
+        channel = quote(channel, safe="-_=+/.,").replace("%3A", "%3a")
     if channel is not None and not _TEAMS_CHANNEL.match(channel):
         raise ContextError(
-            f"teamsChannelId {channel!r} is not a Teams channel ID as its link has it (like 19%3a...%40thread.tacv2)"
+            f"teamsChannelId {values['teamsChannelId']!r} is not a Teams channel ID (like 19:...@thread.tacv2, or "
+            "19%3a...%40thread.tacv2 as the channel's link has it)"
         )
     return {
         "teams_team_id": values["teamsTeamId"],
@@ -164,8 +174,9 @@ def _listed(value: object) -> tuple[str, ...]:
 def _regions(value: object) -> tuple[str, ...]:
     regions = _listed(value)
     for region in regions:
-        if not REGION_PATTERN.fullmatch(region):
-            raise ContextError(f"trackRegions: {region!r} is not an AWS region name (like eu-west-1)")
+        # Where Personalize runs: a misspelt region would deploy a forwarder stack for a region that is none.
+        if problem := region_problem(region, "personalize"):
+            raise ContextError(f"trackRegions: {region!r} {problem}")
     if len(set(regions)) != len(regions):
         raise ContextError("trackRegions: a region is listed twice")
     return regions

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections import deque
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import boto3
 
+from notifier_local.node import NodeMissing, node_environment, node_executable
 from notifier_local.server import ACCOUNT, DUMMY_CREDENTIALS, REGION, EmbeddedAws, serve_powertools_layer
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -28,14 +28,22 @@ def has_cdk_app(repo: Path = REPO_ROOT) -> bool:
 
 
 def cdk_command(repo: Path = REPO_ROOT) -> list[str]:
-    """The pinned CLI from node_modules (`make dev` runs `npm ci`); never whatever `npx` would fetch."""
-    local_cli = repo / "node_modules" / ".bin" / "cdk"
-    if local_cli.exists():
-        return [str(local_cli)]
-    raise DeployFailed(
-        f"the CDK CLI is not installed in {repo / 'node_modules'}: run `make dev` (it runs `npm ci`), "
-        f"or `npm ci` in {repo}; node is {'at ' + shutil.which('node') if shutil.which('node') else 'not on PATH'}"
-    )
+    """The pinned CLI from node_modules (`make dev` runs `npm ci`), run by the packaged Node; never whatever
+    `npx` would fetch, never a `node` that PATH may or may not have."""
+    local_cli = repo / "node_modules" / "aws-cdk" / "bin" / "cdk"
+    if not local_cli.exists():
+        raise DeployFailed(
+            f"the CDK CLI is not installed in {repo / 'node_modules'}: run `make dev` (it runs `npm ci`)"
+        )
+    try:
+        return [node_executable(), str(local_cli)]
+    except NodeMissing as exc:
+        raise DeployFailed(str(exc)) from None
+
+
+def cdk_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """The CLI's environment: its Node found without PATH, and no notices of its own (telemetry, the JS SDK)."""
+    return {**environ, **node_environment(environ), "NODE_NO_WARNINGS": "1"}
 
 
 def deploy(
@@ -52,14 +60,7 @@ def deploy(
 
     The cloud assembly goes to `assembly_dir` (default: beside `outputs_file`), never the user's cdk.out.
     """
-    env = {
-        **os.environ,
-        **aws.environment(),
-        "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
-        "CDK_DISABLE_CLI_TELEMETRY": "true",
-        "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1",
-        "NODE_NO_WARNINGS": "1",
-    }
+    env = cdk_environment({**os.environ, **aws.environment()})
     cli = cdk_command(repo)
     _serve_public_parameters(aws, repo)
     app = f"{sys.executable} app.py"
@@ -67,11 +68,10 @@ def deploy(
     context_args = [arg for key, value in (context or {}).items() for arg in ("-c", f"{key}={value}")]
     context_args += ["-c", f"stackName={stack_name}"]
     steps = [
-        ("bootstrapping the embedded account", [*cli, "bootstrap", f"aws://{ACCOUNT}/{REGION}", "--app", app, *output]),
+        ("bootstrapping the embedded account", ["bootstrap", f"aws://{ACCOUNT}/{REGION}", "--app", app, *output]),
         (
             "deploying the stack",
             [
-                *cli,
                 "deploy",
                 stack_name,
                 "--app",
@@ -90,9 +90,9 @@ def deploy(
             ],
         ),
     ]
-    for label, command in steps:
+    for label, arguments in steps:
         progress(f"cdk: {label}")
-        _run_streaming(command, repo, env, progress)
+        _run_streaming(cli, arguments, repo, env, progress)
     return json.loads(outputs_file.read_text())[stack_name]
 
 
@@ -100,11 +100,13 @@ def deploy(
 _PROGRESS_MARKERS = ("success: Published", "CREATE_COMPLETE", "Environment aws://", "✅")
 
 
-def _run_streaming(command: list[str], repo: Path, env: dict[str, str], progress: Callable[[str], None]) -> None:
+def _run_streaming(
+    cli: list[str], arguments: list[str], repo: Path, env: dict[str, str], progress: Callable[[str], None]
+) -> None:
     """Run a CLI step, forwarding its milestones as they happen; on failure, raise with its last lines."""
     tail: deque[str] = deque(maxlen=60)
     with subprocess.Popen(
-        command, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        [*cli, *arguments], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
     ) as process:
         assert process.stdout is not None
         for line in process.stdout:
@@ -113,7 +115,7 @@ def _run_streaming(command: list[str], repo: Path, env: dict[str, str], progress
                 progress(f"cdk: {' '.join(line.split())}")
     if process.returncode != 0:
         output = "\n".join(tail)
-        raise DeployFailed(f"`cdk {command[1]}` failed (exit {process.returncode}):\n{output}")
+        raise DeployFailed(f"`cdk {arguments[0]}` failed (exit {process.returncode}):\n{output}")
 
 
 def _serve_public_parameters(aws: EmbeddedAws, repo: Path) -> None:
@@ -131,3 +133,22 @@ def _serve_public_parameters(aws: EmbeddedAws, repo: Path) -> None:
         aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
     serve_powertools_layer(POWERTOOLS_LAYER_PARAMETER, lambda_client)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m notifier_local.cdk_cli ARGS`: the pinned CLI on this repository's app (what `make synth`,
+    `make deploy` and `make destroy` run), with the app run by this interpreter."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        command = [*cdk_command(), *args, "--app", f"{sys.executable} app.py"]
+    except DeployFailed as exc:
+        print(f"cdk: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return subprocess.run(command, cwd=REPO_ROOT, env=cdk_environment(), check=False).returncode
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -321,6 +321,16 @@ def install() -> None:
         setattr(PersonalizeResponse, f"create_{stem}", create)
         setattr(PersonalizeResponse, kind.describe_operation, describe)
         setattr(PersonalizeResponse, kind.list_operation, list_)
+    PersonalizeResponse.describe_dataset = _describe_dataset  # type: ignore[attr-defined]
+
+
+def _describe_dataset(self: PersonalizeResponse) -> str:
+    """Datasets are not emulated (jobs name any dataset ARN): every well-formed one exists, as the parent
+    `discover` asks about. A mistyped parent is shown with the kinds the emulator does keep."""
+    calls.record("DescribeDataset")
+    arn = _check_arn(_params(self).get("datasetArn"), "datasetArn")
+    group, _, dataset_type = arn.split(":", 5)[5].removeprefix("dataset/").rpartition("/")
+    return json.dumps({"dataset": {"datasetArn": arn, "name": group, "datasetType": dataset_type, "status": "ACTIVE"}})
 
 
 # --- moving jobs along, as Personalize would ---

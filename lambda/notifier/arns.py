@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 
@@ -54,6 +55,19 @@ def arn_part_error(arn: str, service: str) -> str | None:
     return None
 
 
+def _unknown_kind(resource_type: str, name: str) -> str:
+    """What is wrong with a TYPE/NAME no kind has: the likely type (or the shapes its name may have)."""
+    shapes: dict[str, list[str]] = {}
+    for kind in REGISTRY:
+        shape = f"{kind.arn_resource_type}/{'NAME/ID' if kind.arn_path_parts == 2 else 'NAME'}"
+        shapes.setdefault(kind.arn_resource_type, []).append(f"{shape} ({kind.label.lower()})")
+    if resource_type in shapes:
+        return f"{resource_type}/{name} is none of the {resource_type} ARNs: {', '.join(shapes[resource_type])}"
+    close = difflib.get_close_matches(resource_type, sorted(shapes), n=1, cutoff=0.6)
+    hint = f"did you mean {close[0]}? " if close else ""
+    return f"the type {resource_type!r} is not a kind it watches ({hint}the kinds are {', '.join(sorted(shapes))})"
+
+
 @dataclass(frozen=True)
 class ParsedArn:
     arn: str
@@ -78,12 +92,7 @@ def parse_arn(arn: object) -> ParsedArn:
         raise InvalidArn(arn, "expected arn:PARTITION:personalize:REGION:ACCOUNT:TYPE/NAME")
     kind = _BY_ARN_SHAPE.get((parts["resource_type"], parts["name"].count("/") + 1))
     if kind is None:
-        supported = ", ".join(
-            f"{k.arn_resource_type}/{'NAME/ID' if k.arn_path_parts == 2 else 'NAME'}" for k in REGISTRY
-        )
-        raise InvalidArn(
-            arn, f"the type {parts['resource_type']}/{parts['name']} is not a kind it watches ({supported})"
-        )
+        raise InvalidArn(arn, _unknown_kind(parts["resource_type"], parts["name"]))
     return ParsedArn(
         arn=arn,
         partition=parts["partition"],

@@ -134,8 +134,7 @@ def chat_notification(
     outcome = str(document["outcome"])
     lines = []
     if owed.event is Event.TRANSITION:
-        before = _before(owed)
-        lines.append(f"*{_moved(owed)}:* {before + ' → ' if before else ''}*{owed.new_status}*")
+        lines.append(f"*{_moved(owed)}:* {_status_change(job, owed, '→', mark='*')}")
         lines += [f"*{what}:* `{old or 'none'}` → `{new or 'none'}`" for what, old, new in owed.changes]
         if document["serving"] is not None:
             lines.append(f"*Serving:* {_serving_text(bool(document['serving']))}")
@@ -153,7 +152,7 @@ def chat_notification(
     if job.input_location:
         lines.append(f"*Input:* `{job.input_location}`")
     lines += [f"*{label}:* {value}" for label, value in job.facts]
-    if job.parent_arn:
+    if job.parent_arn and not _parent_line_repeats_a_change(job, owed):
         lines.append(f"*{job.kind.parent_label}:* `{job.parent_arn}`")
     opened = document["outputConsoleUrl"] or owed.output_path
     next_steps = {
@@ -276,12 +275,36 @@ def _before(owed: PendingNotification) -> str:
     return owed.old_status or ("" if owed.update else "not yet seen")
 
 
+def _status_change(job: Watched, owed: PendingNotification, arrow: str, mark: str = "") -> str:
+    """OLD -> NEW; an update seen only once it was done says what that status means for the update."""
+    before = _before(owed)
+    if before:
+        return f"{before} {arrow} {mark}{owed.new_status}{mark}"
+    meaning = {"succeeded": " (the update is done)", "failed": " (the update failed)"}.get(_outcome(job, owed), "")
+    return f"{mark}{owed.new_status}{mark}{meaning}"
+
+
+def _parent_line_repeats_a_change(job: Watched, owed: PendingNotification) -> bool:
+    """A campaign's update names its new solution version as a change: the details need not name it again."""
+    return any(what == job.kind.parent_label for what, _, _ in owed.changes)
+
+
 def _moved(owed: PendingNotification) -> str:
     return "Update" if owed.update else "Status"
 
 
 def _who(job: Watched) -> str:
-    return job.kind.label if job.kind.lives_on else "Job"
+    """What the details call it: a job is a job; a solution version or a resource is what it is."""
+    return "Job" if job.kind.name.endswith("-job") else job.kind.label
+
+
+def _what(job: Watched, mark: str = "") -> str:
+    """Its kind and name, the name marked (chat's bold). A solution version without a name of its own is
+    named by its solution (its ARN's last part is an ID: solution/movies/3f1a2b)."""
+    solution, slash, version = job.name.rpartition("/")
+    if slash and job.kind.arn_path_parts == 2:
+        return f"{job.kind.label} {version} of solution {mark}{solution}{mark}"
+    return f"{job.kind.label} {mark}{job.name}{mark}"
 
 
 def _short(arn: str | None) -> str:
@@ -304,7 +327,7 @@ def _outcome(job: Watched, owed: PendingNotification) -> str:
 
 def _title(job: Watched, owed: PendingNotification) -> str:
     """The headline without the details the body carries (path, reason): chat titles stay one line."""
-    what = f"{job.kind.label} *{job.name}*"
+    what = _what(job, mark="*")
     outcome = _outcome(job, owed)
     if job.kind.lives_on and owed.event is Event.TRANSITION:
         return _resource_headline(job, owed, what, outcome, with_details=False)
@@ -312,7 +335,7 @@ def _title(job: Watched, owed: PendingNotification) -> str:
         "succeeded": f"{what} finished",
         "failed": f"{what} failed",
         "stopped": f"{what} stopped",
-        "not_found": f"{what} no longer exists",
+        "not_found": f"{what} {'no longer exists' if owed.new_status else 'does not exist in Personalize'}",
         "invalid": f"{what} was rejected by Personalize",
         "stuck": f"{what} looks stuck",
         "deleted": f"{what} was deleted",
@@ -320,8 +343,10 @@ def _title(job: Watched, owed: PendingNotification) -> str:
 
 
 def _headline(job: Watched, owed: PendingNotification) -> str:
-    what = f"{job.kind.label} {job.name}"
+    what = _what(job)
     if owed.event is Event.NOT_FOUND:
+        if owed.new_status is None:  # tracked before it existed (--no-describe), and never created
+            return f"{what} does not exist in Personalize; it is no longer watched"
         return f"{what} no longer exists; it is no longer watched"
     if owed.event is Event.INVALID:
         return f"{what} was rejected by Personalize; it is no longer watched"
@@ -365,41 +390,48 @@ def _resource_headline(job: Watched, owed: PendingNotification, what: str, outco
 
 
 def _email_text(job: Watched, owed: PendingNotification, headline: str, document: dict[str, object]) -> str:
-    lines = [headline, ""]
+    """A title, then what happened, the failure reason once, the details and the links, each block's values in
+    one column however long its labels are."""
+    happened: list[tuple[str, str]] = []
     if owed.event is Event.TRANSITION:
-        before = _before(owed)
-        lines.append(f"{_moved(owed) + ':':<12} {before + ' -> ' if before else ''}{owed.new_status}")
-        lines += [f"{what}: {old or 'none'} -> {new or 'none'}" for what, old, new in owed.changes]
+        happened.append((_moved(owed), _status_change(job, owed, "->")))
+        happened += [(what, f"{old or 'none'} -> {new or 'none'}") for what, old, new in owed.changes]
         if document["serving"] is not None:
-            lines.append(f"Serving:     {_serving_text(bool(document['serving']))}")
+            happened.append(("Serving", _serving_text(bool(document["serving"]))))
     elif owed.event is Event.STUCK:
-        lines.append(f"Status:      {owed.new_status} (unchanged)")
-        lines.append(f"Stuck:       {owed.detail}")
+        happened += [("Status", f"{owed.new_status} (unchanged)"), ("Stuck", owed.detail or "")]
     else:
-        lines.append(f"Last status: {owed.new_status or 'never seen'}")
-        lines.append(f"Personalize: {owed.detail}")
-    lines.append(f"When:        {readable_time(owed.at)}")
+        happened += [("Last status", owed.new_status or "never seen"), ("Personalize", owed.detail or "")]
+    happened.append(("When", readable_time(owed.at)))
     duration = document["durationSeconds"]
     if isinstance(duration, (int, float)) and document["terminal"] and owed.event is Event.TRANSITION:
-        lines.append(f"Took:        {format_duration(duration)} (created {readable_time(job.created_at)})")
+        happened.append(("Took", f"{format_duration(duration)} (created {readable_time(job.created_at)})"))
     if owed.output_path:
         # Personalize reports the destination from the start; it holds output only once the job succeeded.
         finished = job.kind.outcome(owed.new_status) is Outcome.SUCCEEDED and owed.event is Event.TRANSITION
-        lines.append(f"{'Output:     ' if finished else 'Destination:'} {owed.output_path}")
+        happened.append(("Output" if finished else "Destination", owed.output_path))
+    who = _who(job)
+    details = [(who, job.name), (f"{who} ARN", job.arn)]
+    if job.parent_arn and job.kind.parent_label and not _parent_line_repeats_a_change(job, owed):
+        details.append((job.kind.parent_label, job.parent_arn))
+    if job.input_location:
+        details.append(("Input", job.input_location))
+    details += list(job.facts)
+    links = [("Personalize console", str(document["consoleUrl"]))]
+    if document["outputConsoleUrl"]:
+        links.append(("Output in S3 console", str(document["outputConsoleUrl"])))
+    # The title, not the headline: the headline's failure reason or output path follow in their own lines.
+    lines = [_title(job, owed).replace("*", ""), "", *_aligned(happened)]
     if owed.failure_reason:
         lines += ["", "Failure reason:", owed.failure_reason]
-    who = _who(job)
-    lines += ["", "Details", f"{who + ':':<12} {job.name}", f"{who + ' ARN:':<12} {job.arn}"]
-    if job.parent_arn:
-        lines.append(f"{job.kind.parent_label + ':':<12} {job.parent_arn}")
-    if job.input_location:
-        lines.append(f"Input:       {job.input_location}")
-    lines += [f"{label}: {value}" for label, value in job.facts]
-    lines += ["", "Links", f"Personalize console: {document['consoleUrl']}"]
-    if document["outputConsoleUrl"]:
-        lines.append(f"Output in S3 console: {document['outputConsoleUrl']}")
-    lines += ["", f"Notification id: {owed.id}"]
+    lines += ["", "Details", *_aligned(details), "", "Links", *_aligned(links), "", f"Notification id: {owed.id}"]
     return "\n".join(lines) + "\n"
+
+
+def _aligned(rows: list[tuple[str, str]]) -> list[str]:
+    """label: value lines, the values in one column after the longest label."""
+    width = max((len(label) for label, _ in rows), default=0) + 1
+    return [f"{label + ':':<{width}} {value}" for label, value in rows]
 
 
 def readable_time(value: str | None) -> str:

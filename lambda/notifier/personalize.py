@@ -13,6 +13,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from notifier.arns import InvalidArn, parse_arn
 from notifier.kinds import Kind
 from notifier.ports import DescribeFailed, ResourceNotFound, ResourceRejected
 from notifier.watched import Snapshot, Summary, Update, Watched, iso
@@ -194,6 +195,20 @@ class PersonalizeResources:
             raise DescribeFailed(job.arn, type(exc).__name__, str(exc)) from exc
         return snapshot_from(job.arn, kind, response.get(kind.describe_response_key))
 
+    def missing(self, arn: str) -> str | None:
+        """Personalize's word that this resource does not exist; None when it does or cannot be told here (no
+        permission to describe it, say): a listing under a mistyped parent is empty, not an error."""
+        operation, parameter = _describe_call(arn)
+        try:
+            getattr(self.client(arn.split(":")[3]), operation)(**{parameter: arn})
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            if error.get("Code") == "ResourceNotFoundException":
+                return str(error.get("Message") or f"{arn} does not exist")
+        except (BotoCoreError, CallOutOfTime):
+            pass
+        return None
+
     def list_summaries(self, kind: Kind, region: str, parent_arn: str | None) -> Iterator[Summary]:
         """botocore's paginator over List...; a failure mid-way is a DescribeFailed naming the listing."""
         params = {kind.list_filter_parameter: parent_arn} if parent_arn and kind.list_filter_parameter else {}
@@ -225,6 +240,15 @@ class PersonalizeResources:
             token = page.get("nextToken")
             if not token:
                 return
+
+
+def _describe_call(arn: str) -> tuple[str, str]:
+    """The Describe... operation and its ARN parameter for a watched kind, or for a dataset (a parent only)."""
+    try:
+        kind = parse_arn(arn).kind
+    except InvalidArn:
+        return "describe_dataset", "datasetArn"
+    return kind.describe_operation, kind.describe_arn_parameter
 
 
 def _describe_error(arn: str, code: str, message: str) -> Exception:

@@ -22,11 +22,13 @@ import pytest
 
 import notifier
 from notifier.cli.aws import client_config
+from notifier.cli.commands import COMMANDS
 from notifier.cli.options import EXIT_CODES
 from notifier_local import personalize as emulator
 from notifier_local.aws import create_watch_table
 from notifier_local.server import ACCOUNT, REGION, EmbeddedAws, embedded_aws
 from tests import endpoints
+from tests.userenv import path_without_node
 
 pytestmark = pytest.mark.e2e
 
@@ -58,7 +60,7 @@ class User:
         self.aws = aws
         (home / ".aws").mkdir()
         self.env = {
-            "PATH": os.environ["PATH"],
+            "PATH": path_without_node(),
             "HOME": str(home),
             "LANG": "C.UTF-8",
             "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
@@ -169,6 +171,11 @@ def test_a_missing_topic_is_named_as_the_thing_missing(user: User) -> None:
         (("--dataset", "junk"), "--parent 'junk' is not the ARN of"),
         (("--parent", f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/x"), "dataset-export-job/x"),
         (("--all", "--regions", "us-east-1,us-easst"), "--regions: 'us-easst' is not an AWS region name"),
+        # A region name no region has: named with the likely one, before any of the regions is asked.
+        (("--all", "--regions", "eu-west-1,us-eats-1"), "--regions: 'us-eats-1' is not a region Amazon Personalize"),
+        # A parent with a typo lists nothing: Personalize is asked whether it exists.
+        (("--parent", f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-group/retial"), "dataset-group/retial does"),
+        (("--parent", f"arn:aws:personalize:{REGION}:{ACCOUNT}:solution/retial"), "solution/retial does not exist"),
     ],
 )
 def test_discover_refuses_what_it_cannot_list(user: User, args: tuple[str, ...], named: str) -> None:
@@ -392,12 +399,25 @@ def test_every_command_that_prints_data_has_versioned_json(user: User) -> None:
     assert (shown["schemaVersion"], shown["job"]["jobArn"], shown["job"]["status"]) == (1, arn, "CREATE PENDING")
     emulator.set_status(arn, "ACTIVE")
     polled = json.loads(user.run("--table", user.table, "poll", "--topic", user.topic, "--json").out)
-    assert polled["schemaVersion"] == 1 and polled["summary"]["notifications_published"] == 1
-    assert polled["published"][0]["attributes"]["status"] == "ACTIVE" and polled["problems"] == []
+    assert polled["schemaVersion"] == 1 and polled["summary"]["notificationsPublished"] == 1
+    [published] = polled["published"]
+    assert (published["jobArn"], published["attributes"]["status"], polled["problems"]) == (arn, "ACTIVE", [])
     found = json.loads(user.run("--table", user.table, "discover", "--parent", user.dataset, "--json").out)
     assert (found["schemaVersion"], found["regions"], found["listed"], found["finished"]) == (1, [REGION], 1, 1)
     listed = json.loads(user.run("--table", user.table, "list", "--all", "--json").out)
     assert listed["schemaVersion"] == 1 and [job["jobArn"] for job in listed["jobs"]] == [arn]
+    untracked = json.loads(user.run("--table", user.table, "untrack", arn, "--json").out)
+    # One convention: every key of every document is camelCase.
+    for document in (tracked, shown, polled, found, listed, untracked):
+        assert not [key for key in keys_of(document) if not re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", key)]
+
+
+def keys_of(document: object) -> list[str]:
+    if isinstance(document, dict):
+        return [*document, *(key for value in document.values() for key in keys_of(value))]
+    if isinstance(document, list):
+        return [key for value in document for key in keys_of(value)]
+    return []
 
 
 def test_quiet_prints_nothing_but_errors(user: User) -> None:
@@ -408,11 +428,19 @@ def test_quiet_prints_nothing_but_errors(user: User) -> None:
     assert bad.code == 2 and bad.out == "" and bad.one_line_error
 
 
-@pytest.mark.parametrize("command", ["track", "untrack", "list", "show", "poll", "discover"])
+@pytest.mark.parametrize("command", [*COMMANDS, "demo"])
 def test_each_command_help_shows_examples_and_exit_codes(user: User, command: str) -> None:
     helped = user.run(command, "--help")
     assert helped.code == 0 and "examples:" in helped.out and f"notifier {command}" in helped.out
     assert "exit codes:" in helped.out and "130" in helped.out
+    assert "job ARN(s)" not in helped.out  # jobs and resources both are watched
+
+
+def test_demo_help_lists_only_what_the_demo_takes(user: User) -> None:
+    helped = user.run("demo", "--help")
+    options = set(re.findall(r"(?<![\w-])--[a-z][a-z-]+", helped.out.split("examples:")[0]))
+    assert options == {"--help", "--without-cdk"}, helped.out
+    assert "a missing --topic" not in helped.out  # the other commands' exit codes are not the demo's
 
 
 def test_discover_names_the_parents_it_takes(user: User) -> None:
@@ -429,7 +457,7 @@ def test_discover_names_the_parents_it_takes(user: User) -> None:
         (f"arn:aws:personalize:us-east:{ACCOUNT}:dataset-export-job/x", "the region 'us-east'"),
         ("arn:aws:personalize:us-east-1:1234:dataset-export-job/x", "the account '1234'"),
         (f"arn:aws:personalise:us-east-1:{ACCOUNT}:dataset-export-job/x", "the service 'personalise'"),
-        (f"arn:aws:personalize:us-east-1:{ACCOUNT}:dataset/retail/USERS", "the type dataset/retail/USERS"),
+        (f"arn:aws:personalize:us-east-1:{ACCOUNT}:dataset/retail/USERS", "the type 'dataset' is not a kind"),
         (f"arn:aws:personalize:us-east-1:{ACCOUNT}:dataset-export-job/", "the name after dataset-export-job/"),
     ],
 )
@@ -534,3 +562,39 @@ def test_track_gives_up_on_a_silent_endpoint_too(user: User, silent_endpoint: st
     )
     assert time.monotonic() - started < 30
     assert hung.code == 1 and f"could not reach {silent_endpoint}" in hung.err, hung
+
+
+# From a newcomer's first hour: every bad input is one line naming the value, exit 2
+
+
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (("--region", "eu-wset-1", "list"), "--region 'eu-wset-1' is not an AWS region (did you mean eu-west-1?)"),
+        (("show", "--region", "eu-wset-1", "ARN"), "--region 'eu-wset-1' is not an AWS region"),
+        (("--regoin", "us-east-1", "list"), "unknown option '--regoin'; did you mean --region?"),
+        (("list", "--tabel", "jobs"), "unknown option '--tabel'; did you mean --table?"),
+        (("track",), "the following arguments are required: ARN"),
+        (
+            ("show", f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-expot-job/nightly"),
+            "the type 'dataset-expot-job' is not a kind it watches (did you mean dataset-export-job?",
+        ),
+    ],
+)
+def test_bad_input_is_one_line_naming_the_value_and_exit_2(user: User, argv: tuple[str, ...], named: str) -> None:
+    ran = user.run(*argv)
+    assert (ran.code, ran.out) == (2, ""), ran
+    assert ran.one_line_error and named in ran.err, ran.err
+
+
+def test_a_region_from_the_environment_is_named_by_its_variable(user: User) -> None:
+    ran = user.run("--table", user.table, "list", env={"AWS_REGION": "eu-wset-1"})
+    assert ran.code == 2 and ran.one_line_error and "AWS_REGION 'eu-wset-1' is not an AWS region" in ran.err, ran
+
+
+def test_untrack_of_what_is_not_tracked_says_so_as_show_does(user: User) -> None:
+    arn = user.job()
+    untracked, shown = user.run("--table", user.table, "untrack", arn), user.run("--table", user.table, "show", arn)
+    assert untracked.code == shown.code == 2 and untracked.one_line_error and shown.one_line_error
+    assert f"{arn} is not tracked in table {user.table!r}" in untracked.err
+    assert f"{arn} is not tracked in table {user.table!r}" in shown.err

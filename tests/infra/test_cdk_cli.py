@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import tarfile
+from pathlib import Path
+
+import aws_cdk
 import boto3
 import pytest
 
 from notifier_local.cdk_cli import deploy
 from notifier_local.server import embedded_aws
+from tests.userenv import user_environment
+
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.infra
 
@@ -30,3 +39,41 @@ def test_cdk_bootstrap_and_deploy_create_a_working_stack(tmp_path) -> None:
         assert function["Runtime"] == "python3.14"
         assert function["Environment"]["Variables"]["TABLE_NAME"] == outputs["TableName"]
         assert function["Environment"]["Variables"]["TOPIC_ARN"] == outputs["TopicArn"]
+
+
+def run_make_synth(tmp_path: Path, args: str) -> subprocess.CompletedProcess[str]:
+    """`make synth ARGS=...` as a newcomer runs it: Python only, no Node on PATH, a home of their own."""
+    return subprocess.run(
+        ["make", "--no-print-directory", "-s", "synth", f"ARGS=--output {tmp_path / 'cdk.out'} {args}"],
+        cwd=REPO,
+        env=user_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_make_synth_needs_no_node_passes_args_and_prints_nothing_of_the_toolchain(tmp_path: Path) -> None:
+    done = run_make_synth(tmp_path, "-c notifyEmails=ana@example.com -c stackName=Retail")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "cdk.out" / "Retail.template.json").is_file()  # ARGS reached the CLI and the app
+    printed = done.stdout + done.stderr
+    # No Node banner, no jsii line as a bytes repr, no unset feature flags, no stray stack-trace line.
+    for noise in ("b'", "end-of-life", "feature flags are not configured", "program.js", "Node 20"):
+        assert noise not in printed, printed
+
+
+def test_make_synth_arguments_reach_the_app(tmp_path: Path) -> None:
+    done = run_make_synth(tmp_path, "-c notifyEmails=not-an-email")
+    assert done.returncode != 0
+    assert "notifyEmails: 'not-an-email' is not an email address" in done.stdout + done.stderr
+
+
+def test_cdk_json_sets_every_feature_flag_a_new_cdk_app_gets() -> None:
+    """`cdk init` writes the library's recommended flags; a library upgrade that recommends more fails here,
+    so each new flag is taken deliberately (a template that changes under a deployed stack may replace)."""
+    [archive] = (Path(aws_cdk.__file__).parent / "_jsii").glob("aws-cdk-lib@*.jsii.tgz")
+    with tarfile.open(archive) as bundle:
+        recommended = json.load(bundle.extractfile("package/recommended-feature-flags.json"))
+    assert json.loads((REPO / "cdk.json").read_text())["context"] == recommended

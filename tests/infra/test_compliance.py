@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.infra.conftest import FULL_CONTEXT, cfn_lint
+from tests.infra.conftest import FULL_CONTEXT, cfn_lint, nag_report
 
 pytestmark = pytest.mark.infra
 
@@ -25,7 +25,7 @@ def assembly(request, tmp_path_factory) -> Path:
 
 
 def test_cdk_nag_finds_nothing_unacknowledged_and_every_acknowledgment_says_why(assembly: Path) -> None:
-    [report] = json.loads((assembly / "validation-report.json").read_text())["pluginReports"]
+    report = nag_report(assembly)
     assert report["pluginName"] == "AwsSolutions"
     assert report["conclusion"] == "success"
     assert report["violations"] == []
@@ -34,7 +34,7 @@ def test_cdk_nag_finds_nothing_unacknowledged_and_every_acknowledgment_says_why(
 
 
 def test_no_acknowledgment_is_left_over_from_a_finding_that_is_gone(assembly: Path) -> None:
-    [report] = json.loads((assembly / "validation-report.json").read_text())["pluginReports"]
+    report = nag_report(assembly)
     used = {suppressed["acknowledgedId"] for suppressed in report["suppressedViolations"]}
     metadata = json.loads(next(assembly.glob("*.metadata.json")).read_text())
     declared = {

@@ -14,7 +14,7 @@ import pytest
 from moto import mock_aws
 
 from tests.iam import ACCOUNT, Request, Resolver, decide
-from tests.infra.conftest import cfn_lint
+from tests.infra.conftest import cfn_lint, nag_report
 
 pytestmark = pytest.mark.infra
 
@@ -78,7 +78,7 @@ def test_each_region_forwards_the_home_rule_s_calls_to_the_home_bus(assembly: Pa
 
 
 def test_the_forwarders_pass_cdk_nag_and_cfn_lint(assembly: Path) -> None:
-    [report] = json.loads((assembly / "validation-report.json").read_text())["pluginReports"]
+    report = nag_report(assembly)
     assert (report["conclusion"], report["violations"]) == ("success", [])
     for region in ELSEWHERE:
         assert cfn_lint(assembly / f"PersonalizeJobNotifier-Forward-{region}.template.json") == ""
@@ -104,9 +104,16 @@ def test_a_forwarder_is_created_in_its_region(assembly: Path) -> None:
     ("context", "region", "message"),
     [
         ({"trackRegions": "eu-west"}, HOME, "trackRegions: 'eu-west' is not an AWS region name"),
-        ({"trackRegions": HOME}, HOME, f"trackRegions {HOME!r} forwards to this stack's region"),
-        ({"trackRegions": "eu-west-1", "autoTrack": "false"}, HOME, "have autoTrack on"),
-        ({"trackRegions": "eu-west-1"}, None, "which must be known"),
+        # Spelt like a region, which none is: not a stack ...-Forward-eu-wset-1.
+        (
+            {"trackRegions": "eu-wset-1"},
+            HOME,
+            "trackRegions: 'eu-wset-1' is not a region Amazon Personalize runs in (did you mean eu-west-1?)",
+        ),
+        # Each condition is named alone.
+        ({"trackRegions": HOME}, HOME, f"trackRegions {HOME!r} is this stack's own region"),
+        ({"trackRegions": "eu-west-1", "autoTrack": "false"}, HOME, "which autoTrack=false turns off"),
+        ({"trackRegions": "eu-west-1"}, None, "forwards to this stack's region, which is not known here"),
     ],
 )
 def test_a_forwarding_that_cannot_work_stops_synth(

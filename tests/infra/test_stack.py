@@ -322,6 +322,11 @@ def test_outputs_name_what_users_and_the_cli_need(template: Template) -> None:
         ({"failureEmails": "a@b"}, "failureEmails: 'a@b' is not an email address"),
         ({"slackWorkspaceId": "T0123ABCD"}, "slackWorkspaceId and slackChannelId go together"),
         ({"slackWorkspaceId": "t-lower", "slackChannelId": "C1"}, "slackWorkspaceId 't-lower'"),
+        # The channel's name where its ID belongs: the schema's pattern would take it.
+        (
+            {"slackWorkspaceId": "T0123ABCD", "slackChannelId": "general"},
+            "slackChannelId 'general' is not a Slack channel ID (like C0123ABCD): a channel's ID is the last part",
+        ),
         ({"powertoolsLayerArn": "Powertools"}, "powertoolsLayerArn 'Powertools' is not a Lambda layer version ARN"),
         ({"autoTrack": "maybe"}, "autoTrack 'maybe' must be true or false"),
         ({"personalizeMaxRps": "fast"}, "personalizeMaxRps 'fast' must be a number of requests per second"),
@@ -509,9 +514,9 @@ def test_teams_channel_receives_the_job_notifications_and_the_alarms(full: Templ
             {
                 "teamsTeamId": "0a1b2c3d-4e5f-1a2b-3c4d-0a1b2c3d4e5f",
                 "teamsTenantId": "1a2b3c4d-5e6f-1a2b-3c4d-1a2b3c4d5e6f",
-                "teamsChannelId": "19:abc@thread.tacv2",
+                "teamsChannelId": "General",
             },
-            "teamsChannelId '19:abc@thread.tacv2' is not a Teams channel ID as its link has it",
+            "teamsChannelId 'General' is not a Teams channel ID (like 19:...@thread.tacv2",
         ),
     ],
 )
@@ -521,6 +526,21 @@ def test_teams_ids_of_the_wrong_shape_stop_synth_naming_them(teams: dict, messag
     with pytest.raises(SystemExit) as stopped:
         build_app(teams, nag=False)
     assert message in str(stopped.value)
+
+
+TEAMS_IDS = {key: FULL_CONTEXT[key] for key in ("teamsTeamId", "teamsTenantId")}
+
+
+@pytest.mark.parametrize(
+    "channel",
+    ["19:b6ef35dc342d56ba5654e6fc6d25a071@thread.tacv2", "19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2"],
+)
+def test_a_teams_channel_id_as_teams_shows_it_or_as_its_link_has_it_deploys_url_encoded(synth, channel: str) -> None:
+    template = synth({**TEAMS_IDS, "teamsChannelId": channel})
+    template.has_resource_properties(
+        "AWS::Chatbot::MicrosoftTeamsChannelConfiguration",
+        {"TeamsChannelId": "19%3ab6ef35dc342d56ba5654e6fc6d25a071%40thread.tacv2"},
+    )
 
 
 def test_the_dashboard_shows_what_finished_how_long_how_soon_and_the_notifier_s_health(template: Template) -> None:

@@ -29,7 +29,13 @@ def test_untrack_removes_a_job_and_says_when_it_was_not_tracked(world: World) ->
     world.track(arn)
     assert in_table(world, "untrack", arn) == (0, f"untracked  {arn}\n", "")
     assert world.store.get(arn) is None
-    assert in_table(world, "untrack", arn) == (0, f"not tracked  {arn}\n", "")
+    # As `show` says it of the same ARN: bad input, exit 2, one line naming it and the table.
+    assert in_table(world, "untrack", arn) == (
+        2,
+        "",
+        f"notifier: {arn} is not tracked in table 'tracked-jobs' (`notifier list --all` lists what is)\n",
+    )
+    assert in_table(world, "show", arn)[0] == 2
     code, _, err = in_table(world, "untrack", "arn:aws:personalize:us-east-1:1:x")
     assert code == 2 and "'arn:aws:personalize:us-east-1:1:x' is not an ARN this notifier" in err
 
@@ -147,8 +153,9 @@ def test_discover_tracks_running_jobs_of_a_dataset_across_pages(world: World) ->
     assert out.splitlines()[-1] == (
         "listed 230 in us-east-1: 199 newly tracked, 1 already tracked, 30 already finished"
     )
-    # 100 + 100 + 30 through botocore's paginator; a dataset also has import jobs (none here)
-    assert emulator.calls.counts == {"ListDatasetExportJobs": 3, "ListDatasetImportJobs": 1}
+    # The parent asked about once (a mistyped one would list nothing); 100 + 100 + 30 through botocore's
+    # paginator; a dataset also has import jobs (none here)
+    assert emulator.calls.counts == {"DescribeDataset": 1, "ListDatasetExportJobs": 3, "ListDatasetImportJobs": 1}
     assert "listed 200" in err  # progress on a long listing
     tracked = {job.arn for job in world.store.all_jobs()}
     assert tracked == set(arns[30:])

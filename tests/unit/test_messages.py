@@ -37,9 +37,11 @@ def test_active_email_leads_with_the_output_path_then_details_then_links() -> No
     job, owed = finished("ACTIVE", output_path="s3://acme-exports/nightly/")
     email = render(job, owed).bodies["email"]
     lines = email.splitlines()
-    assert lines[0] == "Dataset export job nightly-users finished: s3://acme-exports/nightly/"
-    assert "Status:      CREATE IN_PROGRESS -> ACTIVE" in lines
-    assert "Took:        1 h 12 min (created 2026-11-24 09:00:00 UTC)" in lines
+    # The title, then the output path once, in the column of the lines around it.
+    assert lines[0] == "Dataset export job nightly-users finished"
+    assert "Status: CREATE IN_PROGRESS -> ACTIVE" in lines
+    assert "Took:   1 h 12 min (created 2026-11-24 09:00:00 UTC)" in lines
+    assert "Output: s3://acme-exports/nightly/" in lines and email.count("s3://acme-exports/nightly/") == 1
     assert "Output in S3 console: https://s3.console.aws.amazon.com/s3/buckets/acme-exports?prefix=nightly/" in lines
     assert lines.index("Details") < lines.index("Links")
 

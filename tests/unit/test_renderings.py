@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 from notifier import watched
 from notifier.arns import parse_arn
 from notifier.messages import render, shorten
-from notifier.watched import Event, Snapshot
+from notifier.watched import Event, PendingNotification, Snapshot
 
 pytestmark = pytest.mark.unit
 
@@ -50,8 +51,46 @@ def finished(status: str, **details: str):
     return watched.observe(running(), snapshot, NOW, LEASE)
 
 
+SOLUTION = "arn:aws:personalize:us-east-1:123456789012:solution/movies"
+VERSIONS = (f"{SOLUTION}/3f1a2b4c", f"{SOLUTION}/9d8e7f6a")
+
+
+def trained():
+    """A solution version without a name of its own: named by its solution, labelled as what it is."""
+    training = watched.start_watching(
+        parse_arn(VERSIONS[1]),
+        NOW - timedelta(hours=3),
+        Snapshot(status="CREATE IN_PROGRESS", parent_arn=SOLUTION, created_at="2026-11-24T07:10:00.000Z"),
+        watch_id=WATCH,
+    )
+    done = Snapshot(status="ACTIVE", facts=(("Training hours", "2.5"),), updated_at="2026-11-24T10:12:00.000Z")
+    return watched.observe(training, done, NOW, LEASE)
+
+
+def campaign_updated():
+    """A campaign's update to the newer version, first seen already done: its change, named once."""
+    campaign = watched.start_watching(
+        parse_arn("arn:aws:personalize:us-east-1:123456789012:campaign/home-page"),
+        NOW - timedelta(days=1),
+        Snapshot(status="ACTIVE", parent_arn=VERSIONS[0], facts=(("Minimum TPS", "1"),)),
+        watch_id=WATCH,
+    )
+    owed = PendingNotification(
+        id="5b0c7a64-8f0e-5d8e-9a43-7e4b1c2d3e4f",
+        event=Event.TRANSITION,
+        old_status=None,
+        new_status="ACTIVE",
+        at="2026-11-24T10:12:30.000Z",
+        update=True,
+        changes=(("Solution version", VERSIONS[0], VERSIONS[1]),),
+    )
+    return replace(campaign, parent_arn=VERSIONS[1], pending=(owed,))
+
+
 CASES = {
     "active": lambda: finished("ACTIVE"),
+    "solution_version": trained,
+    "campaign_update": campaign_updated,
     "failed": lambda: finished("CREATE FAILED", failure_reason=REASON),
     "not_found": lambda: watched.end_watching(
         running(), Event.NOT_FOUND, f"Could not find resource: {ARN}", NOW, LEASE
@@ -80,7 +119,7 @@ def test_chat_notification_matches_its_golden_file_and_the_schema(case: str) -> 
     body = render(job, job.pending[-1]).bodies["https"]
     chat = json.loads(body)
     jsonschema.validate(chat, json.loads((GOLDEN / "chatbot-custom-notification.schema.json").read_text()))
-    assert chat["metadata"]["threadId"] == ARN  # one Slack thread per job
+    assert chat["metadata"]["threadId"] == job.arn  # one Slack thread per job
     pretty = json.dumps(chat, indent=2, ensure_ascii=False) + "\n"
     assert pretty == golden(f"{case}.chat.json", pretty)
 

@@ -10,8 +10,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ProfileNotFound
 
-from notifier.arns import REGION_PATTERN
 from notifier.config import TOPIC_ARN_PATTERN
+from notifier.regions import region_problem
 
 
 class UsageError(Exception):
@@ -46,9 +46,11 @@ def client_config(environ: dict[str, str] | None = None) -> Config:
     )
 
 
-def valid_region(name: str, where: str) -> str:
-    if not REGION_PATTERN.fullmatch(name):
-        raise UsageError(f"{where} {name!r} is not an AWS region name (like us-east-1)")
+def valid_region(name: str, where: str, service: str = "dynamodb") -> str:
+    """The region, if it is one where the service runs; else a usage error naming it and the likely one."""
+    problem = region_problem(name, service)
+    if problem:
+        raise UsageError(f"{where} {name!r} {problem}")
     return name
 
 
@@ -57,11 +59,18 @@ def session_for(args: argparse.Namespace) -> boto3.session.Session:
     AWS_DEFAULT_REGION, else the profile's region. Every client it makes gives up on a silent endpoint."""
     try:
         session = boto3.session.Session(profile_name=args.profile or None)
-        region = (
-            args.region
-            or os.environ.get("AWS_REGION", "").strip()
-            or os.environ.get("AWS_DEFAULT_REGION", "").strip()
-            or session.region_name
+        region, origin = next(
+            (
+                (value, origin)
+                for value, origin in (
+                    (args.region, "--region"),
+                    (os.environ.get("AWS_REGION", "").strip(), "AWS_REGION"),
+                    (os.environ.get("AWS_DEFAULT_REGION", "").strip(), "AWS_DEFAULT_REGION"),
+                    (session.region_name, "your profile's region"),
+                )
+                if value
+            ),
+            (None, ""),
         )
     except ProfileNotFound as exc:
         name = args.profile or os.environ.get("AWS_PROFILE", "")
@@ -71,7 +80,7 @@ def session_for(args: argparse.Namespace) -> boto3.session.Session:
         raise CommandFailed(
             "no AWS region: pass --region, set AWS_REGION (or AWS_DEFAULT_REGION), or set one in your profile"
         )
-    valid_region(region, "--region" if args.region else "the region")
+    valid_region(region, origin)
     session = boto3.session.Session(profile_name=args.profile or None, region_name=region)
     session._session.set_default_client_config(client_config())  # botocore merges it into every client
     return session

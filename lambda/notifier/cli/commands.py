@@ -11,7 +11,7 @@ import boto3
 from notifier.arns import InvalidArn, parse_arn
 from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
 from notifier.cli.options import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
-from notifier.cli.output import Printer, job_document, job_table, render_show, status_text
+from notifier.cli.output import Printer, camel_case, job_document, job_table, render_show, status_text
 from notifier.config import ConfigError, Settings
 from notifier.discovery import PARENT_KINDS, DiscoveryReport, discover, is_parent_arn, region_of
 from notifier.kinds import api_name
@@ -144,7 +144,11 @@ def untrack_jobs(args: argparse.Namespace, table: _Table, session: boto3.session
     for arn in good:
         deleted = table.store.delete(arn)
         results.append({"jobArn": arn, "outcome": "untracked" if deleted else "not_tracked"})
-        printer.line(f"{'untracked' if deleted else 'not tracked'}  {arn}")
+        if deleted:
+            printer.line(f"untracked  {arn}")
+        else:  # as `show` says it: nothing was there to untrack
+            bad += 1
+            printer.error(f"{arn} is not tracked in table {table.name!r} (`notifier list --all` lists what is)")
     printer.document("untrack", results=results)
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
@@ -204,8 +208,17 @@ def poll_once(args: argparse.Namespace, table: _Table, session: boto3.session.Se
         "poll",
         table=table.name,
         topic=topic,
-        summary=report.summary(),
-        published=[{"subject": n.subject, "attributes": n.attributes} for n in report.published],
+        # camelCase, as every other --json document (the report's own names are Python's)
+        summary={camel_case(name): value for name, value in report.summary().items()},
+        published=[
+            {
+                "notificationId": n.id,
+                "jobArn": n.document["jobArn"],
+                "subject": n.subject,
+                "attributes": n.attributes,
+            }
+            for n in report.published
+        ],
         problems=report.problems,
     )
     failed = report.describe_errors or report.publish_errors or report.store_errors
@@ -218,7 +231,11 @@ def discover_jobs(args: argparse.Namespace, table: _Table, session: boto3.sessio
     for arn in parents:
         if not is_parent_arn(arn):
             raise UsageError(f"--parent {arn!r} is not the ARN of {PARENT_KINDS}")
-    regions = [valid_region(r.strip(), "--regions:") for r in (args.regions or "").split(",") if r.strip()]
+    regions = [
+        valid_region(r.strip(), "--regions:", service="personalize")
+        for r in (args.regions or "").split(",")
+        if r.strip()
+    ]
     if not regions:
         regions = sorted({region for arn in parents if (region := region_of(arn))}) or [session.region_name]
 
@@ -226,6 +243,9 @@ def discover_jobs(args: argparse.Namespace, table: _Table, session: boto3.sessio
         printer.progress(f"  listed {report.listed}, {len(report.tracked)} newly tracked...")
 
     personalize = PersonalizeResources(session, config=client_config())
+    for arn in parents:  # a mistyped parent lists nothing, which is not "no jobs"
+        if (missing := personalize.missing(arn)) is not None:
+            raise UsageError(f"--parent {arn} does not exist in Personalize: {missing}")
     report = discover(
         personalize,
         table.store,

@@ -4,12 +4,21 @@ help with examples and exit codes. Parsing never imports boto3 or touches AWS.""
 from __future__ import annotations
 
 import argparse
+import difflib
 import os
+import sys
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
+from typing import NoReturn
 
 DEFAULT_STACK = "PersonalizeJobNotifier"
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130  # as EXIT_CODES below says
 JSON_SCHEMA_VERSION = 1
+
+DEMO_EXIT_CODES = """exit codes:
+  0    every check passed
+  1    a check failed, or the embedded AWS or the deploy into it did not start (the reason is printed)
+  130  interrupted (Ctrl-C): the servers it started are stopped"""
 
 EXIT_CODES = """exit codes:
   0    success
@@ -48,7 +57,8 @@ EXAMPLES = {
   notifier discover --parent arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS
   notifier discover --all --regions us-east-1,eu-west-1""",
     "demo": """examples:
-  notifier demo                 # in a clone: deploys with the CDK CLI into an embedded AWS""",
+  notifier demo                 # in a clone: deploys with the CDK CLI into an embedded AWS
+  notifier demo --without-cdk   # the resources made directly (what an installed package does)""",
 }
 
 
@@ -85,9 +95,38 @@ def _global_options(parser: argparse.ArgumentParser, *, top_level: bool) -> None
     )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors as one line naming the bad value (not a usage block), and an unknown option
+    named as such: argparse would take `--regoin us-east-1 list` for a command called us-east-1."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_BAD_INPUT, f"notifier: {message} (`{self.prog} --help` lists what it takes)\n")
+
+    def parse_args(self, args: Sequence[str] | None = None, namespace: None = None) -> argparse.Namespace:  # type: ignore[override]
+        argv = list(sys.argv[1:] if args is None else args)
+        for token in argv[: argv.index("--") if "--" in argv else len(argv)]:
+            option = token.split("=", 1)[0]
+            known = _option_strings(self)
+            if option.startswith("--") and not any(name.startswith(option) for name in known):
+                close = difflib.get_close_matches(option, sorted(known), n=1, cutoff=0.6)
+                self.error(f"unknown option {option!r}" + (f"; did you mean {close[0]}?" if close else ""))
+        return super().parse_args(argv, namespace)
+
+
+def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
+    """Every --option of the parser and of its subcommands."""
+    names: set[str] = set()
+    for action in parser._actions:
+        names.update(name for name in action.option_strings if name.startswith("--"))
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                names |= _option_strings(sub)
+    return names
+
+
 def build_parser() -> argparse.ArgumentParser:
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="notifier",
         description="Watch Amazon Personalize jobs and get told when they finish.",
         epilog=f"{EXAMPLES[None]}\n\n{WHERE}\n\n{EXIT_CODES}",
@@ -97,35 +136,36 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str, *, uses_aws: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(
             name,
             help=help_text,
             description=help_text[0].upper() + help_text[1:] + ".",
-            epilog=f"{EXAMPLES[name]}\n\n{EXIT_CODES}",
+            epilog=f"{EXAMPLES[name]}\n\n{EXIT_CODES if uses_aws else DEMO_EXIT_CODES}",
             formatter_class=formatter,
         )
-        _global_options(sub, top_level=False)
+        if uses_aws:  # the demo brings its own AWS: --table, --region and the rest mean nothing to it
+            _global_options(sub, top_level=False)
         return sub
 
-    track = command("track", "start watching jobs (asks Personalize for each one's status first)")
-    track.add_argument("arns", nargs="+", metavar="ARN", help="job ARN(s)")
+    track = command("track", "start watching jobs and resources (asks Personalize for each one's status first)")
+    track.add_argument("arns", nargs="+", metavar="ARN", help="ARNs of jobs and resources")
     track.add_argument(
         "--no-describe", action="store_true", help="record the ARNs without asking Personalize (no check they exist)"
     )
     track.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
-    untrack = command("untrack", "stop watching jobs (their history is deleted)")
-    untrack.add_argument("arns", nargs="+", metavar="ARN", help="job ARN(s)")
+    untrack = command("untrack", "stop watching jobs and resources (their history is deleted)")
+    untrack.add_argument("arns", nargs="+", metavar="ARN", help="ARNs of jobs and resources")
     untrack.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
-    listing = command("list", "the jobs being watched")
+    listing = command("list", "the jobs and resources being watched")
     listing.add_argument("--all", action="store_true", help="finished jobs too")
     listing.add_argument("--wide", action="store_true", help="a column with each job's ARN")
     listing.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
-    show = command("show", "one job's status history with times and durations")
-    show.add_argument("arn", metavar="ARN", help="a tracked job's ARN")
+    show = command("show", "one job's or resource's status history with times and durations")
+    show.add_argument("arn", metavar="ARN", help="the ARN of a tracked job or resource")
     show.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
     poll = command("poll", "run one poll cycle from here (the code the Lambda runs)")
@@ -147,6 +187,6 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument("--regions", help="comma-separated regions to list (default: each parent's, else --region)")
     discover.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
-    demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)")
+    demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)", uses_aws=False)
     demo.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
     return parser

@@ -104,3 +104,9 @@ def render_show(job: Watched) -> str:
     if not job.history:
         lines.append("  (not described yet)")
     return "\n".join(lines)
+
+
+def camel_case(name: str) -> str:
+    """jobs_polled -> jobsPolled: the --json documents' convention."""
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
