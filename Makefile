@@ -11,7 +11,7 @@ LAMBDA_ENV := .lambda/.installed
 CDK := $(BIN)/python -m notifier_local.cdk_cli
 
 .DEFAULT_GOAL := help
-.PHONY: help demo dev lint format unit integration infra e2e test bench soak synth deploy destroy clean
+.PHONY: help demo playground dev lint format unit integration infra e2e test bench soak synth deploy destroy clean
 BENCH_DEPS := $(VENV)/.bench-installed
 
 help: ## list the targets
@@ -40,6 +40,9 @@ $(LAMBDA_ENV): $(PY_DEPS) requirements-lambda.txt requirements-lambda-layer.txt
 
 demo: dev ## the whole system on an embedded AWS: deploy, track, poll, show what subscribers get
 	$(BIN)/python -m notifier demo
+
+playground: dev ## the embedded AWS with the stack deployed, to try the CLI by hand (prints what to export)
+	$(BIN)/python -m notifier local $(ARGS)
 
 dev: $(PY_DEPS) $(NODE_DEPS) ## install everything: .venv and the pinned CDK CLI
 

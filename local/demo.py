@@ -89,13 +89,13 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
             if deploys
             else "Creating the stack's resources directly (no CDK CLI)"
         )
-        outputs, template = _deploy(aws, Path(scratch), say, with_cdk=with_cdk)
+        outputs, template = deploy_stack(aws, Path(scratch), say, with_cdk=with_cdk)
         for name in ("TableName", "TopicArn", "FunctionName"):
             say.line(f"    {name}: {outputs[name]}")
 
         say.step("Subscribing, as people and programs would")
         session = boto3.session.Session()
-        queue = _subscribe(session, outputs["TopicArn"], template, say)
+        queue = subscribe(session, outputs["TopicArn"], template, say)
 
         say.step("Creating export jobs in the emulator and tracking them with the notifier CLI")
         jobs = _create_jobs(session)
@@ -114,7 +114,7 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
         say.block(typo.stdout + typo.stderr + f"(exit {typo.returncode})")
 
         say.step("Polling with the deployed function's handler and environment, while the jobs move")
-        handler = _deployed_handler(session.client("lambda"), outputs["FunctionName"], say)
+        handler = deployed_handler(session.client("lambda"), outputs["FunctionName"], say)
         delivered = _poll_while_jobs_move(handler, jobs, queue, say)
 
         say.step("A campaign that syncs with its solution's latest version moves to a new one")
@@ -142,7 +142,10 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
 # --- the steps ---
 
 
-def _deploy(aws: EmbeddedAws, scratch: Path, say: Narrator, with_cdk: bool) -> tuple[dict[str, str], dict[str, Any]]:
+def deploy_stack(
+    aws: EmbeddedAws, scratch: Path, say: Narrator, with_cdk: bool, stack: str = STACK
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """The stack in the embedded AWS (the CDK CLI in a clone, else its resources directly): outputs, template."""
     context = {"notifyEmails": EVERYTHING, "failureEmails": FAILURES, "pollMinutes": "5"}
     if with_cdk and has_cdk_app():
         assembly = scratch / "cdk.out"
@@ -150,33 +153,33 @@ def _deploy(aws: EmbeddedAws, scratch: Path, say: Narrator, with_cdk: bool) -> t
             aws,
             scratch / "outputs.json",
             context=context,
-            stack_name=STACK,
+            stack_name=stack,
             progress=lambda line: say.line(f"    {line}"),
             assembly_dir=assembly,
         )
-        return outputs, json.loads((assembly / f"{STACK}.template.json").read_text())
+        return outputs, json.loads((assembly / f"{stack}.template.json").read_text())
     why = "--without-cdk was given" if with_cdk is False else "an installed package ships no CDK app"
     say.line(f"    ({why}: creating the stack's table, encrypted topic and function directly;")
     say.line("     run `make demo` in a clone to deploy them with the CDK CLI)")
-    return _provision_directly(), {}
+    return _provision_directly(stack), {}
 
 
-def _provision_directly() -> dict[str, str]:
+def _provision_directly(stack: str) -> dict[str, str]:
     session = boto3.session.Session()
-    create_watch_table(session.client("dynamodb"), f"{STACK}-jobs")
+    create_watch_table(session.client("dynamodb"), f"{stack}-jobs")
     key = session.client("kms").create_key(Description="demo notifications")["KeyMetadata"]["Arn"]
-    topic = session.client("sns").create_topic(Name=f"{STACK}-topic", Attributes={"KmsMasterKeyId": key})
-    role = session.client("iam").create_role(RoleName=f"{STACK}-poll", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    topic = session.client("sns").create_topic(Name=f"{stack}-topic", Attributes={"KmsMasterKeyId": key})
+    role = session.client("iam").create_role(RoleName=f"{stack}-poll", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     session.client("lambda").create_function(
-        FunctionName=f"{STACK}-poll",
+        FunctionName=f"{stack}-poll",
         Runtime="python3.14",
         Role=role,
         Handler="notifier.handlers.poll.handler",
         Timeout=240,
         Code={"ZipFile": b"PK\x05\x06" + b"\x00" * 18},
-        Environment={"Variables": {"TABLE_NAME": f"{STACK}-jobs", "TOPIC_ARN": topic["TopicArn"]}},
+        Environment={"Variables": {"TABLE_NAME": f"{stack}-jobs", "TOPIC_ARN": topic["TopicArn"]}},
     )
-    return {"TableName": f"{STACK}-jobs", "TopicArn": topic["TopicArn"], "FunctionName": f"{STACK}-poll"}
+    return {"TableName": f"{stack}-jobs", "TopicArn": topic["TopicArn"], "FunctionName": f"{stack}-poll"}
 
 
 def _declared_subscriptions(template: dict[str, Any]) -> list[tuple[str, str, dict[str, Any] | None]]:
@@ -191,7 +194,7 @@ def _declared_subscriptions(template: dict[str, Any]) -> list[tuple[str, str, di
     return declared or [("email", EVERYTHING, None), ("email", FAILURES, {"outcome": list(FAILURE_OUTCOMES)})]
 
 
-def _subscribe(
+def subscribe(
     session: boto3.session.Session, topic_arn: str, template: dict[str, Any], say: Narrator
 ) -> QueueSubscriber:
     sns = session.client("sns")
@@ -301,7 +304,7 @@ class _DemoContext:
         return int(self.timeout_ms - (time.monotonic() - self.started) * 1000)
 
 
-def _deployed_handler(lambda_client: Any, function_name: str, say: Narrator) -> Callable[[], dict[str, int]]:
+def deployed_handler(lambda_client: Any, function_name: str, say: Narrator) -> Callable[[], dict[str, int]]:
     """moto cannot run Lambda code without Docker: import the handler here, with the deployed environment."""
     configuration = lambda_client.get_function_configuration(FunctionName=function_name)
     environment = configuration["Environment"]["Variables"]

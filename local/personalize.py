@@ -346,6 +346,11 @@ def add_job(kind: Kind, arn: str, request: dict[str, Any], status: str, created:
     _jobs(backend(parts[3], parts[4]))[arn] = job
 
 
+def all_jobs(region: str = "us-east-1", account: str = DEFAULT_ACCOUNT) -> list[EmulatedJob]:
+    """Every job and resource the emulator holds in one account and region, oldest first."""
+    return sorted(_jobs(backend(region, account)).values(), key=lambda job: job.created)
+
+
 def find_job(arn: str) -> EmulatedJob:
     parts = arn.split(":")
     if len(parts) < 6:

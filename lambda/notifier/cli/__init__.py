@@ -7,6 +7,7 @@ builds a client is imported until a command runs.
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Sequence
@@ -31,10 +32,10 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     if args.command is None:
         parser.print_help(out)
         return EXIT_OK
-    if args.command == "demo":
-        # The demo starts servers and a CDK deploy: Ctrl-C is a KeyboardInterrupt again, so they are cleaned up.
+    if args.command in ("demo", "local"):
+        # They start servers and a CDK deploy: Ctrl-C is a KeyboardInterrupt again, so they are cleaned up.
         interrupt_with_exceptions()
-        return _demo(err, with_cdk=not args.without_cdk)
+        return _embedded(args, err)
     # Outside Lambda there is no X-Ray daemon to trace to; and Powertools' records go to stderr (-v) or nowhere.
     os.environ.setdefault("POWERTOOLS_TRACE_DISABLED", "true")
     from botocore.exceptions import ProfileNotFound  # noqa: PLC0415 - only once a command runs
@@ -52,20 +53,25 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     return run_command(args, out, err)
 
 
-def _demo(err: TextIO, with_cdk: bool) -> int:
+def _embedded(args: argparse.Namespace, err: TextIO) -> int:
+    """`demo` and `local`: the notifier on an embedded AWS, from the optional `local` extra."""
+    what = "the demo" if args.command == "demo" else "the playground"
     try:
-        from notifier_local import demo  # noqa: PLC0415 - an optional extra, loaded only for this command
+        from notifier_local import demo, playground  # noqa: PLC0415 - an optional extra, loaded only here
     except ImportError as exc:
+        make = "make demo" if args.command == "demo" else "make playground"
         print(
-            f"notifier: the demo needs the embedded AWS (moto), which is not installed ({exc}). In a clone of the "
-            "repository, run `make demo`; or there `pip install '.[local]'` and then `notifier demo`",
+            f"notifier: {what} needs the embedded AWS (moto), which is not installed ({exc}). In a clone of the "
+            f"repository, run `{make}`; or there `pip install '.[local]'` and then `notifier {args.command}`",
             file=err,
         )
         return EXIT_ERROR
     from notifier_local.cdk_cli import DeployFailed  # noqa: PLC0415
 
     try:
-        return demo.run(with_cdk=with_cdk)
+        if args.command == "demo":
+            return demo.run(with_cdk=not args.without_cdk)
+        return playground.run(with_cdk=not args.without_cdk, port=args.port)
     except DeployFailed as exc:  # e.g. a clone without `npm ci`: the message says what to run
-        print(f"notifier: the demo could not deploy: {exc}", file=err)
+        print(f"notifier: {what} could not deploy: {exc}", file=err)
         return EXIT_ERROR

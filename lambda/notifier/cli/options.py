@@ -20,6 +20,12 @@ DEMO_EXIT_CODES = """exit codes:
   1    a check failed, or the embedded AWS or the deploy into it did not start (the reason is printed)
   130  interrupted (Ctrl-C): the servers it started are stopped"""
 
+LOCAL_EXIT_CODES = """exit codes:
+  0    stopped by `quit`, the end of input or Ctrl-C (the server stopped with it)
+  1    the embedded AWS or the deploy into it did not start (the reason is printed)"""
+
+OWN_EXIT_CODES = {"demo": DEMO_EXIT_CODES, "local": LOCAL_EXIT_CODES}  # commands that bring their own AWS
+
 EXIT_CODES = """exit codes:
   0    success
   1    AWS or the network failed: access denied, throttling, an unreachable endpoint, a missing
@@ -56,6 +62,12 @@ EXAMPLES = {
     "discover": """examples:
   notifier discover --parent arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS
   notifier discover --all --regions us-east-1,eu-west-1""",
+    "local": """examples:
+  notifier local                # prints the exports for another terminal, then takes commands:
+  playground> create nightly-users
+  playground> set ARN "CREATE IN_PROGRESS"
+  playground> set ARN ACTIVE --output s3://bucket/nightly/
+  playground> poll""",
     "demo": """examples:
   notifier demo                 # in a clone: deploys with the CDK CLI into an embedded AWS
   notifier demo --without-cdk   # the resources made directly (what an installed package does)""",
@@ -141,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
             name,
             help=help_text,
             description=help_text[0].upper() + help_text[1:] + ".",
-            epilog=f"{EXAMPLES[name]}\n\n{EXIT_CODES if uses_aws else DEMO_EXIT_CODES}",
+            epilog=f"{EXAMPLES[name]}\n\n{EXIT_CODES if uses_aws else OWN_EXIT_CODES[name]}",
             formatter_class=formatter,
         )
         if uses_aws:  # the demo brings its own AWS: --table, --region and the rest mean nothing to it
@@ -189,4 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)", uses_aws=False)
     demo.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
+
+    local = command("local", "an embedded AWS with the stack deployed, to try every command by hand", uses_aws=False)
+    local.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
+    local.add_argument("--port", type=int, default=None, help="the port to serve on (default: a free one)")
     return parser

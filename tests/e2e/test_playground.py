@@ -1,0 +1,142 @@
+"""`make playground` as a user works it: one terminal runs it and plays Personalize's part, another runs the
+`notifier` CLI with the exports it printed; Ctrl-C stops it and nothing is left listening."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.userenv import user_environment
+
+pytestmark = pytest.mark.e2e
+
+NOTIFIER = str(Path(sys.executable).with_name("notifier"))
+PROMPT = "playground> "
+ARN = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly-users"
+
+
+class Terminal:
+    """The playground's terminal: what it printed so far (read as it comes), and a line typed at its prompt."""
+
+    def __init__(self, home: Path) -> None:
+        self.process = subprocess.Popen(
+            [NOTIFIER, "local"],
+            env=user_environment(home),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self._chunks: list[bytes] = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        while chunk := os.read(self.process.stdout.fileno(), 4096):
+            self._chunks.append(chunk)
+
+    @property
+    def printed(self) -> str:
+        return b"".join(self._chunks).decode(errors="replace")
+
+    def until_prompt(self, timeout: float = 180) -> str:
+        """What it prints until it waits at its prompt again."""
+        start, deadline = len(self.printed), time.monotonic() + timeout
+        while not self.printed.endswith(PROMPT):
+            assert time.monotonic() < deadline, self.printed
+            assert self.process.poll() is None, self.printed
+            time.sleep(0.05)
+        return self.printed[start:]
+
+    def type(self, line: str) -> str:
+        assert self.process.stdin is not None
+        start = len(self.printed)
+        self.process.stdin.write(line.encode() + b"\n")
+        self.process.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not (len(self.printed) > start and self.printed.endswith(PROMPT)):
+            assert time.monotonic() < deadline and self.process.poll() is None, self.printed
+            time.sleep(0.05)
+        return self.printed[start:].removesuffix(PROMPT)
+
+    def finished(self, timeout: float) -> str:
+        """Everything it printed, once it has exited."""
+        self.process.wait(timeout=timeout)
+        self._reader.join(timeout=10)
+        return self.printed
+
+
+@pytest.fixture(scope="module")
+def terminal(tmp_path_factory) -> Iterator[Terminal]:
+    playground = Terminal(tmp_path_factory.mktemp("home"))
+    try:
+        yield playground
+    finally:
+        if playground.process.poll() is None:
+            playground.process.kill()
+            playground.process.wait()
+
+
+@pytest.fixture(scope="module")
+def exported(terminal: Terminal) -> dict[str, str]:
+    """The variables the playground says to export, as a shell would take them."""
+    terminal.until_prompt()
+    [line] = [line for line in terminal.printed.splitlines() if line.strip().startswith("export ")]
+    return dict(word.split("=", 1) for word in shlex.split(line.strip())[1:])
+
+
+def other_terminal(exported: dict[str, str], home: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [NOTIFIER, *argv],
+        env=user_environment(home, **exported),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+
+
+def test_the_readme_walk_through_works_by_hand(terminal: Terminal, exported: dict[str, str], tmp_path) -> None:
+    assert "Deploying the stack" in terminal.printed and "cdk: ✅" in terminal.printed  # the real CDK CLI
+    assert "created " + ARN in terminal.type("create nightly-users")
+    tracked = other_terminal(exported, tmp_path, "track", ARN)  # the stack's table, found from its outputs
+    assert tracked.returncode == 0 and f"tracking  {ARN}  (CREATE PENDING)" in tracked.stdout, tracked
+    terminal.type(f'set {ARN} "CREATE IN_PROGRESS"')
+    assert "→ Personalize: Dataset export job nightly-users is now CREATE IN_PROGRESS" in terminal.type("poll")
+    terminal.type(f"set {ARN} ACTIVE --output s3://acme-exports/nightly-users/")
+    polled = other_terminal(exported, tmp_path, "poll")  # the CLI's own poll, on the same table and topic
+    assert polled.returncode == 0, polled
+    assert "notified  Personalize: Dataset export job nightly-users finished: s3://acme-exports/nightly-users/" in (
+        polled.stdout
+    )
+    shown = other_terminal(exported, tmp_path, "show", ARN)
+    assert shown.returncode == 0 and "ACTIVE" in shown.stdout and "s3://acme-exports/nightly-users/" in shown.stdout
+    assert re.search(r"ACTIVE\s+" + re.escape(ARN), terminal.type("jobs"))
+
+
+def test_a_mistyped_command_is_one_line_and_the_playground_goes_on(terminal: Terminal, exported) -> None:
+    said = terminal.type("set nope ACTIVE")
+    assert said.count("\n") == 1 and said.startswith("error: 'nope' is not an ARN")
+    assert "error: " in terminal.type("bogus") and terminal.process.poll() is None
+
+
+def test_ctrl_c_stops_it_and_leaves_nothing_listening(terminal: Terminal, exported: dict[str, str]) -> None:
+    port = int(exported["AWS_ENDPOINT_URL"].rsplit(":", 1)[1])
+    terminal.process.send_signal(signal.SIGINT)
+    printed = terminal.finished(timeout=60)
+    assert terminal.process.returncode == 0
+    assert "Stopped: the embedded AWS is shut down, nothing is left running." in printed
+    assert "Traceback" not in printed
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
