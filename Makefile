@@ -11,7 +11,7 @@ LAMBDA_ENV := .lambda/.installed
 CDK := $(BIN)/python -m notifier_local.cdk_cli
 
 .DEFAULT_GOAL := help
-.PHONY: help demo playground dev lint format unit integration infra e2e test bench soak synth deploy destroy clean
+.PHONY: help demo playground docs dev lint format unit integration infra e2e test bench soak synth deploy destroy clean
 BENCH_DEPS := $(VENV)/.bench-installed
 
 help: ## list the targets
@@ -78,6 +78,9 @@ bench: $(BENCH_DEPS) ## what a poll costs vs a naive poller and the throttle bou
 
 soak: $(BENCH_DEPS) ## 10,000 jobs through full lifecycles with random faults: nothing lost (ARGS="--jobs 1000")
 	$(BIN)/python -m bench.soak $(ARGS)
+
+docs: dev $(BENCH_DEPS) ## rewrite the README's generated parts (demo, CLI help, options, bench tables; ARGS=--bench re-runs the bench)
+	$(BIN)/python -m tools.docs $(ARGS)
 
 synth: dev ## synthesize the stack into cdk.out (cdk-nag runs here)
 	$(CDK) synth --quiet $(ARGS)

@@ -14,9 +14,11 @@ limits off and its time is the bound those calls imply (it is too slow to run at
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import math
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -341,6 +343,16 @@ def targets(results: list[Result]) -> list[Check]:
     return checks
 
 
+def measured_on() -> dict[str, str]:
+    """When and on what the figures were taken: they hold for that machine, that day."""
+    return {
+        "date": datetime.now(UTC).date().isoformat(),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()}",
+        "python": platform.python_version(),
+        "moto": importlib.metadata.version("moto"),
+    }
+
+
 def print_targets(checks: list[Check]) -> None:
     print("\nTargets:")
     for verdict, text in checks:
@@ -461,7 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     print_targets(checks)
     results_file = args.out / "results.json"
     kept = json.loads(results_file.read_text()) if results_file.exists() else {}  # --notice's figures stay
-    kept.update({"cold_start_seconds": cold, "results": [asdict(r) for r in results]})
+    kept.update({"cold_start_seconds": cold, "results": [asdict(r) for r in results], "measured": measured_on()})
     results_file.write_text(json.dumps(kept, indent=2))
     chart(results, args.out / "poll-cost.png")
     print(f"\nWrote {args.out / 'results.json'} and {args.out / 'poll-cost.png'}")
@@ -479,6 +491,7 @@ def notice_main(args: argparse.Namespace) -> int:
     results_file = args.out / "results.json"
     saved = json.loads(results_file.read_text()) if results_file.exists() else {}
     saved["notice_latency"] = rows
+    saved["notice_measured"] = measured_on()
     results_file.write_text(json.dumps(saved, indent=2))
     print(f"\nWrote {results_file} (notice_latency) and {args.out / 'notice-latency.png'}")
     return verdict(checks)

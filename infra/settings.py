@@ -45,6 +45,53 @@ class ContextError(ValueError):
     """A CDK context value that cannot be deployed; the message names the key and the value."""
 
 
+# Every context option: what it does and its default, as `make docs` writes the README's table (a test holds the
+# keys equal to those the app reads, so an option cannot be added without its line).
+CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
+    "notifyEmails": ("comma-separated addresses that get every notification", "none"),
+    "failureEmails": (
+        "addresses that get only failures, not-found and rejected jobs (an SNS filter policy on `outcome`)",
+        "none",
+    ),
+    "slackWorkspaceId": ("the Slack workspace (Amazon Q Developer in chat applications) of `slackChannelId`", "none"),
+    "slackChannelId": ("a Slack channel subscribed to the topic, by its ID (`C…`); give both", "none"),
+    "teamsTeamId": ("a Microsoft Teams team (a GUID) of `teamsChannelId`", "none"),
+    "teamsChannelId": (
+        "a Teams channel subscribed the same way, as Teams shows it (`19:…@thread.tacv2`) or URL-encoded",
+        "none",
+    ),
+    "teamsTenantId": ("the Teams tenant (a GUID); the three Teams options go together", "none"),
+    "pollMinutes": ("how often the poll runs, 1 to 1440", "1"),
+    "recheckSeconds": ("fast mode: while jobs run, each invocation re-checks every N seconds (1 to 30; 0: off)", "0"),
+    "solutionCheckMinutes": (
+        "how often each watched solution's automatically trained versions are listed (0 to 10080; 0: every poll)",
+        "60",
+    ),
+    "tracing": ("X-Ray active tracing of the Lambdas (about $0.22 a month more at one poll a minute)", "`false`"),
+    "powertoolsLayerArn": (
+        "a Powertools for AWS Lambda (Python) v3 layer version ARN to use instead",
+        "resolved at deploy time (below)",
+    ),
+    "autoTrack": ("track jobs as CloudTrail records their creation (needs a trail)", "`true`"),
+    "trackRegions": (
+        "other regions whose `Create…` calls are forwarded here and tracked (a small stack each; deploy with `--all`)",
+        "none",
+    ),
+    "discover": (
+        "`all`, or ARNs of datasets, dataset groups, solutions or solution versions: each poll also tracks the "
+        "running jobs listed under them",
+        "off",
+    ),
+    "eventSource": ("the `source` of the EventBridge events (not `aws.`...)", "`personalize-job-notifier`"),
+    "stuckAfterMinutes": ("one `stuck` notification for a job running longer (0: never)", "360"),
+    "personalizeMaxRps": (
+        "pace Personalize calls under this many per second (set it just under your quota)",
+        "off: adaptive retries only",
+    ),
+    "stackName": ("the stack's name, to run more than one", "`PersonalizeJobNotifier`"),
+}
+
+
 @dataclass(frozen=True)
 class DeploySettings:
     poll_minutes: int = 1

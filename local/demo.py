@@ -340,7 +340,7 @@ def _poll_while_jobs_move(
                 emulator.set_status(job.arn, status, failure_reason=reason)
                 say.line(f"    (Personalize) {job.name} is now {status}")
         summary = handler()
-        arrived = queue.receive_all()
+        arrived = sorted(queue.receive_all(), key=lambda message: message.document["jobName"])
         delivered += arrived
         say.line(
             f"    poll {poll}: {summary['jobs_polled']} described, {summary['transitions']} transitions, "
@@ -356,15 +356,23 @@ def _poll_while_jobs_move(
 
 
 def _show_what_arrived(say: Narrator, delivered: list[Delivered], table_name: str) -> None:
-    _show_mail(say, EVERYTHING, inbox.for_address(EVERYTHING))
-    _show_mail(say, FAILURES, inbox.for_address(FAILURES), subjects_only=True)
-    _show_slack(say, [json.loads(m.body) for m in inbox.for_address(CHATBOT_ENDPOINT)])
+    # In the order the polls told them (within a poll, the describe threads publish in any order).
+    order = {message.document["id"]: index for index, message in enumerate(delivered)}
+    by_poll = lambda mail: order.get(_notification_id(mail.body), len(order))  # noqa: E731
+    _show_mail(say, EVERYTHING, sorted(inbox.for_address(EVERYTHING), key=by_poll))
+    _show_mail(say, FAILURES, sorted(inbox.for_address(FAILURES), key=by_poll), subjects_only=True)
+    chats = [json.loads(m.body) for m in inbox.for_address(CHATBOT_ENDPOINT)]
+    _show_slack(say, sorted(chats, key=lambda chat: order.get(chat["id"], len(order))))
     say.line("\n    The queue's JSON document for the finished export (abridged):")
     finished = next((m.document for m in delivered if m.document.get("status") == "ACTIVE"), {})
     keys = ("id", "event", "jobName", "previousStatus", "status", "outcome", "outputPath", "durationSeconds")
     say.block(json.dumps({key: finished.get(key) for key in keys}, indent=2))
     say.line("\nJobs and their transitions (from the table):")
     say.block(_summary_table(table_name, delivered), indent="    ")
+
+
+def _notification_id(email: str) -> str:
+    return email.rsplit("Notification id: ", 1)[-1].strip()
 
 
 def _change(document: dict[str, Any]) -> str:
@@ -419,9 +427,8 @@ def _show_slack(say: Narrator, chats: list[dict[str, Any]]) -> None:
 
 def _summary_table(table_name: str, delivered: list[Delivered]) -> str:
     rows = [("job", "status history", "notifications")]
-    for job in build_store(table_name).all_jobs():
-        if not hasattr(job, "history"):
-            continue
+    watched = [job for job in build_store(table_name).all_jobs() if hasattr(job, "history")]
+    for job in sorted(watched, key=lambda job: job.name):
         history = " → ".join(change.status for change in job.history) or "(never described)"
         if job.ended_by is not None:
             history += f" ⇢ {job.ended_by.value}"

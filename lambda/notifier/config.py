@@ -24,6 +24,45 @@ TIME_MARGIN_SECONDS = 15
 FAST_TIME_MARGIN_SECONDS = 5
 
 
+# Every variable the functions read: its meaning and default, as `make docs` writes the README's table (a test
+# holds the keys equal to those Settings.from_env reads, plus Powertools' own that the stack sets).
+ENVIRONMENT: dict[str, tuple[str, str]] = {
+    "TABLE_NAME": ("tracked-jobs table", "required"),
+    "TOPIC_ARN": ("SNS topic to publish to", "required"),
+    "MAX_CONCURRENCY": ("describes in flight at once", "8"),
+    "TIME_MARGIN_SECONDS": (
+        "no new call (or re-check) starts with less Lambda time left than this; one Personalize attempt (connect "
+        "and read timeouts) fits in it less a fifth kept for writing and publishing",
+        f"{TIME_MARGIN_SECONDS} (the stack sets {FAST_TIME_MARGIN_SECONDS} in fast mode)",
+    ),
+    "PUBLISH_LEASE_SECONDS": ("how long a poll owns the notifications it is publishing", "120"),
+    "RETENTION_DAYS": ("how long finished jobs stay in the table (TTL)", "90"),
+    "EVENT_BUS_NAME": (
+        "EventBridge bus for the job state change events (unset: none)",
+        "none (`default` in the stack)",
+    ),
+    "EVENT_SOURCE": ("their `source`", "`personalize-job-notifier`"),
+    "STUCK_AFTER_MINUTES": ("one `stuck` notification after this long (0: never)", "360"),
+    "PERSONALIZE_MAX_RPS": ("space every Personalize request (retries too) under this rate, per region", "off"),
+    "DISCOVER": ("`all` or parent ARNs (as `discover`): list and track running jobs before each poll", "off"),
+    "DISCOVER_REGIONS": ("regions to list for `DISCOVER`", "the datasets' regions, else the function's"),
+    "RECHECK_SECONDS": (
+        "fast mode: re-check every N seconds within an invocation while anything runs (0: off)",
+        "0",
+    ),
+    "SOLUTION_CHECK_MINUTES": (
+        "how often a watched solution's automatically trained versions are listed (0: every poll)",
+        "60",
+    ),
+    "POWERTOOLS_SERVICE_NAME": ("the `service` of logs and metrics (Powertools)", "`personalize-job-notifier`"),
+    "POWERTOOLS_METRICS_NAMESPACE": (
+        "the CloudWatch namespace of the metrics the alarms and the dashboard read",
+        "`PersonalizeJobNotifier`",
+    ),
+    "POWERTOOLS_TRACE_DISABLED": ("`true` unless `-c tracing=true`", "unset"),
+}
+
+
 class ConfigError(ValueError):
     """A missing or invalid environment variable; the message names it."""
 

@@ -120,6 +120,7 @@ def event_document(job: Watched, owed: PendingNotification) -> dict[str, object]
         "changes": [{"what": what, "before": before, "after": after} for what, before, after in owed.changes],
         "serving": _serving(job, owed),
         "consoleUrl": console_url(job),
+        "consoleWhere": console_where(job),
         "outputConsoleUrl": s3_console_url(owed.output_path) if owed.output_path else None,
     }
 
@@ -155,8 +156,9 @@ def chat_notification(
     if job.parent_arn and not _parent_line_repeats_a_change(job, owed):
         lines.append(f"*{job.kind.parent_label}:* `{job.parent_arn}`")
     opened = document["outputConsoleUrl"] or owed.output_path
+    console = document["consoleUrl"] or f"the Personalize console in {job.region}"
     next_steps = {
-        "succeeded": [f"Open the output: {opened}" if opened else f"Open it in the console: {document['consoleUrl']}"],
+        "succeeded": [f"Open the output: {opened}" if opened else f"Open {document['consoleWhere']}: {console}"],
         "failed": [
             "Read the failure reason, fix its cause, and try again"
             if job.kind.lives_on
@@ -164,7 +166,7 @@ def chat_notification(
         ],
         "not_found": ["Check the ARN's region, account and name, then track the right job"],
         "invalid": ["Check the ARN, then track the right job"],
-        "stuck": [f"Look at the job in the Personalize console: {document['consoleUrl']}"],
+        "stuck": [f"Look at {document['consoleWhere']} in the Personalize console: {console}"],
     }.get(outcome, [])
     related = [resource for resource in (job.arn, job.parent_arn, owed.output_path) if resource]
     return {
@@ -213,8 +215,47 @@ def ascii_subject(text: str) -> str:
     return flat[: SUBJECT_MAX_CHARS - 3].rstrip() + "..."
 
 
-def console_url(job: Watched) -> str:
-    return f"https://{job.region}.console.aws.amazon.com/personalize/home?region={job.region}"
+# The Personalize console's URL forms, as AWS writes them (never guessed): its home page as the developer guide
+# links it (https://console.aws.amazon.com/personalize/home), with ?region= as AWS's samples add; a dataset
+# group's page as AWS's own solutions link it, the ARN after '#' with its '/' as '$', then /setup
+# (aws-solutions/maintaining-personalized-experiences-with-machine-learning, sns_notification/handler.py;
+# aws-samples/amazon-personalize-monitor, dashboard-template.mustache). No other resource's page has a
+# documented form: the link goes to the dataset group where the ARNs name it, and the text says what to open.
+_CONSOLE = "https://console.aws.amazon.com/personalize/home?region={region}"
+
+
+def _dataset_group(job: Watched) -> str | None:
+    """The ARN of the dataset group it belongs to, where its own ARN or its parent's names it."""
+    if job.kind.name == "dataset-group":
+        return job.arn
+    parent = job.parent_arn or ""
+    if job.kind.parent_key == "datasetGroupArn" and ":dataset-group/" in parent:
+        return parent
+    prefix, _, resource = parent.rpartition(":")
+    group, slash, dataset_type = resource.removeprefix("dataset/").partition("/")
+    if job.kind.parent_key == "datasetArn" and resource.startswith("dataset/") and slash and dataset_type:
+        return f"{prefix}:dataset-group/{group}"  # a dataset's ARN is dataset/GROUP/TYPE
+    return None
+
+
+def console_url(job: Watched) -> str | None:
+    """Its dataset group's console page where known, else the console in its region (None outside aws)."""
+    if job.arn.split(":")[1] != "aws":
+        return None  # other partitions' consoles have hosts of their own
+    home = _CONSOLE.format(region=job.region)
+    group = _dataset_group(job)
+    return f"{home}#{group.replace('/', '$')}/setup" if group else home
+
+
+def console_where(job: Watched) -> str:
+    """What to open in the console to find it: the link cannot go to its own page."""
+    what = f"{job.kind.label.lower()} {job.name}"
+    group = _dataset_group(job)
+    if job.kind.name == "dataset-group":
+        return f"the dataset group {job.name}"
+    if group:
+        return f"the dataset group {group.rsplit('/', 1)[1]}, then its {what}"
+    return f"the {what}, in the dataset group that holds it ({job.region})"
 
 
 def s3_console_url(path: str) -> str | None:
@@ -417,7 +458,10 @@ def _email_text(job: Watched, owed: PendingNotification, headline: str, document
     if job.input_location:
         details.append(("Input", job.input_location))
     details += list(job.facts)
-    links = [("Personalize console", str(document["consoleUrl"]))]
+    links = [
+        ("Personalize console", str(document["consoleUrl"] or f"the console of partition {job.arn.split(':')[1]}")),
+        ("Open there", str(document["consoleWhere"])),
+    ]
     if document["outputConsoleUrl"]:
         links.append(("Output in S3 console", str(document["outputConsoleUrl"])))
     # The title, not the headline: the headline's failure reason or output path follow in their own lines.

@@ -14,6 +14,7 @@ from notifier_local import demo
 from notifier_local.aws import Delivered
 from notifier_local.inbox import Mail
 from tests.userenv import user_environment
+from tools import docs
 
 pytestmark = pytest.mark.e2e
 
@@ -137,3 +138,13 @@ def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:
     assert not demo._check(jobs, campaign, [*complete, complete[0]], mails, [])[1][0]
     unmoved = demo.DemoCampaign("arn:cp", "arn:v1", "arn:v2", [message("arn:cp", "ACTIVE")])
     assert not demo._check(jobs, unmoved, complete, mails, [])[3][0]
+
+
+def test_the_readme_shows_what_the_demo_prints(printed) -> None:
+    """Its steps and checks as they are; the whole transcript but for what differs between runs (the port,
+    times, ids): a change to the demo or to a message that is not carried into the README fails here."""
+    readme = docs.README.read_text()
+    outline = docs.sections(readme)["demo"].split("```\n", 2)[1].rstrip("\n").splitlines()
+    assert outline == docs.demo_outline(printed.stdout), "README's demo outline is stale: run `make docs`"
+    shown, ran = docs.run_specific_removed(docs.demo_in_readme(readme)), docs.run_specific_removed(printed.stdout)
+    assert shown == ran, "README's demo transcript is stale: run `make docs`"

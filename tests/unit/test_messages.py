@@ -99,7 +99,54 @@ def test_json_document_is_versioned_and_complete() -> None:
     assert document["version"] == "1.0"
     assert document["durationSeconds"] == 72 * 60
     assert document["id"] == owed.id
-    assert document["consoleUrl"].startswith("https://us-east-1.console.aws.amazon.com/personalize/")
+    # The dataset group named in the dataset's ARN, in the form AWS's own solutions link it.
+    assert document["consoleUrl"] == (
+        "https://console.aws.amazon.com/personalize/home?region=us-east-1"
+        "#arn:aws:personalize:us-east-1:123456789012:dataset-group$retail/setup"
+    )
+    assert document["consoleWhere"] == "the dataset group retail, then its dataset export job nightly-users"
+
+
+ACCOUNT_ARN = "arn:{partition}:personalize:us-east-1:123456789012:"
+
+
+@pytest.mark.parametrize(
+    ("arn", "parent", "url", "where"),
+    [
+        (
+            "dataset-group/retail",
+            None,
+            "https://console.aws.amazon.com/personalize/home?region=us-east-1"
+            "#arn:aws:personalize:us-east-1:123456789012:dataset-group$retail/setup",
+            "the dataset group retail",
+        ),
+        (
+            "recommender/top-picks",
+            "dataset-group/retail",
+            "https://console.aws.amazon.com/personalize/home?region=us-east-1"
+            "#arn:aws:personalize:us-east-1:123456789012:dataset-group$retail/setup",
+            "the dataset group retail, then its recommender top-picks",
+        ),
+        # No documented form for a campaign's page, and no dataset group in its ARNs: the console, and what to open.
+        (
+            "campaign/home-page",
+            "solution/movies/3f1a2b4c",
+            "https://console.aws.amazon.com/personalize/home?region=us-east-1",
+            "the campaign home-page, in the dataset group that holds it (us-east-1)",
+        ),
+    ],
+)
+def test_console_links_go_where_aws_documents_a_page_and_say_what_to_open(arn, parent, url, where) -> None:
+    from notifier.messages import console_url, console_where
+
+    job = watched.start_watching(
+        parse_arn(ACCOUNT_ARN.format(partition="aws") + arn),
+        NOW,
+        Snapshot(status="ACTIVE", parent_arn=parent and ACCOUNT_ARN.format(partition="aws") + parent),
+    )
+    assert (console_url(job), console_where(job)) == (url, where)
+    china = watched.start_watching(parse_arn(ACCOUNT_ARN.format(partition="aws-cn") + arn), NOW, Snapshot("ACTIVE"))
+    assert console_url(china) is None  # its console has a host of its own, which no form here gives
 
 
 @pytest.mark.parametrize(("seconds", "text"), [(42, "42 s"), (125, "2 min 5 s"), (3600 * 26 + 60, "26 h 1 min")])

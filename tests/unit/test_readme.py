@@ -1,0 +1,67 @@
+"""The README's generated parts (`make docs`) are what the code produces now: a change that is not carried
+into the README fails here, naming the part. The demo's transcript: tests/e2e/test_demo.py; the construct's
+properties: tests/infra/test_readme_construct.py (they need the CDK)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from notifier.config import ENVIRONMENT, Settings
+from tools import docs
+
+pytestmark = pytest.mark.unit
+
+README = docs.README.read_text()
+
+
+@pytest.mark.parametrize("name", sorted(set(docs.DETERMINISTIC) - {"construct-properties"}))
+def test_each_generated_part_is_what_the_code_produces(name: str) -> None:
+    assert docs.sections(README)[name].rstrip("\n") == docs.DETERMINISTIC[name]().rstrip("\n"), (
+        f"README's {name} is stale: run `make docs`"
+    )
+
+
+def test_the_benchmark_tables_are_those_of_the_recorded_results_with_their_date_and_machine() -> None:
+    results = json.loads(docs.BENCH_RESULTS.read_text())
+    for name, text in docs.from_bench_results(results).items():
+        assert docs.sections(README)[name].rstrip("\n") == text.rstrip("\n"), f"README's {name} is stale"
+        assert "measured 20" in text and " cores, " in text, text  # the date and the machine
+
+
+def test_every_part_make_docs_writes_has_its_markers_and_rewriting_is_a_no_op() -> None:
+    written = {*docs.DETERMINISTIC, "demo", "performance", "time-to-notice"}
+    assert set(docs.sections(README)) == written
+    assert docs.with_sections(README, docs.sections(README)) == README
+
+
+def test_the_environment_table_names_every_variable_the_functions_read() -> None:
+    read: list[str] = []
+
+    class Recording(dict):
+        def get(self, key, default=None):
+            read.append(key)
+            return super().get(key, default)
+
+        def __getitem__(self, key):
+            read.append(key)
+            return super().__getitem__(key)
+
+    Settings.from_env(
+        Recording(
+            TABLE_NAME="t",
+            TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:t",
+            DISCOVER="all",
+            DISCOVER_REGIONS="us-east-1",
+        )
+    )
+    assert set(read) <= set(ENVIRONMENT), sorted(set(read) - set(ENVIRONMENT))
+    assert set(ENVIRONMENT) - set(read) == {name for name in ENVIRONMENT if name.startswith("POWERTOOLS_")}
+
+
+def test_the_run_specific_parts_of_a_demo_transcript_are_all_that_is_ignored() -> None:
+    one = "[1/7] Starting  (+0.0 s)\n    listening on http://localhost:41261\n    ✓ got 8 (in 19 s)"
+    other = "[1/7] Starting  (+0.1 s)\n    listening on http://localhost:5000\n    ✓ got 8 (in 23 s)"
+    assert docs.run_specific_removed(one) == docs.run_specific_removed(other)
+    assert docs.run_specific_removed(one) != docs.run_specific_removed(one.replace("got 8", "got 7"))

@@ -1,0 +1,287 @@
+"""`make docs`: the parts of the README that the code produces, written between markers so they cannot go stale.
+
+Each generated part sits between `<!-- generated: NAME (make docs) -->` and `<!-- end: NAME -->`. The
+deterministic ones (the CLI's help, the context options, the construct's properties, the Lambda environment)
+are rendered from the code; the demo's transcript from a run of it; the benchmark tables from
+docs/bench-results.json, with the date and the machine they were measured on. Tests hold each part equal to
+what the code (or that file) produces now; `make docs` re-runs the demo and the benchmarks and rewrites them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+README = REPO / "README.md"
+BENCH_RESULTS = REPO / "docs" / "bench-results.json"
+# argparse wraps help to the terminal: the README's is rendered at this width, whatever the terminal.
+HELP_COLUMNS = "100"
+_SECTION = re.compile(
+    r"(?P<start><!-- generated: (?P<name>[a-z-]+) \(make docs\) -->\n)(?P<body>.*?)(?P<end><!-- end: (?P=name) -->)",
+    re.DOTALL,
+)
+
+
+class ReadmeError(RuntimeError):
+    pass
+
+
+def sections(readme: str) -> dict[str, str]:
+    """The generated parts of a README, by name."""
+    return {match["name"]: match["body"] for match in _SECTION.finditer(readme)}
+
+
+def with_sections(readme: str, generated: dict[str, str]) -> str:
+    """The README with these parts replaced; a part it lacks a marker for is an error, not dropped."""
+    missing = set(generated) - set(sections(readme))
+    if missing:
+        raise ReadmeError(f"README.md has no markers for {', '.join(sorted(missing))}")
+
+    def replace(match: re.Match[str]) -> str:
+        body = generated.get(match["name"], match["body"])
+        return match["start"] + body.rstrip("\n") + "\n" + match["end"]
+
+    return _SECTION.sub(replace, readme)
+
+
+# --- the deterministic parts ---
+
+
+def cli_help() -> str:
+    from notifier.cli.options import build_parser  # noqa: PLC0415
+
+    previous = os.environ.get("COLUMNS")
+    os.environ["COLUMNS"] = HELP_COLUMNS
+    try:
+        text = build_parser().format_help()
+    finally:
+        if previous is None:
+            os.environ.pop("COLUMNS", None)
+        else:
+            os.environ["COLUMNS"] = previous
+    return f"```\n$ notifier --help\n{text.rstrip()}\n```\n"
+
+
+def context_options() -> str:
+    from infra.settings import CONTEXT_OPTIONS  # noqa: PLC0415
+
+    rows = [f"| `{name}` | {what} | {default} |" for name, (what, default) in CONTEXT_OPTIONS.items()]
+    return "\n".join(["| context option | what it does | default |", "| --- | --- | --- |", *rows]) + "\n"
+
+
+def lambda_environment() -> str:
+    from notifier.config import ENVIRONMENT  # noqa: PLC0415
+
+    rows = [f"| `{name}` | {meaning} | {default} |" for name, (meaning, default) in ENVIRONMENT.items()]
+    return "\n".join(["| variable | meaning | default |", "| --- | --- | --- |", *rows]) + "\n"
+
+
+def construct_properties() -> str:
+    """The construct's keyword properties as its signature has them (imports the CDK: jsii starts Node)."""
+    from notifier_local.node import NODE_VARIABLE, node_executable  # noqa: PLC0415
+
+    os.environ.setdefault(NODE_VARIABLE, node_executable())
+    from infra.construct import PersonalizeJobNotifier  # noqa: PLC0415
+    from infra.settings import CONTEXT_OPTIONS  # noqa: PLC0415
+
+    own = {
+        "topic": "an SNS topic of yours to publish to, instead of one the construct creates",
+        "topic_key": "the KMS key that encrypts `topic`, so the poll may publish to it",
+    }
+    rows = []
+    for parameter in inspect.signature(PersonalizeJobNotifier.__init__).parameters.values():
+        if parameter.kind is not inspect.Parameter.KEYWORD_ONLY:
+            continue
+        camel = re.sub(r"_([a-z])", lambda m: m.group(1).upper(), parameter.name)
+        what = own.get(parameter.name) or f"as `-c {camel}`: {CONTEXT_OPTIONS[camel][0]}"
+        default = "none" if parameter.default in (None, ()) else f"`{parameter.default!r}`"
+        rows.append(f"| `{parameter.name}` | {what} | {default} |")
+    return "\n".join(["| property | what it does | default |", "| --- | --- | --- |", *rows]) + "\n"
+
+
+# --- the demo ---
+
+# What differs from one run of the demo to the next: the port, times, ids, CloudFormation's names.
+_RUN_SPECIFIC = [
+    (re.compile(r"localhost:\d+"), "localhost:PORT"),
+    (re.compile(r"\(\+\d+\.\d s\)"), "(+T)"),
+    (re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC"), "DATE"),
+    (re.compile(r"\d{1,2}:\d\d:\d\d [AP]M"), "TIME"),
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "UUID"),
+    (re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{8}(?![0-9A-Za-z])"), "HEX"),  # solution version IDs, asset hashes
+    (re.compile(r"-[A-Z0-9]{8,13}\b"), "-CFNID"),
+    (re.compile(r"\d+(?:\.\d+)? s\b"), "N s"),
+    (re.compile(r"\d+ h \d+ min"), "H h M min"),
+    (re.compile(r'"durationSeconds": [\d.]+'), '"durationSeconds": N'),
+]
+
+
+def run_specific_removed(transcript: str) -> str:
+    """A transcript with what differs between runs replaced by placeholders, for comparing two runs."""
+    for pattern, placeholder in _RUN_SPECIFIC:
+        transcript = pattern.sub(placeholder, transcript)
+    return "\n".join(line.rstrip() for line in transcript.splitlines())
+
+
+def demo_outline(transcript: str) -> list[str]:
+    """The steps and checks of a demo run, without their times: what every run prints alike."""
+    lines = transcript.splitlines()
+    steps = [re.sub(r"\s+\(\+[\d.]+ s\)$", "", line) for line in lines if re.match(r"\[\d+/\d+\] ", line)]
+    checks = [line for line in lines if line.strip().startswith(("✓", "✗"))]
+    return [*steps, "Checks:", *checks]
+
+
+def demo_section(transcript: str) -> str:
+    outline = "\n".join(demo_outline(transcript))
+    return (
+        f"```\n{outline}\n```\n\n<details><summary>The whole transcript of one run</summary>\n\n"
+        f"```\n{transcript.rstrip()}\n```\n\n</details>\n"
+    )
+
+
+def demo_transcript() -> str:
+    """`notifier demo` as `make demo` runs it, in its own process."""
+    done = subprocess.run(
+        [sys.executable, "-m", "notifier", "demo"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise ReadmeError(f"the demo failed (exit {done.returncode}):\n{done.stdout}{done.stderr}")
+    return done.stdout
+
+
+def demo_in_readme(readme: str) -> str:
+    """The whole transcript the README shows."""
+    body = sections(readme)["demo"]
+    return body.split("<summary>The whole transcript of one run</summary>\n\n```\n", 1)[1].split("\n```", 1)[0]
+
+
+# --- the benchmarks ---
+
+
+def _measured(stamp: dict[str, str] | None) -> str:
+    if not stamp:
+        return "measured on an unrecorded date and machine"
+    return (
+        f"measured {stamp['date']} on {stamp['machine']} (Python {stamp['python']}, moto {stamp['moto']}; "
+        "`docs/bench-results.json`)"
+    )
+
+
+def performance(results: dict[str, Any]) -> str:
+    ours = {(r["n"], r["a"]): r for r in results["results"] if r["poller"] == "notifier"}
+    naive = {(r["n"], r["a"]): r for r in results["results"] if r["poller"] == "naive"}
+    rows = [
+        "| N | A | poll wall s | Personalize calls (throttled) | DDB reads / writes | naive calls | naive s (bound) |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for (n, a), r in sorted(ours.items(), key=lambda item: (item[0][1], item[0][0])):
+        other = naive.get((n, a))
+        naive_cells = (
+            f"{other['personalize_calls']:,} | {'≥ ' if other['wall_is_bound'] else ''}{other['wall_seconds']:,.0f}"
+            if other
+            else "- | -"
+        )
+        wall = f"{r['wall_seconds']:.2f}" if r["wall_seconds"] < 1 else f"{r['wall_seconds']:.1f}"
+        rows.append(
+            f"| {n:,} | {a:,} | {wall} | {r['personalize_calls']:,} ({r['throttled']}) | "
+            f"{r['dynamodb_reads']} / {r['dynamodb_writes']} | {naive_cells} |"
+        )
+    from bench.__main__ import VERDICT_MARKS, Result, targets  # noqa: PLC0415 - the bench's own dependencies
+
+    checks = targets([Result(**r) for r in results["results"]])
+    verdicts = [f"- {VERDICT_MARKS[passed]} {text}" for passed, text in checks]
+    peak = max((r["peak_memory_mb"] for r in ours.values()), default=0.0)
+    cold = results.get("cold_start_seconds")
+    after = f"Peak Python memory during a poll: {peak:.1f} MB." + (
+        f" The poll handler's cold-start import: {cold * 1000:.0f} ms (median of 5 fresh interpreters)." if cold else ""
+    )
+    return (
+        f"Figures {_measured(results.get('measured'))}:\n\n"
+        + "\n".join(rows)
+        + "\n\nTargets, as the benchmark reports them:\n"
+        + "\n".join(verdicts)
+        + f"\n\n{after}\n"
+    )
+
+
+NOTICE_LABELS = {
+    "notifier-default": "notifier, default (a poll a minute)",
+    "notifier-fast": "notifier, fast mode (`recheckSeconds=10`)",
+    "monitor-5min": "monitor, every 5 minutes",
+    "step-functions-backoff": "Step Functions loop with back-off",
+}
+
+
+def time_to_notice(results: dict[str, Any]) -> str:
+    rows = [
+        "| strategy | p50 | p95 | idle, per month | per running job-hour |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for row in results["notice_latency"]:
+        rows.append(
+            f"| {NOTICE_LABELS.get(row['strategy'], row['strategy'])} | {row['p50_seconds']:.0f} s | "
+            f"{row['p95_seconds']:.0f} s | ${row['idle_usd_per_month']:.3f} | ${row['usd_per_active_job_hour']:.6f} |"
+        )
+    return f"One run, {_measured(results.get('notice_measured'))}:\n\n" + "\n".join(rows) + "\n"
+
+
+# --- all of it ---
+
+
+def email_example() -> str:
+    """The top of the email a finished export sends, as the golden file the renderer is held to has it."""
+    lines = (REPO / "tests" / "golden" / "active.email.txt").read_text().splitlines()
+    return "```\n" + "\n".join(lines[: lines.index("Details")]).rstrip() + "\n...\n```\n"
+
+
+DETERMINISTIC: dict[str, Callable[[], str]] = {
+    "email-example": email_example,
+    "cli-help": cli_help,
+    "context-options": context_options,
+    "lambda-environment": lambda_environment,
+    "construct-properties": construct_properties,
+}
+
+
+def from_bench_results(results: dict[str, Any]) -> dict[str, str]:
+    return {"performance": performance(results), "time-to-notice": time_to_notice(results)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make docs", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--bench",
+        action="store_true",
+        help="re-run the benchmarks into docs/ first (about 20 minutes); else their tables come from "
+        "docs/bench-results.json as it is",
+    )
+    args = parser.parse_args(argv)
+    if args.bench:
+        for extra in ([], ["--notice"]):
+            print(f"make docs: running the benchmark {' '.join(extra)}".rstrip(), file=sys.stderr, flush=True)
+            subprocess.run([sys.executable, "-m", "bench", "--out", "docs", *extra], cwd=REPO, check=True)
+    print("make docs: running the demo", file=sys.stderr, flush=True)
+    generated = {name: render() for name, render in DETERMINISTIC.items()}
+    before = README.read_text()
+    transcript = demo_transcript()
+    if "demo" in sections(before) and run_specific_removed(demo_in_readme(before)) == run_specific_removed(transcript):
+        transcript = demo_in_readme(before)  # the same run but for its port, times and ids: left as it is
+    generated["demo"] = demo_section(transcript)
+    generated.update(from_bench_results(json.loads(BENCH_RESULTS.read_text())))
+    after = with_sections(before, generated)
+    README.write_text(after)
+    print(f"make docs: README.md {'rewritten' if after != before else 'unchanged'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
