@@ -36,6 +36,9 @@ def printed(tmp_path_factory) -> subprocess.CompletedProcess[str]:
 def test_demo_passes_and_says_so(printed) -> None:
     assert printed.returncode == 0, printed.stdout + printed.stderr
     assert "Demo passed in" in printed.stdout
+    # Nothing of the toolchain's own: no Node banner, no jsii line as a bytes repr, no unset feature flags.
+    for noise in ("b'", "end-of-life", "feature flags are not configured", "program.js"):
+        assert noise not in printed.stdout + printed.stderr, noise
     assert printed.stdout.count("✓") == 9 and "✗" not in printed.stdout
 
 

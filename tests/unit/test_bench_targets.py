@@ -44,3 +44,13 @@ def test_measured_targets_are_met_or_missed() -> None:
     assert [passed for passed, _ in checks] == [True, True, True]
     missed = targets([result(10_000, 100, calls=5_000), result(10_000, 100, "naive", calls=10_000)])
     assert [passed for passed, _ in missed] == [None, False, None] and verdict(missed) == 1
+
+
+def test_the_benchmark_does_not_start_the_cdk_to_print_its_help() -> None:
+    """`make bench ARGS=--help` took 11 s and printed jsii's banner: it imported aws_cdk for two constants."""
+    import subprocess
+    import sys
+
+    probe = "import sys, bench.__main__; print('aws_cdk' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "False" and done.stderr == ""
