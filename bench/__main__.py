@@ -14,11 +14,9 @@ limits off and its time is the bound those calls imply (it is too slow to run at
 from __future__ import annotations
 
 import argparse
-import importlib.metadata
 import json
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -47,6 +45,7 @@ from moto import mock_aws
 
 from bench import notice
 from bench.counters import DynamoCounter
+from bench.measured import measured_on, stamp_chart
 from notifier import watched
 from notifier.arns import parse_arn
 from notifier.config import Settings
@@ -343,16 +342,6 @@ def targets(results: list[Result]) -> list[Check]:
     return checks
 
 
-def measured_on() -> dict[str, str]:
-    """When and on what the figures were taken: they hold for that machine, that day."""
-    return {
-        "date": datetime.now(UTC).date().isoformat(),
-        "machine": f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()}",
-        "python": platform.python_version(),
-        "moto": importlib.metadata.version("moto"),
-    }
-
-
 def print_targets(checks: list[Check]) -> None:
     print("\nTargets:")
     for verdict, text in checks:
@@ -367,7 +356,7 @@ def verdict(checks: list[Check]) -> int:
     return 1 if any(passed is False for passed, _ in checks) else 0
 
 
-def chart(results: list[Result], path: Path) -> None:
+def chart(results: list[Result], path: Path, measured: dict[str, str] | None = None) -> None:
     import matplotlib  # noqa: PLC0415 - only the benchmark needs it
 
     matplotlib.use("Agg")
@@ -378,6 +367,7 @@ def chart(results: list[Result], path: Path) -> None:
     labels = [f"N={r.n:,}\nA={r.a:,}" for r in ours]
     positions = range(len(ours))
     figure, (calls_axis, time_axis) = plt.subplots(2, 1, figsize=(12, 8), sharex=True)
+    stamp_chart(figure, measured)
     width = 0.38
     calls_axis.bar(
         [p - width / 2 for p in positions],
@@ -452,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         return notice_main(args)
     if args.replot:
         saved = json.loads((args.out / "results.json").read_text())
-        chart([Result(**r) for r in saved["results"]], args.out / "poll-cost.png")
+        chart([Result(**r) for r in saved["results"]], args.out / "poll-cost.png", saved.get("measured"))
         return 0
     sizes = (100, 1_000) if args.quick else (100, 1_000, 10_000)
     actives = (0, 10, 100) if args.quick else (0, 10, 100, 1_000)
@@ -475,7 +465,7 @@ def main(argv: list[str] | None = None) -> int:
     kept = json.loads(results_file.read_text()) if results_file.exists() else {}  # --notice's figures stay
     kept.update({"cold_start_seconds": cold, "results": [asdict(r) for r in results], "measured": measured_on()})
     results_file.write_text(json.dumps(kept, indent=2))
-    chart(results, args.out / "poll-cost.png")
+    chart(results, args.out / "poll-cost.png", measured_on())
     print(f"\nWrote {args.out / 'results.json'} and {args.out / 'poll-cost.png'}")
     return verdict(checks)
 

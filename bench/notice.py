@@ -41,6 +41,7 @@ import boto3
 from moto import mock_aws
 
 from bench.counters import DynamoCounter
+from bench.measured import measured_on, stamp_chart
 from notifier.config import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS, Settings
 from notifier.personalize import PersonalizeResources
 from notifier.poller import PollReport
@@ -442,6 +443,7 @@ def chart(rows: list[dict[str, Any]], path: Path) -> None:
 
     names = [row["strategy"] for row in rows]
     figure, (latency_axis, cost_axis) = pyplot.subplots(1, 2, figsize=(11, 4.2))
+    stamp_chart(figure, measured_on())
     positions = range(len(rows))
     latency_axis.bar([p - 0.2 for p in positions], [row["p50_seconds"] for row in rows], 0.4, label="p50")
     latency_axis.bar([p + 0.2 for p in positions], [row["p95_seconds"] for row in rows], 0.4, label="p95")

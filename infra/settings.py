@@ -48,7 +48,7 @@ class ContextError(ValueError):
 # Every context option: what it does and its default, as `make docs` writes the README's table (a test holds the
 # keys equal to those the app reads, so an option cannot be added without its line).
 CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
-    "notifyEmails": ("comma-separated addresses that get every notification", "none"),
+    "notifyEmails": ("addresses that get every notification (comma-separated in `-c`)", "none"),
     "failureEmails": (
         "addresses that get only failures, not-found and rejected jobs (an SNS filter policy on `outcome`)",
         "none",

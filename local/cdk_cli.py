@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from collections import deque
@@ -63,7 +64,7 @@ def deploy(
     env = cdk_environment({**os.environ, **aws.environment()})
     cli = cdk_command(repo)
     _serve_public_parameters(aws, repo)
-    app = f"{sys.executable} app.py"
+    app = f"{shlex.quote(sys.executable)} app.py"  # the CLI runs it through a shell
     output = ["--output", str(assembly_dir or outputs_file.parent / "cdk.out")]
     context_args = [arg for key, value in (context or {}).items() for arg in ("-c", f"{key}={value}")]
     context_args += ["-c", f"stackName={stack_name}"]
@@ -140,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     `make deploy` and `make destroy` run), with the app run by this interpreter."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        command = [*cdk_command(), *args, "--app", f"{sys.executable} app.py"]
+        command = [*cdk_command(), *args, "--app", f"{shlex.quote(sys.executable)} app.py"]
     except DeployFailed as exc:
         print(f"cdk: {exc}", file=sys.stderr)
         return 2

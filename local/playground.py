@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 
 import boto3
+from botocore.exceptions import ClientError
 
 from notifier.arns import InvalidArn, parse_arn
 from notifier_local import personalize as emulator
@@ -74,12 +75,19 @@ class Playground:
 
     def do(self, line: str) -> bool:
         """Carry out one command line; False when it asks to stop."""
-        words = shlex.split(line)
+        try:
+            words = shlex.split(line)
+        except ValueError as exc:  # an unbalanced quote
+            raise CommandError(f"{exc}: {line.strip()}") from None
         if not words:
             return True
         args = _commands().parse_args(words)
         handler = getattr(self, f"_{args.command}")
-        return handler(args) is not False
+        try:
+            return handler(args) is not False
+        except ClientError as exc:  # the emulator refused it, as Personalize would (a name taken, a bad value)
+            error = exc.response.get("Error", {})
+            raise CommandError(f"{error.get('Code')}: {error.get('Message')}") from None
 
     def _create(self, args: argparse.Namespace) -> None:
         output = args.output or f"s3://playground/{args.name}/"

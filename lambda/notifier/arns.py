@@ -63,7 +63,7 @@ def _unknown_kind(resource_type: str, name: str) -> str:
         shapes.setdefault(kind.arn_resource_type, []).append(f"{shape} ({kind.label.lower()})")
     if resource_type in shapes:
         return f"{resource_type}/{name} is none of the {resource_type} ARNs: {', '.join(shapes[resource_type])}"
-    close = difflib.get_close_matches(resource_type, sorted(shapes), n=1, cutoff=0.6)
+    close = difflib.get_close_matches(resource_type, sorted(shapes), n=1, cutoff=0.8)  # a typo, not another kind
     hint = f"did you mean {close[0]}? " if close else ""
     return f"the type {resource_type!r} is not a kind it watches ({hint}the kinds are {', '.join(sorted(shapes))})"
 

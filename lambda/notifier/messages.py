@@ -344,7 +344,7 @@ def _what(job: Watched, mark: str = "") -> str:
     named by its solution (its ARN's last part is an ID: solution/movies/3f1a2b)."""
     solution, slash, version = job.name.rpartition("/")
     if slash and job.kind.arn_path_parts == 2:
-        return f"{job.kind.label} {version} of solution {mark}{solution}{mark}"
+        return f"Solution {mark}{solution}{mark} version {version}"
     return f"{job.kind.label} {mark}{job.name}{mark}"
 
 

@@ -35,7 +35,9 @@ def region_problem(name: str, service: str = "dynamodb") -> str | None:
     known = known_regions(service)
     if name in known:
         return None
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+    if name in known_regions("dynamodb"):  # a region, where this service does not run: no other name is meant
+        return f"is not {SERVICE_LABELS[service]} (botocore {botocore.__version__} lists {len(known)} where it runs)"
+    close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
     hint = (
         f"did you mean {close[0]}?"
         if close

@@ -125,10 +125,31 @@ def test_the_readme_walk_through_works_by_hand(terminal: Terminal, exported: dic
     assert re.search(r"ACTIVE\s+" + re.escape(ARN), terminal.type("jobs"))
 
 
-def test_a_mistyped_command_is_one_line_and_the_playground_goes_on(terminal: Terminal, exported) -> None:
-    said = terminal.type("set nope ACTIVE")
-    assert said.count("\n") == 1 and said.startswith("error: 'nope' is not an ARN")
-    assert "error: " in terminal.type("bogus") and terminal.process.poll() is None
+@pytest.mark.parametrize(
+    ("line", "said"),
+    [
+        ("set nope ACTIVE", "error: 'nope' is not an ARN"),
+        ("bogus", "error: argument COMMAND: invalid choice: 'bogus'"),
+        (f'set {ARN} "CREATE IN_PROGRESS', "error: No closing quotation"),
+        ("create nightly-users", "error: ResourceAlreadyExistsException"),  # made by the walk-through above
+        (f"set {ARN.replace('nightly', 'never')} ACTIVE", "error: the emulator holds no"),
+    ],
+)
+def test_a_command_that_cannot_be_done_is_one_line_and_the_playground_goes_on(
+    terminal: Terminal, exported, line: str, said: str
+) -> None:
+    answer = terminal.type(line)
+    assert answer.count("\n") == 1 and answer.startswith(said), answer
+    assert terminal.process.poll() is None
+
+
+def test_a_failure_reason_set_by_hand_reaches_the_subscribers(terminal: Terminal, exported, tmp_path) -> None:
+    arn = ARN.replace("nightly-users", "weekly-items")
+    terminal.type("create weekly-items")
+    assert other_terminal(exported, tmp_path, "track", arn).returncode == 0
+    terminal.type(f'set {arn} "CREATE FAILED" --reason "Access Denied on s3://acme-exports/"')
+    polled = terminal.type("poll")
+    assert "→ Personalize: Dataset export job weekly-items failed: Access Denied on s3://acme-exports/" in polled
 
 
 def test_ctrl_c_stops_it_and_leaves_nothing_listening(terminal: Terminal, exported: dict[str, str]) -> None:

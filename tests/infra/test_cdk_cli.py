@@ -77,3 +77,23 @@ def test_cdk_json_sets_every_feature_flag_a_new_cdk_app_gets() -> None:
     with tarfile.open(archive) as bundle:
         recommended = json.load(bundle.extractfile("package/recommended-feature-flags.json"))
     assert json.loads((REPO / "cdk.json").read_text())["context"] == recommended
+
+
+def test_the_readmes_npx_cdk_runs_in_the_activated_virtualenv_with_no_node_on_path(tmp_path: Path) -> None:
+    """`source .venv/bin/activate; npx cdk ...` as the README has it: the venv's npx and node, nothing else."""
+    script = (
+        f"source {REPO / '.venv' / 'bin' / 'activate'} && "
+        f"npx cdk synth --quiet -c notifyEmails=ana@example.com -o {tmp_path / 'cdk.out'}"
+    )
+    done = subprocess.run(
+        ["bash", "-c", script],
+        cwd=REPO,
+        env=user_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp_path / "cdk.out" / "PersonalizeJobNotifier.template.json").is_file()
+    assert (done.stdout + done.stderr).strip() == "", done.stdout + done.stderr  # --quiet: nothing of the toolchain

@@ -110,6 +110,12 @@ def test_a_forwarder_is_created_in_its_region(assembly: Path) -> None:
             HOME,
             "trackRegions: 'eu-wset-1' is not a region Amazon Personalize runs in (did you mean eu-west-1?)",
         ),
+        # A region, where Personalize does not run: no "did you mean" another one.
+        (
+            {"trackRegions": "af-south-1"},
+            HOME,
+            "trackRegions: 'af-south-1' is not a region Amazon Personalize runs in (botocore",
+        ),
         # Each condition is named alone.
         ({"trackRegions": HOME}, HOME, f"trackRegions {HOME!r} is this stack's own region"),
         ({"trackRegions": "eu-west-1", "autoTrack": "false"}, HOME, "which autoTrack=false turns off"),

@@ -47,7 +47,11 @@ def test_parse_job_arn_reads_kind_region_account_and_name() -> None:
         ("arn:aws:personalize:us-east-1:12345:dataset-export-job/x", "the account '12345' is not a 12-digit"),
         ("arn:aws:personalize:us-east:123456789012:dataset-export-job/x", "the region 'us-east' is not a region"),
         ("arn:AWS:personalize:us-east-1:123456789012:dataset-export-job/x", "the partition 'AWS' is not one"),
-        ("arn:aws:personalize:us-east-1:123456789012:dataset/retail/USERS", "the type 'dataset' is not a kind"),
+        # Another kind is not a typo of one: no "did you mean dataset-group?" for a dataset.
+        (
+            "arn:aws:personalize:us-east-1:123456789012:dataset/retail/USERS",
+            "the type 'dataset' is not a kind it watches (the kinds are batch-inference-job",
+        ),
         ("arn:aws:personalize:us-east-1:123456789012:schema/s", "the type 'schema' is not a kind it watches"),
         # A mistyped kind: the likely one; a known type in the wrong shape: the shapes it has.
         ("arn:aws:personalize:us-east-1:123456789012:dataset-expot-job/x", "did you mean dataset-export-job?"),

@@ -65,3 +65,13 @@ def test_the_run_specific_parts_of_a_demo_transcript_are_all_that_is_ignored() -
     other = "[1/7] Starting  (+0.1 s)\n    listening on http://localhost:5000\n    ✓ got 8 (in 23 s)"
     assert docs.run_specific_removed(one) == docs.run_specific_removed(other)
     assert docs.run_specific_removed(one) != docs.run_specific_removed(one.replace("got 8", "got 7"))
+
+
+def test_make_docs_right_after_make_docs_keeps_the_transcript_it_has() -> None:
+    shown = docs.demo_in_readme(README)
+    # Another run: another port and other times, and nothing else.
+    rerun = shown.replace("localhost:", "localhost:1").replace("(+0.0 s)", "(+0.1 s)")
+    assert rerun != shown
+    assert docs.with_sections(README, {"demo": docs.demo_part(README, rerun)}) == README
+    changed = rerun.replace("got 8", "got 7")
+    assert docs.with_sections(README, {"demo": docs.demo_part(README, changed)}) != README

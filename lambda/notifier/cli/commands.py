@@ -244,8 +244,8 @@ def discover_jobs(args: argparse.Namespace, table: _Table, session: boto3.sessio
 
     personalize = PersonalizeResources(session, config=client_config())
     for arn in parents:  # a mistyped parent lists nothing, which is not "no jobs"
-        if (missing := personalize.missing(arn)) is not None:
-            raise UsageError(f"--parent {arn} does not exist in Personalize: {missing}")
+        if personalize.missing(arn) is not None:
+            raise UsageError(f"--parent {arn} does not exist in Personalize (check its region, account and name)")
     report = discover(
         personalize,
         table.store,
