@@ -54,6 +54,26 @@ class ResourceAlreadyExistsException(JsonRESTError):
         super().__init__("ResourceAlreadyExistsException", f"Resource already exists: {arn}")
 
 
+class AccessDeniedException(JsonRESTError):
+    """Another account's resource, read without a role there: as AWS answers (Personalize has no resource
+    policies, so only the account's own identities may call it)."""
+
+    def __init__(self, caller: str, action: str, arn: str) -> None:
+        super().__init__(
+            "AccessDeniedException",
+            f"User: arn:aws:iam::{caller}:user/caller is not authorized to perform: personalize:{action} on "
+            f"resource: {arn}",
+        )
+
+
+def _own(response: PersonalizeResponse, arn: str, action: str) -> str:
+    """The ARN, when it is of the caller's account (moto acts as the account its credentials are of)."""
+    caller = response.current_account
+    if arn.split(":")[4] != caller:
+        raise AccessDeniedException(caller, action, arn)
+    return arn
+
+
 class InjectedFault(JsonRESTError):
     def __init__(self, code: str, message: str) -> None:
         super().__init__(code, message)
@@ -229,6 +249,7 @@ def _describe(self: PersonalizeResponse, kind: Kind) -> str:
     arn = _check_arn(_params(self).get(kind.describe_arn_parameter), kind.describe_arn_parameter)
     if arn in faults:
         raise InjectedFault(*faults[arn])
+    _own(self, arn, api_name(kind.describe_operation))
     job = _jobs(self.personalize_backend).get(arn)
     if job is None or job.kind is not kind:
         raise ResourceNotFoundException(arn)
@@ -240,6 +261,8 @@ def _list(self: PersonalizeResponse, kind: Kind) -> str:
     limits.admit()
     params = _params(self)
     parent = params.get(kind.list_filter_parameter)
+    if parent:
+        _own(self, _check_arn(parent, kind.list_filter_parameter or ""), api_name(kind.list_operation))
     max_results = int(params.get("maxResults", 100))
     if not 1 <= max_results <= 100:
         raise InvalidInputException(f"Value {max_results} at 'maxResults' failed to satisfy constraint")
@@ -328,7 +351,7 @@ def _describe_dataset(self: PersonalizeResponse) -> str:
     """Datasets are not emulated (jobs name any dataset ARN): every well-formed one exists, as the parent
     `discover` asks about. A mistyped parent is shown with the kinds the emulator does keep."""
     calls.record("DescribeDataset")
-    arn = _check_arn(_params(self).get("datasetArn"), "datasetArn")
+    arn = _own(self, _check_arn(_params(self).get("datasetArn"), "datasetArn"), "DescribeDataset")
     group, _, dataset_type = arn.split(":", 5)[5].removeprefix("dataset/").rpartition("/")
     return json.dumps({"dataset": {"datasetArn": arn, "name": group, "datasetType": dataset_type, "status": "ACTIVE"}})
 

@@ -37,12 +37,25 @@ class Request:
     resource: str
     principal: Mapping[str, str] = field(default_factory=dict)  # {"Service": "..."} or {"AWS": "arn:..."}
     context: Mapping[str, str] = field(default_factory=dict)  # condition keys, e.g. aws:SourceArn
+    organization: str | None = None  # the AWS Organizations ID of the caller's account, if it is in one
 
     def context_value(self, key: str) -> str | None:
-        for name, value in self.context.items():
+        for name, value in {**self._principal_keys(), **self.context}.items():
             if name.lower() == key.lower():  # condition key names are case-insensitive
                 return value
         return None
+
+    def _principal_keys(self) -> dict[str, str]:
+        """What IAM puts in every request context of an IAM principal (IAM User Guide, "AWS global condition
+        context keys": aws:PrincipalArn, aws:PrincipalAccount, and aws:PrincipalOrgID when the account is in
+        an organization); a service principal has none of them."""
+        arn = self.principal.get("AWS")
+        if not arn:
+            return {}
+        keys = {"aws:PrincipalArn": arn, "aws:PrincipalAccount": arn.split(":")[4]}
+        if self.organization:
+            keys["aws:PrincipalOrgID"] = self.organization
+        return keys
 
 
 def decide(documents: Iterable[Mapping[str, Any]], request: Request) -> Decision:

@@ -13,6 +13,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from notifier.accounts import AccountSessions
 from notifier.arns import InvalidArn, parse_arn
 from notifier.kinds import Kind
 from notifier.ports import DescribeFailed, ResourceNotFound, ResourceRejected
@@ -144,7 +145,8 @@ class Pacer:
 
 
 class PersonalizeResources:
-    """One client per region, made on first use and shared by the describe threads (clients are thread-safe).
+    """One client per account and region, made on first use and shared by the describe threads (clients are
+    thread-safe). An ARN of another account is read through `accounts` (its member role), else as this one.
 
     With `max_rps`, every request attempt (retries too) to a region is paced under that rate.
     """
@@ -156,8 +158,11 @@ class PersonalizeResources:
         max_rps: float | None = None,
         config: Config | None = None,
         time_margin_seconds: float = 15.0,
+        *,
+        accounts: AccountSessions | None = None,
     ) -> None:
         self._session = session or boto3.session.Session()
+        self._accounts = accounts
         # `config` (the CLI's timeouts and retries) wins over the Lambda's defaults where both say something.
         defaults = client_config(max_pool_connections, time_margin_seconds=time_margin_seconds)
         self._config = defaults.merge(config) if config else defaults
@@ -166,24 +171,33 @@ class PersonalizeResources:
             reserve_seconds=reserve_seconds(time_margin_seconds),
         )
         self._max_rps = max_rps
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str | None, str], Any] = {}
         self._lock = threading.Lock()
 
-    def client(self, region: str) -> Any:
+    def client(self, region: str, account: str | None = None, partition: str = "aws") -> Any:
+        """The client for a region of this account, or of `account` (through its member role)."""
+        session = self._accounts.session_for(account, partition) if self._accounts and account else self._session
+        key = (None if session is self._session else account, region)
         with self._lock:
-            if region not in self._clients:
-                client = self._session.client("personalize", region_name=region, config=self._config)
+            if key not in self._clients:
+                client = session.client("personalize", region_name=region, config=self._config)
                 if self._max_rps:
-                    # request-created fires once per HTTP attempt, before signing: retries are paced too.
+                    # request-created fires once per HTTP attempt, before signing: retries are paced too. The
+                    # quota is per account and region, as the clients are.
                     client.meta.events.register("request-created.personalize", Pacer(self._max_rps).wait)
                 self.deadline.install(client)
-                self._clients[region] = client
-            return self._clients[region]
+                self._clients[key] = client
+            return self._clients[key]
+
+    def client_for(self, arn: str) -> Any:
+        """The client that reads this ARN: its region, its account."""
+        parts = arn.split(":")
+        return self.client(parts[3], account=parts[4], partition=parts[1])
 
     def describe(self, job: Watched) -> Snapshot:
         kind = job.kind
         try:
-            response = getattr(self.client(job.region), kind.describe_operation)(
+            response = getattr(self.client_for(job.arn), kind.describe_operation)(
                 **{kind.describe_arn_parameter: job.arn}
             )
         except ClientError as exc:
@@ -200,7 +214,7 @@ class PersonalizeResources:
         permission to describe it, say): a listing under a mistyped parent is empty, not an error."""
         operation, parameter = _describe_call(arn)
         try:
-            getattr(self.client(arn.split(":")[3]), operation)(**{parameter: arn})
+            getattr(self.client_for(arn), operation)(**{parameter: arn})
         except ClientError as exc:
             error = exc.response.get("Error", {})
             if error.get("Code") == "ResourceNotFoundException":
@@ -214,7 +228,8 @@ class PersonalizeResources:
         params = {kind.list_filter_parameter: parent_arn} if parent_arn and kind.list_filter_parameter else {}
         where = f"{kind.list_operation} in {region}" + (f" for {parent_arn}" if parent_arn else "")
         try:
-            for page in self._pages(self.client(region), kind.list_operation, params):
+            account = parent_arn.split(":")[4] if parent_arn else None  # a member's parent: listed there
+            for page in self._pages(self.client(region, account=account), kind.list_operation, params):
                 for summary in page.get(kind.list_response_key, []):
                     parsed = summary_from(summary, kind)
                     if parsed is not None:

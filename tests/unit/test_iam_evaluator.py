@@ -114,3 +114,39 @@ def test_intrinsic_functions_resolve_to_the_arns_aws_would_see() -> None:
     assert resolve({"Fn::Sub": "${AWS::Region}/${Alarm.Arn}"}) == f"us-east-1/{ALARM}"
     with pytest.raises(UnsupportedPolicy):
         resolve({"Fn::ImportValue": "elsewhere"})
+
+
+# An organization's central bus and a member's read role, as the organization mode writes them.
+CENTRAL_BUS = "arn:aws:events:us-east-1:123456789012:event-bus/personalize-notifier"
+ORG_MAY_PUT = {
+    "Effect": "Allow",
+    "Principal": {"AWS": "*"},
+    "Action": "events:PutEvents",
+    "Resource": CENTRAL_BUS,
+    "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}},
+}
+CENTRAL_POLL_ROLE = "arn:aws:iam::123456789012:role/PersonalizeJobNotifier-poll"
+TRUSTS_THE_CENTRAL_POLL = {
+    "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+    "Action": "sts:AssumeRole",
+    "Condition": {"ArnEquals": {"aws:PrincipalArn": CENTRAL_POLL_ROLE}},
+}
+
+
+def test_an_organization_condition_admits_its_accounts_only() -> None:
+    member_rule_role = {"AWS": "arn:aws:iam::210987654321:role/forward"}
+    bus_policy = [{"Statement": [ORG_MAY_PUT]}]
+    inside = Request("events:PutEvents", CENTRAL_BUS, member_rule_role, organization="o-a1b2c3d4e5")
+    outside = Request("events:PutEvents", CENTRAL_BUS, member_rule_role, organization="o-zzzzzzzzzz")
+    alone = Request("events:PutEvents", CENTRAL_BUS, member_rule_role)  # an account in no organization
+    assert [decide(bus_policy, r) for r in (inside, outside, alone)] == ["allow", "implicit-deny", "implicit-deny"]
+
+
+def test_a_principal_arn_condition_trusts_that_role_and_no_other_of_its_account() -> None:
+    trust = [{"Statement": [TRUSTS_THE_CENTRAL_POLL]}]
+    poll = Request("sts:AssumeRole", "*", {"AWS": CENTRAL_POLL_ROLE})
+    other = Request("sts:AssumeRole", "*", {"AWS": "arn:aws:iam::123456789012:role/Developer"})
+    stranger = Request("sts:AssumeRole", "*", {"AWS": "arn:aws:iam::999999999999:role/PersonalizeJobNotifier-poll"})
+    service = Request("sts:AssumeRole", "*", {"Service": "lambda.amazonaws.com"})
+    assert [decide(trust, r) for r in (poll, other, stranger, service)] == ["allow"] + ["implicit-deny"] * 3
