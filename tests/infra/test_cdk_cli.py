@@ -41,16 +41,16 @@ def test_cdk_bootstrap_and_deploy_create_a_working_stack(tmp_path) -> None:
         assert function["Environment"]["Variables"]["TOPIC_ARN"] == outputs["TopicArn"]
 
 
-def run_make_synth(tmp_path: Path, args: str) -> subprocess.CompletedProcess[str]:
-    """`make synth ARGS=...` as a newcomer runs it: Python only, no Node on PATH, a home of their own."""
+def as_a_newcomer(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """A command in the clone as a newcomer runs it: Python only, no Node on PATH, a home of their own."""
     return subprocess.run(
-        ["make", "--no-print-directory", "-s", "synth", f"ARGS=--output {tmp_path / 'cdk.out'} {args}"],
-        cwd=REPO,
-        env=user_environment(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+        list(argv), cwd=REPO, env=user_environment(tmp_path), capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def run_make_synth(tmp_path: Path, args: str) -> subprocess.CompletedProcess[str]:
+    return as_a_newcomer(
+        tmp_path, "make", "--no-print-directory", "-s", "synth", f"ARGS=--output {tmp_path / 'cdk.out'} {args}"
     )
 
 
@@ -85,15 +85,7 @@ def test_the_readmes_npx_cdk_runs_in_the_activated_virtualenv_with_no_node_on_pa
         f"source {REPO / '.venv' / 'bin' / 'activate'} && "
         f"npx cdk synth --quiet -c notifyEmails=ana@example.com -o {tmp_path / 'cdk.out'}"
     )
-    done = subprocess.run(
-        ["bash", "-c", script],
-        cwd=REPO,
-        env=user_environment(tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = as_a_newcomer(tmp_path, "bash", "-c", script)
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "cdk.out" / "PersonalizeJobNotifier.template.json").is_file()
     assert (done.stdout + done.stderr).strip() == "", done.stdout + done.stderr  # --quiet: nothing of the toolchain
