@@ -54,6 +54,12 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "how often a watched solution's automatically trained versions are listed (0: every poll)",
         "60",
     ),
+    "MEMBER_ROLE_NAME": (
+        "the role assumed in another account to read its Personalize, for ARNs of that account (unset: this "
+        "account's only)",
+        "unset",
+    ),
+    "MEMBER_EXTERNAL_ID": ("the external ID that role's trust policy asks for", "unset"),
     "POWERTOOLS_SERVICE_NAME": ("the `service` of logs and metrics (Powertools)", "`personalize-job-notifier`"),
     "POWERTOOLS_METRICS_NAMESPACE": (
         "the CloudWatch namespace of the metrics the alarms and the dashboard read",
@@ -88,6 +94,7 @@ class Settings:
     recheck_seconds: int = 0
     # Automatic training: how often each watched solution's versions are looked at (0: every poll).
     solution_check_minutes: int = 60
+    members: MemberAccess | None = None  # other accounts' Personalize, read through a role there
 
     @property
     def discovers(self) -> bool:
@@ -110,6 +117,7 @@ class Settings:
             personalize_max_rps=_pace(env),
             recheck_seconds=_number(env, "RECHECK_SECONDS", 0, (0, 60)),
             solution_check_minutes=_number(env, "SOLUTION_CHECK_MINUTES", 60, (0, 10_080)),
+            members=member_access(env),
             **_events(env),
             **_discovery(env),
         )
@@ -127,13 +135,43 @@ class Settings:
 
 @dataclass(frozen=True)
 class TrackSettings:
-    """The auto-track Lambda needs only the table."""
+    """The auto-track Lambda needs the table, and the member role if it tracks other accounts' calls."""
 
     table_name: str
+    members: MemberAccess | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> TrackSettings:
-        return cls(table_name=_required(os.environ if environ is None else environ, "TABLE_NAME"))
+        env = os.environ if environ is None else environ
+        return cls(table_name=_required(env, "TABLE_NAME"), members=member_access(env))
+
+
+@dataclass(frozen=True)
+class MemberAccess:
+    """The role assumed in another account to read its Personalize, and the external ID its trust asks for."""
+
+    role_name: str
+    external_id: str | None = None
+
+
+# botocore's models: iam CreateRole RoleName (1-64, [\w+=,.@-]+), sts AssumeRole ExternalId (2-1224).
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}")
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+
+
+def member_access(env: Mapping[str, str]) -> MemberAccess | None:
+    """MEMBER_ROLE_NAME (unset: this account only) and MEMBER_EXTERNAL_ID, validated at cold start."""
+    role = env.get("MEMBER_ROLE_NAME", "").strip()
+    external = env.get("MEMBER_EXTERNAL_ID", "").strip() or None
+    if not role:
+        if external:
+            raise ConfigError("environment variable MEMBER_EXTERNAL_ID is set without MEMBER_ROLE_NAME")
+        return None
+    if not _ROLE_NAME.fullmatch(role):
+        raise ConfigError(f"environment variable MEMBER_ROLE_NAME={role!r} is not an IAM role name")
+    if external and not _EXTERNAL_ID.fullmatch(external):
+        raise ConfigError("environment variable MEMBER_EXTERNAL_ID is not an external ID (2 to 1224 of [\\w+=,.@:/-])")
+    return MemberAccess(role_name=role, external_id=external)
 
 
 def _pace(env: Mapping[str, str]) -> float | None:

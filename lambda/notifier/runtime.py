@@ -8,7 +8,8 @@ from collections.abc import Callable
 import boto3
 from botocore.config import Config
 
-from notifier.config import Settings
+from notifier.accounts import AccountSessions
+from notifier.config import MemberAccess, Settings
 from notifier.discovery import discover
 from notifier.observability import logger
 from notifier.personalize import PersonalizeResources
@@ -37,6 +38,13 @@ def build_poller(
     return PollCycle(settings, session, personalize_config).poller
 
 
+def account_sessions(session: boto3.session.Session, members: MemberAccess | None) -> AccountSessions | None:
+    """How other accounts' ARNs are read: through the member role, when one is configured."""
+    if members is None:
+        return None
+    return AccountSessions(session, role_name=members.role_name, external_id=members.external_id)
+
+
 class PollCycle:
     """What one scheduled run does: optional discovery (accounts without a trail), then the poll.
 
@@ -58,6 +66,7 @@ class PollCycle:
             max_rps=settings.personalize_max_rps,
             config=personalize_config,
             time_margin_seconds=settings.time_margin_seconds,
+            accounts=account_sessions(session, settings.members),
         )
         self.poller = Poller(
             store=self._store,

@@ -110,3 +110,18 @@ def track_from_home(world, arn: str) -> None:
     from notifier.watched import start_watching
 
     world.store.add(start_watching(parse_arn(arn), world.clock()))
+
+
+def test_the_poll_reads_members_when_its_environment_names_their_role(world) -> None:
+    """MEMBER_ROLE_NAME (and MEMBER_EXTERNAL_ID), as a function's environment gives them."""
+    from notifier.config import Settings
+    from notifier.runtime import build_poller
+
+    arn = member_export(world)
+    track_from_home(world, arn)
+    emulator.set_status(arn, "ACTIVE")
+    environment = {"TABLE_NAME": world.table_name, "TOPIC_ARN": world.topic_arn, "MEMBER_ROLE_NAME": ROLE}
+    poller = build_poller(Settings.from_env(environment), world.session)
+    poller._clock = world.clock
+    report = poller.poll()
+    assert (report.describe_errors, report.notifications_published) == (0, 1), report.problems

@@ -41,3 +41,28 @@ def test_solution_checks_can_run_every_poll() -> None:
 def test_bad_settings_are_named(env, message) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"MEMBER_ROLE_NAME": "has space"}, "MEMBER_ROLE_NAME='has space' is not an IAM role name"),
+        ({"MEMBER_ROLE_NAME": "r" * 65}, "is not an IAM role name"),
+        ({"MEMBER_EXTERNAL_ID": "org-secret"}, "MEMBER_EXTERNAL_ID is set without MEMBER_ROLE_NAME"),
+        ({"MEMBER_ROLE_NAME": "Read", "MEMBER_EXTERNAL_ID": "x"}, "MEMBER_EXTERNAL_ID is not an external ID"),
+    ],
+)
+def test_a_member_role_of_the_wrong_shape_fails_at_cold_start_naming_it(variables: dict, named: str) -> None:
+    from notifier.config import member_access
+
+    with pytest.raises(ConfigError) as failed:
+        member_access(variables)
+    assert named in str(failed.value)
+
+
+def test_the_member_role_is_read_by_both_functions_and_unset_means_this_account_only() -> None:
+    from notifier.config import MemberAccess, TrackSettings
+
+    given = {"TABLE_NAME": "t", "MEMBER_ROLE_NAME": "PersonalizeJobNotifierRead", "MEMBER_EXTERNAL_ID": "org-42"}
+    assert TrackSettings.from_env(given).members == MemberAccess("PersonalizeJobNotifierRead", "org-42")
+    assert TrackSettings.from_env({"TABLE_NAME": "t"}).members is None

@@ -14,7 +14,7 @@ from notifier.cloudtrail import IgnoredEvent, call_from_cloudtrail
 from notifier.config import TrackSettings
 from notifier.observability import logger, metrics, tracer
 from notifier.personalize import PersonalizeResources
-from notifier.runtime import build_store
+from notifier.runtime import account_sessions, build_store
 from notifier.tracking import TrackResult, follow_call
 
 SETTINGS = TrackSettings.from_env()  # cold start: a missing TABLE_NAME fails here, by name
@@ -25,7 +25,10 @@ _OUTCOME_METRICS = {"tracked": "JobsAutoTracked", "already_tracked": "DuplicateT
 @cache
 def _adapters() -> tuple[Any, PersonalizeResources]:
     session = boto3.session.Session()
-    return build_store(SETTINGS.table_name, session), PersonalizeResources(session, max_pool_connections=2)
+    personalize = PersonalizeResources(
+        session, max_pool_connections=2, accounts=account_sessions(session, SETTINGS.members)
+    )
+    return build_store(SETTINGS.table_name, session), personalize
 
 
 @logger.inject_lambda_context
