@@ -42,9 +42,21 @@ def cdk_command(repo: Path = REPO_ROOT) -> list[str]:
         raise DeployFailed(str(exc)) from None
 
 
+def app_command() -> str:
+    """This repository's app, run by this interpreter (quoted: the CLI runs it through a shell)."""
+    return f"{shlex.quote(sys.executable)} app.py"
+
+
 def cdk_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
-    """The CLI's environment: its Node found without PATH, and no notices of its own (telemetry, the JS SDK)."""
-    return {**environ, **node_environment(environ), "NODE_NO_WARNINGS": "1"}
+    """The CLI's environment: its Node found without PATH, and no notices of its own (telemetry, the JS SDK's
+    maintenance banner, Node's warnings): the CDK's, not the notifier's output."""
+    return {
+        **environ,
+        **node_environment(environ),
+        "CDK_DISABLE_CLI_TELEMETRY": "true",
+        "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1",
+        "NODE_NO_WARNINGS": "1",
+    }
 
 
 def deploy(
@@ -64,7 +76,7 @@ def deploy(
     env = cdk_environment({**os.environ, **aws.environment()})
     cli = cdk_command(repo)
     _serve_public_parameters(aws, repo)
-    app = f"{shlex.quote(sys.executable)} app.py"  # the CLI runs it through a shell
+    app = app_command()
     output = ["--output", str(assembly_dir or outputs_file.parent / "cdk.out")]
     context_args = [arg for key, value in (context or {}).items() for arg in ("-c", f"{key}={value}")]
     context_args += ["-c", f"stackName={stack_name}"]
@@ -141,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
     `make deploy` and `make destroy` run), with the app run by this interpreter."""
     args = sys.argv[1:] if argv is None else argv
     try:
-        command = [*cdk_command(), *args, "--app", f"{shlex.quote(sys.executable)} app.py"]
+        command = [*cdk_command(), *args, "--app", app_command()]
     except DeployFailed as exc:
         print(f"cdk: {exc}", file=sys.stderr)
         return 2

@@ -43,7 +43,4 @@ def node_environment(environ: Mapping[str, str] = os.environ) -> dict[str, str]:
         NODE_VARIABLE: node,
         # A script run by the CLI or by npm (`#!/usr/bin/env node`) finds the same one.
         "PATH": os.pathsep.join([str(Path(node).parent), environ.get("PATH", os.defpath)]),
-        # The CDK's own notices, not the notifier's output: telemetry and the JS SDK's maintenance banner.
-        "CDK_DISABLE_CLI_TELEMETRY": "true",
-        "AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE": "1",
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC
@@ -224,6 +225,9 @@ def ascii_subject(text: str) -> str:
 _CONSOLE = "https://console.aws.amazon.com/personalize/home?region={region}"
 
 
+_DATASET = re.compile(r"(?P<account>arn:[\w-]+:personalize:[\w-]+:\d{12}):dataset/(?P<group>[^/]+)/[^/]+")
+
+
 def _dataset_group(job: Watched) -> str | None:
     """The ARN of the dataset group it belongs to, where its own ARN or its parent's names it."""
     if job.kind.name == "dataset-group":
@@ -231,11 +235,8 @@ def _dataset_group(job: Watched) -> str | None:
     parent = job.parent_arn or ""
     if job.kind.parent_key == "datasetGroupArn" and ":dataset-group/" in parent:
         return parent
-    prefix, _, resource = parent.rpartition(":")
-    group, slash, dataset_type = resource.removeprefix("dataset/").partition("/")
-    if job.kind.parent_key == "datasetArn" and resource.startswith("dataset/") and slash and dataset_type:
-        return f"{prefix}:dataset-group/{group}"  # a dataset's ARN is dataset/GROUP/TYPE
-    return None
+    dataset = _DATASET.fullmatch(parent) if job.kind.parent_key == "datasetArn" else None
+    return f"{dataset['account']}:dataset-group/{dataset['group']}" if dataset else None  # dataset/GROUP/TYPE
 
 
 def console_url(job: Watched) -> str | None:
@@ -249,10 +250,10 @@ def console_url(job: Watched) -> str | None:
 
 def console_where(job: Watched) -> str:
     """What to open in the console to find it: the link cannot go to its own page."""
-    what = f"{job.kind.label.lower()} {job.name}"
-    group = _dataset_group(job)
     if job.kind.name == "dataset-group":
         return f"the dataset group {job.name}"
+    what = f"{job.kind.label.lower()} {job.name}"
+    group = _dataset_group(job)
     if group:
         return f"the dataset group {group.rsplit('/', 1)[1]}, then its {what}"
     return f"the {what}, in the dataset group that holds it ({job.region})"
@@ -366,9 +367,10 @@ def _outcome(job: Watched, owed: PendingNotification) -> str:
     return job.kind.outcome(owed.new_status).value
 
 
-def _title(job: Watched, owed: PendingNotification) -> str:
-    """The headline without the details the body carries (path, reason): chat titles stay one line."""
-    what = _what(job, mark="*")
+def _title(job: Watched, owed: PendingNotification, mark: str = "*") -> str:
+    """The headline without the details the body carries (path, reason): chat titles stay one line. The name is
+    marked for chat's bold; email has no markup."""
+    what = _what(job, mark=mark)
     outcome = _outcome(job, owed)
     if job.kind.lives_on and owed.event is Event.TRANSITION:
         return _resource_headline(job, owed, what, outcome, with_details=False)
@@ -465,7 +467,7 @@ def _email_text(job: Watched, owed: PendingNotification, headline: str, document
     if document["outputConsoleUrl"]:
         links.append(("Output in S3 console", str(document["outputConsoleUrl"])))
     # The title, not the headline: the headline's failure reason or output path follow in their own lines.
-    lines = [_title(job, owed).replace("*", ""), "", *_aligned(happened)]
+    lines = [_title(job, owed, mark=""), "", *_aligned(happened)]
     if owed.failure_reason:
         lines += ["", "Failure reason:", owed.failure_reason]
     lines += ["", "Details", *_aligned(details), "", "Links", *_aligned(links), "", f"Notification id: {owed.id}"]

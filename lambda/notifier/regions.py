@@ -16,15 +16,12 @@ SERVICE_LABELS = {"dynamodb": "an AWS region", "personalize": "a region Amazon P
 
 
 @functools.cache
-def known_regions(service: str) -> tuple[str, ...]:
-    """The regions botocore's endpoint data lists for a service, in every partition."""
+def known_regions(service: str, partition: str | None = None) -> tuple[str, ...]:
+    """The regions botocore's endpoint data lists for a service, in one partition or in every one."""
     session = botocore.session.get_session()
+    partitions = [partition] if partition else session.get_available_partitions()
     return tuple(
-        sorted(
-            region
-            for partition in session.get_available_partitions()
-            for region in session.get_available_regions(service, partition_name=partition)
-        )
+        sorted(region for name in partitions for region in session.get_available_regions(service, partition_name=name))
     )
 
 

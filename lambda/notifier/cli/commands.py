@@ -17,6 +17,7 @@ from notifier.discovery import PARENT_KINDS, DiscoveryReport, discover, is_paren
 from notifier.kinds import api_name
 from notifier.personalize import PersonalizeResources
 from notifier.ports import MalformedItem, TableNotFound
+from notifier.regions import known_regions
 from notifier.runtime import build_poller, build_store
 from notifier.store import DynamoWatchStore
 from notifier.tracking import track
@@ -80,13 +81,13 @@ def _parse_arns(arns: Sequence[str], printer: Printer) -> tuple[list[str], int]:
     return good, bad
 
 
-def _in_personalize_regions(arns: list[str], session: boto3.session.Session, printer: Printer) -> list[str]:
+def _in_personalize_regions(arns: list[str], printer: Printer) -> list[str]:
     """The ARNs in regions Personalize runs in; one in another (a typo such as us-esat-1) is named and refused,
     not tracked forever."""
     kept = []
     for arn in arns:
         parsed = parse_arn(arn)
-        known = session.get_available_regions("personalize", partition_name=parsed.partition)
+        known = known_regions("personalize", parsed.partition)
         if known and parsed.region not in known:
             printer.error(
                 f"not tracked: {arn}: Personalize does not run in region {parsed.region!r} (botocore knows "
@@ -102,7 +103,7 @@ def track_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.S
     good, bad = _parse_arns(args.arns, printer)
     describer = None if args.no_describe else PersonalizeResources(session, config=client_config())
     if describer is not None:
-        in_regions = _in_personalize_regions(good, session, printer)
+        in_regions = _in_personalize_regions(good, printer)
         good, bad = in_regions, bad + len(good) - len(in_regions)
     results = []
     for arn in good:

@@ -116,9 +116,9 @@ class _Parser(argparse.ArgumentParser):
 
     def parse_args(self, args: Sequence[str] | None = None, namespace: None = None) -> argparse.Namespace:  # type: ignore[override]
         argv = list(sys.argv[1:] if args is None else args)
+        known = _option_strings(self)
         for token in argv[: argv.index("--") if "--" in argv else len(argv)]:
             option = token.split("=", 1)[0]
-            known = _option_strings(self)
             if option.startswith("--") and not any(name.startswith(option) for name in known):
                 close = difflib.get_close_matches(option, sorted(known), n=1, cutoff=0.6)
                 self.error(f"unknown option {option!r}" + (f"; did you mean {close[0]}?" if close else ""))
@@ -148,7 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, top_level=True)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def command(name: str, help_text: str, *, uses_aws: bool = True) -> argparse.ArgumentParser:
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        uses_aws = name not in OWN_EXIT_CODES  # the demo and the playground bring their own AWS
         sub = commands.add_parser(
             name,
             help=help_text,
@@ -156,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
             epilog=f"{EXAMPLES[name]}\n\n{EXIT_CODES if uses_aws else OWN_EXIT_CODES[name]}",
             formatter_class=formatter,
         )
-        if uses_aws:  # the demo brings its own AWS: --table, --region and the rest mean nothing to it
+        if uses_aws:  # --table, --region and the rest mean nothing to a command that brings its own AWS
             _global_options(sub, top_level=False)
         return sub
 
@@ -199,10 +200,10 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument("--regions", help="comma-separated regions to list (default: each parent's, else --region)")
     discover.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
-    demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)", uses_aws=False)
+    demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)")
     demo.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
 
-    local = command("local", "an embedded AWS with the stack deployed, to try every command by hand", uses_aws=False)
+    local = command("local", "an embedded AWS with the stack deployed, to try every command by hand")
     local.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
     local.add_argument("--port", type=int, default=None, help="the port to serve on (default: a free one)")
     return parser
