@@ -8,10 +8,15 @@ import os
 import sys
 from pathlib import Path
 
-import aws_cdk as cdk
+# aws-cdk-lib's own CfnEventBusPolicy (an organization's bus policy) reads a property deprecated in the library
+# itself, and jsii would print a warning for it on every synth: nothing a user of this app can act on.
+os.environ.setdefault("JSII_DEPRECATED", "quiet")
+
+import aws_cdk as cdk  # after the variable the jsii runtime reads when it starts
 from cdk_nag import AwsSolutionsChecks
 
 from infra.forwarding import RegionForwarder
+from infra.organization import MemberStack, OrganizationNames, member_stack_set, member_template
 from infra.settings import ContextError, DeploySettings, stack_name
 from infra.stack import DEFAULT_STACK_NAME, NotifierStack
 
@@ -45,6 +50,8 @@ def build_app(
     try:
         settings = DeploySettings.from_app_context(app.node.get_all_context())
         name = stack_name(app.node.try_get_context("stackName"), DEFAULT_STACK_NAME)
+        if settings.organization:
+            OrganizationNames.of(name)  # the roles' names fit IAM's limit
     except ContextError as exc:
         raise SystemExit(f"Cannot synthesize: {exc}") from None
     stack = NotifierStack(
@@ -65,6 +72,8 @@ def build_app(
             env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=region),
             description=f"Personalize job notifier: forwards {region}'s Create...Job calls to {stack.region}",
         )
+    if settings.organization:
+        _organization_stacks(app, stack, name, settings)
     if not settings.recipients:
         # Deploys fine, tells nobody: say so where `cdk deploy` prints it.
         cdk.Annotations.of(stack).add_warning_v2(
@@ -76,6 +85,46 @@ def build_app(
         # cdk-nag 3.x: findings fail synth unless acknowledged (with a reason) where they apply.
         cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(verbose=True))
     return app, stack
+
+
+def _organization_problem(account: str, region: str) -> str | None:
+    """Why member stacks cannot be made: they name this stack's account and region, which must be known."""
+    if cdk.Token.is_unresolved(account) or cdk.Token.is_unresolved(region):
+        missing = " and ".join(
+            what for what, value in (("account", account), ("region", region)) if cdk.Token.is_unresolved(value)
+        )
+        return (
+            f"the member stack names this stack's account and region, and no {missing} was found (cdk deploy "
+            "takes them from your profile; or set CDK_DEFAULT_ACCOUNT and CDK_DEFAULT_REGION)"
+        )
+    return None
+
+
+def _organization_stacks(app: cdk.App, stack: NotifierStack, name: str, settings: DeploySettings) -> None:
+    """The member stack every member account deploys (`...-Member`), and, with memberOus, the StackSet that
+    deploys it."""
+    if problem := _organization_problem(stack.account, stack.region):
+        raise SystemExit(f"Cannot synthesize: organizationId {settings.organization_id!r}: {problem}")
+    names = stack.notifier.organization
+    assert names is not None  # an organization's stack has its names
+    member_id = f"{name}-Member"
+    MemberStack(
+        app,
+        member_id,
+        settings=settings,
+        names=names,
+        central_account=stack.account,
+        central_region=stack.region,
+    )
+    if settings.member_ous:
+        regions = list(settings.member_regions or (stack.region, *settings.track_regions))
+        member_stack_set(
+            stack,
+            "MemberStackSet",
+            settings=settings,
+            template_body=member_template(member_id, settings, names, stack.account, stack.region),
+            regions=regions,
+        )
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ latency per call and a request-rate throttle; beside it, a naive poller and the 
 
     make bench                      # the full grid, N in 100, 1,000, 10,000 and A in 0, 10, 100, 1,000
     python -m bench --quick         # a small grid, for a quick look
+    python -m bench --organization  # 100 member accounts x 2 regions, beside the same jobs in one account
     python -m bench --latency-ms 50 --rate 10 --out bench-results
 
 Each scenario: N jobs under datasets of 100 jobs each, A of them running (spread evenly across the
@@ -43,7 +44,7 @@ import boto3
 from boto3.dynamodb.types import TypeSerializer
 from moto import mock_aws
 
-from bench import notice
+from bench import notice, organization
 from bench.counters import DynamoCounter
 from bench.measured import measured_on, stamp_chart
 from notifier import watched
@@ -437,9 +438,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="time to notice and its cost: the notifier's default and fast modes beside the peers' schedules",
     )
+    parser.add_argument(
+        "--organization",
+        action="store_true",
+        help="one notifier reading 100 member accounts in 2 regions, beside the same jobs in one account",
+    )
     args = parser.parse_args(argv)
     if args.notice:
         return notice_main(args)
+    if args.organization:
+        return organization_main(args)
     if args.replot:
         saved = json.loads((args.out / "results.json").read_text())
         chart([Result(**r) for r in saved["results"]], args.out / "poll-cost.png", saved.get("measured"))
@@ -456,14 +464,24 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             print(f"  N={n:,} A={a:,} ...", file=sys.stderr, flush=True)
             results += scenario(n, a, args, naive_cache)
+    # The full grid also measures an organization's poll (the row `--organization` runs alone).
+    whole = not args.quick and only is None
+    if whole:
+        print("  an organization: 100 member accounts x 2 regions ...", file=sys.stderr, flush=True)
+        org_results, org_checks = organization.run(args)
     cold = cold_start_seconds()
     print(render_table(results))
     print(f"\nHandler cold-start import time: {cold * 1000:.0f} ms (median of 5 fresh interpreters)")
     checks = targets(results)
+    if whole:
+        print("\n" + organization.render(org_results))
+        checks += org_checks
     print_targets(checks)
     results_file = args.out / "results.json"
     kept = json.loads(results_file.read_text()) if results_file.exists() else {}  # --notice's figures stay
     kept.update({"cold_start_seconds": cold, "results": [asdict(r) for r in results], "measured": measured_on()})
+    if whole:
+        kept.update({"organization": organization.as_json(org_results), "organization_measured": measured_on()})
     results_file.write_text(json.dumps(kept, indent=2))
     chart(results, args.out / "poll-cost.png", measured_on())
     print(f"\nWrote {args.out / 'results.json'} and {args.out / 'poll-cost.png'}")
@@ -484,6 +502,21 @@ def notice_main(args: argparse.Namespace) -> int:
     saved["notice_measured"] = measured_on()
     results_file.write_text(json.dumps(saved, indent=2))
     print(f"\nWrote {results_file} (notice_latency) and {args.out / 'notice-latency.png'}")
+    return verdict(checks)
+
+
+def organization_main(args: argparse.Namespace) -> int:
+    """`--organization`: adds `organization` to results.json (the other results there are kept)."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    results, checks = organization.run(args)
+    print(organization.render(results))
+    print_targets(checks)
+    results_file = args.out / "results.json"
+    saved = json.loads(results_file.read_text()) if results_file.exists() else {}
+    saved["organization"] = organization.as_json(results)
+    saved["organization_measured"] = measured_on()
+    results_file.write_text(json.dumps(saved, indent=2))
+    print(f"\nWrote {results_file} (organization)")
     return verdict(checks)
 
 

@@ -22,6 +22,7 @@ from constructs import Construct
 from .function import METRICS_NAMESPACE
 from .monitoring import Monitoring
 from .notifications import NotificationTopic
+from .organization import OrganizationNames
 from .poller import Poller
 from .settings import ContextError, DeploySettings
 from .storage import JobsTable
@@ -57,6 +58,8 @@ class PersonalizeJobNotifier(Construct):
         personalize_max_rps: float | None = None,
         powertools_layer_arn: str | None = None,
         tracing: bool = False,
+        organization_id: str | None = None,
+        member_external_id: str | None = None,
         topic: sns.ITopic | None = None,
         topic_key: kms.IKey | None = None,
     ) -> None:
@@ -68,6 +71,8 @@ class PersonalizeJobNotifier(Construct):
         # name, and this construct's id unless it is the stack's one notifier.
         stack_name = Stack.of(self).stack_name
         prefix = stack_name if construct_id == "Default" else f"{stack_name}-{construct_id}"
+        # With an organization, the roles member accounts trust have names of their own (infra.organization).
+        self.organization = OrganizationNames.of(prefix) if settings.organization else None
         self.jobs = JobsTable(self, "Jobs")
         self.notifications = NotificationTopic(
             self, "Notifications", settings, topic=topic, topic_key=topic_key, name_prefix=prefix
@@ -79,9 +84,17 @@ class PersonalizeJobNotifier(Construct):
             table=self.jobs.table,
             topic=self.notifications.topic,
             topic_key=self.notifications.topic_key,
+            organization=self.organization,
         )
         self.tracking = (
-            AutoTracking(self, "AutoTracking", settings, self.jobs.table, self.poller.dead_letters)
+            AutoTracking(
+                self,
+                "AutoTracking",
+                settings,
+                self.jobs.table,
+                self.poller.dead_letters,
+                organization=self.organization,
+            )
             if settings.auto_track
             else None
         )
@@ -96,6 +109,7 @@ class PersonalizeJobNotifier(Construct):
             track_function=self.tracking.function if self.tracking else None,
             track_failures=self.tracking.failed_events if self.tracking else None,
             name_prefix=prefix,
+            watches_members=settings.organization,
         )
         self.table = self.jobs.table
         self.topic = self.notifications.topic
@@ -109,9 +123,11 @@ class PersonalizeJobNotifier(Construct):
         return cls(scope, construct_id, **options)
 
 
-# Forwarding from other regions takes stacks of its own there (notifier_cdk.forwarding.RegionForwarder): an
-# app-level choice, not a property of the construct.
-_OPTIONS = {field.name for field in dataclasses.fields(DeploySettings)} - {"track_regions"}
+# Forwarding from other regions takes stacks of its own there (notifier_cdk.forwarding.RegionForwarder), and
+# member accounts a stack or a StackSet of their own (notifier_cdk.organization): app-level choices, not
+# properties of the construct.
+APP_LEVEL_OPTIONS = {"track_regions", "member_ous", "member_regions", "member_stack_set_call_as"}
+_OPTIONS = {field.name for field in dataclasses.fields(DeploySettings)} - APP_LEVEL_OPTIONS
 
 
 def _camel(name: str) -> str:

@@ -10,8 +10,8 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from constructs import Construct
 
+from .cloudtrail import watched_calls
 from .queues import kept_events_queue
-from .tracking import watched_calls
 
 
 class RegionForwarder(cdk.Stack):

@@ -49,13 +49,19 @@ class NotifierFunction(Construct):
         retry_attempts: int,
         max_event_age: Duration,
         on_failure: lambda_.IDestination | None = None,
+        role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
             self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
         )
+        # A name only where another account's trust names the role (an organization's member role).
         self.role = iam.Role(
-            self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"), description=description
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=description,
+            role_name=role_name,
         )
         # Written out instead of the AWSLambdaBasicExecutionRole managed policy: this log group only.
         self.role.add_to_policy(

@@ -28,6 +28,7 @@ class Monitoring(Construct):
         track_function: lambda_.IFunction | None = None,
         track_failures: sqs.IQueue | None = None,
         name_prefix: str,
+        watches_members: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
         period = Duration.minutes(max(5, poll_minutes))
@@ -76,6 +77,17 @@ class Monitoring(Construct):
                     "CloudTrail events the auto-track Lambda could not process after its retries: those jobs or "
                     "resources are not watched (the failed-events queue keeps each event 14 days)",
                     1,
+                )
+            )
+        if watches_members:
+            # Each unreachable account is told once by a notification; the alarm says it stays so.
+            self.alarms.append(
+                self._alarm(
+                    "UnreachableAccounts",
+                    self._metric(namespace, "UnreachableAccounts", period),
+                    "A member account's Personalize keeps refusing the notifier (its role missing, its trust "
+                    "broken, or an SCP): its jobs are not watched until it can be read",
+                    3,
                 )
             )
         for alarm in self.alarms:

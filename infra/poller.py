@@ -14,9 +14,10 @@ from constructs import Construct
 from notifier.config import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS
 from notifier.kinds import KINDS
 from notifier.poller import kinds_a_poll_lists
-from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX
+from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX, MARK_KEY_PREFIX
 
 from .function import NotifierFunction
+from .organization import OrganizationNames, allow_assuming_member_role, member_environment
 from .queues import kept_events_queue
 from .settings import DeploySettings
 
@@ -39,6 +40,7 @@ class Poller(Construct):
         table: dynamodb.ITable,
         topic: sns.ITopic,
         topic_key: kms.IKey | None,
+        organization: OrganizationNames | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         environment = {
@@ -56,6 +58,8 @@ class Poller(Construct):
             environment["RECHECK_SECONDS"] = str(settings.recheck_seconds)
         if settings.personalize_max_rps:
             environment["PERSONALIZE_MAX_RPS"] = f"{settings.personalize_max_rps:g}"
+        if organization is not None:
+            environment.update(member_environment(settings, organization))
         self.lambda_ = NotifierFunction(
             self,
             "Poll",
@@ -69,6 +73,7 @@ class Poller(Construct):
             # shortest age Lambda keeps an event for (EventInvokeConfig MaximumEventAgeInSeconds: 60-21600).
             retry_attempts=0,
             max_event_age=Duration.seconds(POLL_EVENT_MAX_AGE_SECONDS),
+            role_name=organization.poll_role if organization else None,
         )
         self.function = self.lambda_.function
         self.lambda_.allow_describing_jobs()
@@ -89,6 +94,17 @@ class Poller(Construct):
                 ],
             )
         )
+        if organization is not None:
+            allow_assuming_member_role(self.lambda_.role, settings, organization)
+            # An account read again loses its unreachable mark (notifier.reachability): deletes of those items only.
+            self.lambda_.role.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ClearUnreachableAccountMarks",
+                    actions=["dynamodb:DeleteItem"],
+                    resources=[table.table_arn],
+                    conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{MARK_KEY_PREFIX}*"]}},
+                )
+            )
         # Publishing to a KMS-encrypted topic: sns:Publish there, and the two key actions SNS needs, on its key.
         self.lambda_.role.add_to_policy(
             iam.PolicyStatement(sid="PublishNotifications", actions=["sns:Publish"], resources=[topic.topic_arn])

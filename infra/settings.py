@@ -26,6 +26,12 @@ _TEAMS_CHANNEL = re.compile(r"^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
 _OPTION_SHAPE = re.compile(r"^[a-z][A-Za-z0-9]*$")  # how this app's options look (CDK's own keys have : / @ -)
 _LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
+# botocore's models: organizations OrganizationId; cloudformation DeploymentTargets OrganizationalUnitIds (an OU
+# or the root); sts AssumeRole ExternalId (2-1224 of [\w+=,.@:/-]); CreateStackSet CallAs.
+_ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
+_OU_OR_ROOT = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
+_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+STACK_SET_CALLERS = ("SELF", "DELEGATED_ADMIN")
 
 # The Lambda's runtime and architecture, and the Powertools for AWS Lambda (Python) release it runs: the one
 # requirements-dev.txt pins and the tests run (a test holds them equal). A layer *number* differs per runtime,
@@ -50,7 +56,8 @@ class ContextError(ValueError):
 CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
     "notifyEmails": ("addresses that get every notification (comma-separated in `-c`)", "none"),
     "failureEmails": (
-        "addresses that get only failures, not-found and rejected jobs (an SNS filter policy on `outcome`)",
+        "addresses that get only failures, not-found and rejected jobs, and unreachable accounts (an SNS filter "
+        "policy on `outcome`)",
         "none",
     ),
     "slackWorkspaceId": ("the Slack workspace (Amazon Q Developer in chat applications) of `slackChannelId`", "none"),
@@ -88,7 +95,27 @@ CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
         "pace Personalize calls under this many per second (set it just under your quota)",
         "off: adaptive retries only",
     ),
-    "stackName": ("the stack's name, to run more than one", "`PersonalizeJobNotifier`"),
+    "organizationId": (
+        "your AWS Organization (`o-…`): track and read the jobs of every member account that deploys the "
+        "`…-Member` stack",
+        "off: this account only",
+    ),
+    "memberExternalId": ("an external ID the member role's trust asks for (with `organizationId`)", "none"),
+    "memberOus": (
+        "OUs (or the root `r-…`) whose accounts get the member stack from a service-managed StackSet that this "
+        "stack creates (deploy it in the management or a delegated administrator account)",
+        "none: deploy `…-Member` yourself",
+    ),
+    "memberRegions": ("the regions of that StackSet's member stacks", "this stack's region and `trackRegions`"),
+    "memberStackSetCallAs": (
+        "`SELF` in the management account, `DELEGATED_ADMIN` in a delegated administrator account",
+        "`SELF`",
+    ),
+    "stackName": (
+        "the stack's name, to run more than one (with `organizationId`, 57 characters at most and one per account: "
+        "its roles' names are account-wide)",
+        "`PersonalizeJobNotifier`",
+    ),
 }
 
 
@@ -112,6 +139,11 @@ class DeploySettings:
     personalize_max_rps: float | None = None
     discover: str | None = None  # "all", or comma-separated parent ARNs (datasets, solutions, ...)
     solution_check_minutes: int = 60  # how often a watched solution's automatic training is looked at
+    organization_id: str | None = None  # track and read the jobs of the organization's member accounts
+    member_external_id: str | None = None
+    member_ous: tuple[str, ...] = ()  # a StackSet deploys the member stack there
+    member_regions: tuple[str, ...] = ()  # the StackSet's regions (empty: this stack's and trackRegions)
+    member_stack_set_call_as: str = "SELF"
 
     @property
     def slack(self) -> bool:
@@ -125,6 +157,10 @@ class DeploySettings:
     @property
     def teams(self) -> bool:
         return self.teams_team_id is not None
+
+    @property
+    def organization(self) -> bool:
+        return self.organization_id is not None
 
     @classmethod
     def from_app_context(cls, context: Mapping[str, object]) -> DeploySettings:
@@ -181,6 +217,7 @@ class DeploySettings:
             slack_channel_id=channel,
             **_teams(get),
             powertools_layer_arn=layer,
+            **_organization(get),
         )
 
 
@@ -207,6 +244,56 @@ def _teams(get: Callable[[str], object]) -> dict[str, str | None]:
         "teams_team_id": values["teamsTeamId"],
         "teams_channel_id": channel,
         "teams_tenant_id": values["teamsTenantId"],
+    }
+
+
+def _organization(get: Callable[[str], object]) -> dict[str, object]:
+    organization = _optional(get, "organizationId")
+    external_id = _optional(get, "memberExternalId")
+    ous = _listed(get("memberOus"))
+    regions = _listed(get("memberRegions"))
+    call_as = _optional(get, "memberStackSetCallAs")
+    if organization is None:
+        given = [
+            key
+            for key, value in (
+                ("memberExternalId", external_id),
+                ("memberOus", ous),
+                ("memberRegions", regions),
+                ("memberStackSetCallAs", call_as),
+            )
+            if value
+        ]
+        if given:
+            raise ContextError(f"{given[0]} is an option of organizationId, which is not given")
+        return {}
+    if not _ORGANIZATION_ID.match(organization):
+        raise ContextError(f"organizationId {organization!r} is not an AWS Organizations ID (like o-a1b2c3d4e5)")
+    if external_id is not None and not _EXTERNAL_ID.match(external_id):
+        raise ContextError(f"memberExternalId {external_id!r} is not an external ID (2 to 1224 of [\\w+=,.@:/-])")
+    for ou in ous:
+        if not _OU_OR_ROOT.match(ou):
+            raise ContextError(f"memberOus: {ou!r} is not an organizational unit ID (ou-...) or a root ID (r-...)")
+    if len(set(ous)) != len(ous):
+        raise ContextError("memberOus: an OU is listed twice")
+    if (regions or call_as) and not ous:
+        raise ContextError(
+            f"{'memberRegions' if regions else 'memberStackSetCallAs'} is an option of memberOus, which is not given"
+        )
+    for region in regions:
+        if problem := region_problem(region, "personalize"):
+            raise ContextError(f"memberRegions: {region!r} {problem}")
+    if len(set(regions)) != len(regions):
+        raise ContextError("memberRegions: a region is listed twice")
+    call_as = call_as.upper() if call_as else None
+    if call_as is not None and call_as not in STACK_SET_CALLERS:
+        raise ContextError(f"memberStackSetCallAs {call_as!r} must be one of {', '.join(STACK_SET_CALLERS)}")
+    return {
+        "organization_id": organization,
+        "member_external_id": external_id,
+        "member_ous": ous,
+        "member_regions": regions,
+        "member_stack_set_call_as": call_as or "SELF",
     }
 
 

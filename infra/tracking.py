@@ -11,21 +11,11 @@ from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from notifier.cloudtrail import WATCHED_CALLS
-
+from .cloudtrail import watched_calls
 from .function import NotifierFunction
+from .organization import MemberEvents, OrganizationNames, allow_assuming_member_role, member_environment
 from .queues import kept_events_queue
 from .settings import DeploySettings
-
-
-def watched_calls() -> events.EventPattern:
-    """CloudTrail's record of every Create... call of a watched kind, and of every call that changes a
-    watched resource (Update/Start/Stop/Delete), as EventBridge delivers it."""
-    return events.EventPattern(
-        source=["aws.personalize"],
-        detail_type=["AWS API Call via CloudTrail"],
-        detail={"eventSource": ["personalize.amazonaws.com"], "eventName": WATCHED_CALLS},
-    )
 
 
 class AutoTracking(Construct):
@@ -36,6 +26,8 @@ class AutoTracking(Construct):
         settings: DeploySettings,
         table: dynamodb.ITable,
         dead_letters: sqs.IQueue,
+        *,
+        organization: OrganizationNames | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         # What EventBridge handed to Lambda but the function could not process, after Lambda's own two retries
@@ -52,11 +44,15 @@ class AutoTracking(Construct):
             handler="notifier.handlers.track.handler",
             description="Watches Personalize jobs and resources as CloudTrail records their creation and changes",
             timeout=Duration.seconds(30),
-            environment={"TABLE_NAME": table.table_name},
+            environment={
+                "TABLE_NAME": table.table_name,
+                **(member_environment(settings, organization) if organization else {}),
+            },
             retry_attempts=2,
             max_event_age=Duration.hours(6),
             # Lambda sends the invocation record (the CloudTrail event and the error) with the function's role.
             on_failure=destinations.SqsDestination(self.failed_events),
+            role_name=organization.track_role if organization else None,
         )
         self.function = self.lambda_.function
         self.lambda_.allow_describing_jobs()  # the job's status at creation is its baseline
@@ -73,3 +69,18 @@ class AutoTracking(Construct):
             event_pattern=watched_calls(),
             targets=[targets.LambdaFunction(self.function, retry_attempts=2, dead_letter_queue=dead_letters)],
         )
+        self.member_events: MemberEvents | None = None
+        if organization is not None and settings.organization_id:
+            allow_assuming_member_role(self.lambda_.role, settings, organization)
+            # The same calls, made in member accounts and sent here by their member stacks.
+            self.member_events = MemberEvents(
+                self, "MemberEvents", organization_id=settings.organization_id, bus_name=organization.bus
+            )
+            self.member_rule = events.Rule(
+                self,
+                "MemberCalls",
+                description="Personalize API calls of the organization's member accounts, recorded by CloudTrail",
+                event_bus=self.member_events.bus,
+                event_pattern=watched_calls(),
+                targets=[targets.LambdaFunction(self.function, retry_attempts=2, dead_letter_queue=dead_letters)],
+            )

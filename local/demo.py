@@ -1,10 +1,11 @@
 """`make demo` / `notifier demo`: the whole notifier on an embedded AWS, narrated for a newcomer.
 
-It starts a moto server with the Personalize emulator, deploys the real stack with the real CDK CLI,
-subscribes an inbox and a queue, tracks three export jobs with the `notifier` CLI, runs the deployed
-function's handler in-process while the jobs move, watches a campaign move to a new solution version, and
-prints what each subscriber received. It exits 1 when a notification is missing or unexpected, and always
-stops its server.
+It starts a moto server with the Personalize emulator, deploys the real stack with the real CDK CLI (for an
+organization), subscribes an inbox and a queue, tracks three export jobs with the `notifier` CLI, runs the
+deployed function's handler in-process while the jobs move, watches a campaign move to a new solution
+version, hears and reads a job of a second account of the organization (and tells once of an account it
+cannot read), and prints what each subscriber received. It exits 1 when a notification is missing or
+unexpected, and always stops its server.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import importlib
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -31,9 +33,12 @@ from notifier_local import personalize as emulator
 from notifier_local.aws import Delivered, QueueSubscriber, create_watch_table
 from notifier_local.cdk_cli import deploy, has_cdk_app
 from notifier_local.inbox import CHATBOT_ENDPOINT, Mail, inbox
+from notifier_local.moto_fixes import lambda_deliveries
 from notifier_local.server import ACCOUNT, REGION, EmbeddedAws, embedded_aws, pointed_at
 
 STACK = "PersonalizeJobNotifierDemo"
+ORGANIZATION = "o-demo0a1b2c"
+MEMBER, OUTSIDER = "210987654321", "345678901234"  # a member with the member stack; one without it yet
 EVERYTHING, FAILURES = "ana@example.com", "oncall@example.com"
 DATASET = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset/retail-demo/INTERACTIONS"
 TYPO = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/nightly-usres"
@@ -75,7 +80,7 @@ class Narrator:
 
 def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
     """Run the demo; 0 when every subscriber got exactly what it should, 1 otherwise."""
-    say = Narrator(out or sys.stdout, steps=7)
+    say = Narrator(out or sys.stdout, steps=8)
     say.line("Personalize job notifier: the whole system on an embedded AWS (no AWS account is used)")
     inbox.clear()
     emulator.calls.reset()
@@ -121,15 +126,17 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
         campaign = _campaign_follows_new_version(session, outputs["TableName"], handler, queue, say)
         delivered += campaign.delivered
 
-        say.step("What the subscribers received")
-        _show_what_arrived(say, delivered, outputs["TableName"])
-        checks = _check(jobs, campaign, delivered, inbox.for_address(EVERYTHING), inbox.for_address(FAILURES))
-        checks.append((typo.returncode == 2 and TYPO in typo.stderr, "the ARN with a typo was refused (exit 2)"))
-        chats = [json.loads(m.body) for m in inbox.for_address(CHATBOT_ENDPOINT)]
-        threads = {chat["metadata"]["threadId"] for chat in chats}
-        checks.append(
-            (len(chats) == 8 and len(threads) == 5, f"Slack got 8 messages in 5 threads, one each (got {len(chats)})")
+        say.step("Another account of the organization: its job heard and read from here")
+        organization = _another_account(
+            Path(scratch) / "cdk.out", outputs["TableName"], handler, queue, say, deployed_with_cdk=deploys
         )
+
+        say.step("What the subscribers received")
+        _show_what_arrived(say, delivered + organization.delivered, outputs["TableName"])
+        checks = _check(jobs, campaign, delivered, _jobs_mail(EVERYTHING), _jobs_mail(FAILURES))
+        checks += organization.checks
+        checks.append((typo.returncode == 2 and TYPO in typo.stderr, "the ARN with a typo was refused (exit 2)"))
+        checks.append(_slack_check(organization))
         say.line("\nChecks:")
         for passed, text in checks:
             say.line(f"    {'✓' if passed else '✗'} {text}")
@@ -146,7 +153,12 @@ def deploy_stack(
     aws: EmbeddedAws, scratch: Path, say: Narrator, with_cdk: bool, stack: str = STACK
 ) -> tuple[dict[str, str], dict[str, Any]]:
     """The stack in the embedded AWS (the CDK CLI in a clone, else its resources directly): outputs, template."""
-    context = {"notifyEmails": EVERYTHING, "failureEmails": FAILURES, "pollMinutes": "5"}
+    context = {
+        "notifyEmails": EVERYTHING,
+        "failureEmails": FAILURES,
+        "pollMinutes": "5",
+        "organizationId": ORGANIZATION,
+    }
     if with_cdk and has_cdk_app():
         assembly = scratch / "cdk.out"
         outputs = deploy(
@@ -284,6 +296,172 @@ def _campaign_follows_new_version(
     return DemoCampaign(campaign=campaign, old_version=old, new_version=new, delivered=delivered)
 
 
+@dataclass
+class DemoOrganization:
+    delivered: list[Delivered]
+    checks: list[tuple[bool, str]]
+
+
+def _account_admin(account: str) -> boto3.session.Session:
+    """Another account of the organization, as its admin reaches it (the role Organizations creates there)."""
+    credentials = boto3.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="demo-admin"
+    )["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=REGION,
+    )
+
+
+def _member_export(admin: boto3.session.Session, account: str, name: str) -> str:
+    return admin.client("personalize").create_dataset_export_job(
+        jobName=name,
+        datasetArn=f"arn:aws:personalize:{REGION}:{account}:dataset/stage/INTERACTIONS",
+        roleArn=f"arn:aws:iam::{account}:role/PersonalizeExport",
+        jobOutput={"s3DataDestination": {"path": f"s3://stage-exports/{name}/"}},
+    )["datasetExportJobArn"]
+
+
+def _cloudtrail_record(arn: str, account: str) -> dict[str, str]:
+    """CloudTrail's record of the Create call, as EventBridge puts it on the caller's default bus."""
+    detail = {
+        "eventSource": "personalize.amazonaws.com",
+        "eventName": "CreateDatasetExportJob",
+        "awsRegion": REGION,
+        "recipientAccountId": account,
+        "responseElements": {"datasetExportJobArn": arn},
+        "eventID": "d3m0d3m0-0000-4000-8000-000000000001",
+    }
+    return {"Source": "aws.personalize", "DetailType": "AWS API Call via CloudTrail", "Detail": json.dumps(detail)}
+
+
+def _another_account(
+    assembly: Path,
+    table: str,
+    poll: Callable[[], dict[str, int]],
+    queue: QueueSubscriber,
+    say: Narrator,
+    *,
+    deployed_with_cdk: bool,
+) -> DemoOrganization:
+    """A member account deploys the member stack (its template from the same synth, as a StackSet deploys it);
+    CloudTrail's record of a job created there travels to the central bus, the track function watches it,
+    and the poll reads it through the member role. An account without the member stack is told once."""
+    template = assembly / f"{STACK}-Member.template.json"
+    if not deployed_with_cdk or not template.exists():
+        say.line("    (the stack was not deployed with the CDK CLI: no member template to deploy; skipped)")
+        return DemoOrganization(delivered=[], checks=[])
+    admin = _account_admin(MEMBER)
+    admin.client("cloudformation").create_stack(
+        StackName=f"{STACK}-Member", TemplateBody=template.read_text(), Capabilities=["CAPABILITY_NAMED_IAM"]
+    )
+    say.line(f"    account {MEMBER}: the member stack created from cdk.out/{template.name}, as a StackSet would")
+    say.line("      (a rule sending Personalize's CloudTrail calls here, and the read-only role the notifier assumes)")
+    arn = _member_export(admin, MEMBER, "stage-users")
+    say.line(f"    (account {MEMBER}) CreateDatasetExportJob stage-users")
+    lambda_deliveries.clear()
+    admin.client("events").put_events(Entries=[_cloudtrail_record(arn, MEMBER)])
+    handed = [event for function, event in lambda_deliveries if ":function:" in function]
+    say.line(
+        f"    CloudTrail's record of it on the member's default bus → its rule → this account's bus → "
+        f"{len(handed)} event for the track function"
+    )
+    tracked = _deployed_track(boto3.client("lambda"))(handed[0]) if handed else {"outcome": "not delivered"}
+    say.line(f"    track function: {tracked['outcome']} {tracked.get('jobArn', '')}")
+    delivered: list[Delivered] = []
+
+    def poll_and_show(note: str) -> dict[str, int]:
+        summary = poll()
+        arrived = queue.receive_all()
+        delivered.extend(arrived)
+        say.line(f"    poll: {summary['jobs_polled']} described, {summary['notifications_published']} published{note}")
+        for message in arrived:
+            say.line(f"      → {message.subject}")
+        return summary
+
+    emulator.set_status(arn, "ACTIVE")
+    say.line(f"    (account {MEMBER}) stage-users is now ACTIVE")
+    first = poll_and_show(f" (read through arn:aws:iam::{MEMBER}:role/{STACK}-Reader)")
+
+    outsider = _member_export(_account_admin(OUTSIDER), OUTSIDER, "sandbox-users")
+    cli = _cli(["--table", table, "track", outsider])
+    say.line(f"    $ notifier track <an export job of account {OUTSIDER}, which has no member stack yet>")
+    say.block(cli.stdout + cli.stderr)
+    second = poll_and_show("")
+    third = poll_and_show(": still unreachable, and nothing more is said")
+    listed = _cli(["--table", table, "list"])
+    say.line("    $ notifier list")
+    say.block(listed.stdout + listed.stderr)
+
+    finished = [m for m in delivered if m.document.get("jobArn") == arn]
+    unreachable = [m for m in delivered if m.attributes.get("outcome") == "unreachable"]
+    checks = [
+        (
+            tracked["outcome"] == "tracked" and len(finished) == 1 and finished[0].document["account"] == MEMBER,
+            f"the job of account {MEMBER} came through the central bus, was read and told, naming its account",
+        ),
+        (
+            re.search(
+                rf"^Account:\s+{MEMBER}$",
+                next((m.body for m in inbox.for_address(EVERYTHING) if arn in m.body), ""),
+                re.M,
+            )
+            is not None,
+            "its email names the account",
+        ),
+        (
+            len(unreachable) == 1
+            and unreachable[0].document["account"] == OUTSIDER
+            and (first["unreachable_accounts"], second["unreachable_accounts"], third["unreachable_accounts"])
+            == (0, 1, 1),
+            f"account {OUTSIDER}, without the member stack, was told once however many polls",
+        ),
+    ]
+    return DemoOrganization(delivered=delivered, checks=checks)
+
+
+def _deployed_track(lambda_client: Any) -> Callable[[dict[str, Any]], dict[str, str]]:
+    """The deployed track function's handler, imported here with its environment (moto runs no Lambda code)."""
+    [configuration] = [
+        f for f in lambda_client.list_functions()["Functions"] if f["Handler"] == "notifier.handlers.track.handler"
+    ]
+    os.environ.update(configuration["Environment"]["Variables"])
+    sys.modules.pop("notifier.handlers.track", None)
+    module = importlib.import_module("notifier.handlers.track")
+    context = _DemoContext(function_name=configuration["FunctionName"], timeout_ms=30_000)
+
+    def invoke(event: dict[str, Any]) -> dict[str, str]:
+        stdout, sys.stdout = sys.stdout, io.StringIO()  # its metrics, kept out of the narration
+        try:
+            return module.handler(event, context)
+        finally:
+            sys.stdout = stdout
+
+    return invoke
+
+
+def _slack_check(organization: DemoOrganization) -> tuple[bool, str]:
+    chats = [json.loads(m.body) for m in inbox.for_address(CHATBOT_ENDPOINT)]
+    threads = {chat["metadata"]["threadId"] for chat in chats}
+    expected_chats = 8 + len(organization.delivered)
+    expected_threads = 5 + len({m.document.get("jobArn") or m.document["account"] for m in organization.delivered})
+    return (
+        len(chats) == expected_chats and len(threads) == expected_threads,
+        f"Slack got {expected_chats} messages in {expected_threads} threads, one each (got {len(chats)})",
+    )
+
+
+def _jobs_mail(address: str) -> list[Mail]:
+    """The job notifications an address received (the organization's step adds its own, checked there)."""
+    return [
+        m
+        for m in inbox.for_address(address)
+        if m.attributes.get("jobKind") != "account" and MEMBER not in m.body and OUTSIDER not in m.body
+    ]
+
+
 def _cli(argv: list[str]) -> subprocess.CompletedProcess[str]:
     """The real `notifier` command, in its own process, pointed at the embedded AWS."""
     return subprocess.run(
@@ -390,7 +568,9 @@ def _show_mail(say: Narrator, address: str, mails: list[Mail], subjects_only: bo
     say.line(f"\n    {address} received {len(mails)} email(s):")
     for mail in mails:
         say.line(f"    ✉ Subject: {mail.subject}")
-        if not subjects_only and mail.attributes.get("terminal") == "true":
+        if not subjects_only and (
+            mail.attributes.get("terminal") == "true" or mail.attributes.get("event") == "unreachable"
+        ):
             say.block(mail.body, indent="      │ ")
 
 
@@ -402,6 +582,7 @@ _EMOJI = {
     ":warning:": "⚠️",
     ":no_entry:": "⛔",
     ":octagonal_sign:": "🛑",
+    ":no_entry_sign:": "🚫",
 }
 
 
@@ -413,13 +594,16 @@ def _show_slack(say: Narrator, chats: list[dict[str, Any]]) -> None:
     say.line(f"\n    Slack channel (Amazon Q Developer): {len(chats)} message(s) in {len(threads)} thread(s)")
     for thread, messages in threads.items():
         # By the name in its ARN (a solution version's with its solution's), not by the ARN's last part.
-        say.line(f"    🧵 {thread.split(':', 5)[-1].split('/', 1)[-1]}")
+        label = (
+            thread.replace("/", " ") if thread.startswith("account/") else thread.split(":", 5)[-1].split("/", 1)[-1]
+        )
+        say.line(f"    🧵 {label}")
         for chat in messages:
             title = chat["content"]["title"]
             for code, emoji in _EMOJI.items():
                 title = title.replace(code, emoji)
             say.line(f"      {title}")
-            if chat["metadata"]["additionalContext"]["outcome"] in ("succeeded", "failed"):
+            if chat["metadata"]["additionalContext"]["outcome"] in ("succeeded", "failed", "unreachable"):
                 say.block(chat["content"]["description"], indent="        ")
                 for step in chat["content"]["nextSteps"]:
                     say.line(f"        → {step}")
@@ -432,7 +616,7 @@ def _summary_table(table_name: str, delivered: list[Delivered]) -> str:
         history = " → ".join(change.status for change in job.history) or "(never described)"
         if job.ended_by is not None:
             history += f" ⇢ {job.ended_by.value}"
-        sent = sum(1 for message in delivered if message.document["jobArn"] == job.arn)
+        sent = sum(1 for message in delivered if message.document.get("jobArn") == job.arn)
         rows.append((job.name, history, str(sent)))
     widths = [max(len(row[column]) for row in rows) for column in range(3)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)

@@ -3,26 +3,75 @@
 - EventBridge: a scheduled rule (ScheduleExpression, no EventPattern) fires only on its schedule; moto
   matches it against every put event and then fails on its Lambda target ("Expr not defined"). The
   stack's poll schedule lives on the default bus, where the notifier puts its events.
+- EventBridge: moto cannot run Lambda code without Docker, and fails on a rule whose target is a function.
+  AWS invokes it asynchronously; here the event a function target would get is kept in `lambda_deliveries`
+  (function ARN, event), for a test or the demo to hand to the handler, and the rule's other targets get it.
+- CloudFormation: the Ref of an AWS::Events::EventBus is its name (CloudFormation's resource reference); moto
+  hands the rule that names it (EventBusName) its Python object, and fails.
+- STS: moto's AssumeRole succeeds for any role ARN. AWS refuses a role that does not exist (AccessDenied, as for
+  one whose trust refuses the caller), which is how a member account without the notifier's role looks. Refused
+  here for another account's roles; an account's own roles (the CDK CLI's bootstrap roles) are left as moto has
+  them, and so is OrganizationAccountAccessRole, which AWS Organizations creates in every account it creates
+  ("Accessing member accounts", Organizations user guide): how a management account's admin reaches a member.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
-from moto.events.models import Rule
+from moto.events.models import EventBus, Rule
+from moto.iam.models import iam_backends
+from moto.sts.exceptions import STSClientError
+from moto.sts.models import STSBackend
 
 _moto_send_to_targets = Rule.send_to_targets
+_moto_assume_role = STSBackend.assume_role
+ORGANIZATION_ACCESS_ROLE = "OrganizationAccountAccessRole"
+
+
+lambda_deliveries: list[tuple[str, dict[str, Any]]] = []
 
 
 def _send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
     pattern = getattr(self, "event_pattern", None)
     if self.scheduled_expression and not getattr(pattern, "_raw_pattern", None):
         return None  # a schedule, not a pattern: put events never match it
-    return _moto_send_to_targets(self, original_event, transform_input)
+    functions = [target for target in self.targets if ":lambda:" in target["Arn"]]
+    if not functions:
+        return _moto_send_to_targets(self, original_event, transform_input)
+    if self.event_pattern.matches_event(original_event):
+        lambda_deliveries.extend((target["Arn"], dict(original_event)) for target in functions)
+    others = [target for target in self.targets if target not in functions]
+    if others:
+        everything, self.targets = self.targets, others
+        try:
+            _moto_send_to_targets(self, original_event, transform_input)
+        finally:
+            self.targets = everything
+    return None
+
+
+def _assume_role(
+    self: STSBackend, region_name: str, role_session_name: str, role_arn: str, *args: Any, **kwargs: Any
+) -> Any:
+    parts = role_arn.split(":")
+    account, name = (parts[4], parts[5].rsplit("/", 1)[-1]) if len(parts) > 5 else (None, None)
+    if account and account != self.account_id and name != ORGANIZATION_ACCESS_ROLE:
+        names = {role.name for role in iam_backends[account][parts[1]].get_roles()}
+        if name not in names:
+            raise STSClientError(
+                "AccessDenied", f"User is not authorized to perform: sts:AssumeRole on resource: {role_arn}"
+            )
+    return _moto_assume_role(self, region_name, role_session_name, role_arn, *args, **kwargs)
 
 
 def install() -> None:
+    # AWS answers AccessDenied, a common error botocore's STS model has no shape for; moto warns of that.
+    warnings.filterwarnings("ignore", message=r"Exception\(STSClientError\) with code AccessDenied")
     Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
+    EventBus.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
+    STSBackend.assume_role = _assume_role  # type: ignore[method-assign]
 
 
 install()

@@ -66,11 +66,35 @@ class AccessDeniedException(JsonRESTError):
         )
 
 
+class DeniedByPolicy(JsonRESTError):
+    """An account whose Personalize calls a service control policy denies (refuse_account)."""
+
+    def __init__(self, caller: str, action: str, arn: str) -> None:
+        super().__init__(
+            "AccessDeniedException",
+            f"User: arn:aws:sts::{caller}:assumed-role/caller is not authorized to perform: personalize:{action} "
+            f"on resource: {arn} with an explicit deny in a service control policy",
+        )
+
+
+_refused_accounts: set[str] = set()
+
+
+def refuse_account(account: str | None) -> None:
+    """Deny every Personalize call made in `account`, as an SCP would; None lifts every such denial."""
+    if account is None:
+        _refused_accounts.clear()
+    else:
+        _refused_accounts.add(account)
+
+
 def _own(response: PersonalizeResponse, arn: str, action: str) -> str:
     """The ARN, when it is of the caller's account (moto acts as the account its credentials are of)."""
     caller = response.current_account
     if arn.split(":")[4] != caller:
         raise AccessDeniedException(caller, action, arn)
+    if caller in _refused_accounts:
+        raise DeniedByPolicy(caller, action, arn)
     return arn
 
 

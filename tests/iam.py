@@ -36,10 +36,11 @@ class Request:
     action: str
     resource: str
     principal: Mapping[str, str] = field(default_factory=dict)  # {"Service": "..."} or {"AWS": "arn:..."}
-    context: Mapping[str, str] = field(default_factory=dict)  # condition keys, e.g. aws:SourceArn
+    # Condition keys, e.g. aws:SourceArn; a multivalued key (events:source of a PutEvents) as a tuple of values.
+    context: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     organization: str | None = None  # the AWS Organizations ID of the caller's account, if it is in one
 
-    def context_value(self, key: str) -> str | None:
+    def context_value(self, key: str) -> str | tuple[str, ...] | None:
         for name, value in {**self._principal_keys(), **self.context}.items():
             if name.lower() == key.lower():  # condition key names are case-insensitive
                 return value
@@ -121,9 +122,24 @@ def _account_of(principal: str) -> str:
 
 
 def _condition_holds(operator: str, key: str, expected: Any, request: Request) -> bool:
+    qualifier, _, operator = operator.rpartition(":")
+    actual = request.context_value(key)
+    if qualifier:
+        # Set operators on a multivalued key (IAM User Guide, "Multivalued context keys"): ForAllValues holds when
+        # every value in the request matches (and when there is none); ForAnyValue when at least one does.
+        if qualifier not in ("ForAllValues", "ForAnyValue"):
+            raise UnsupportedPolicy(f"condition set operator {qualifier} is not evaluated here")
+        values = () if actual is None else actual if isinstance(actual, tuple) else (actual,)
+        each = [_single_holds(operator, value, expected) for value in values]
+        return all(each) if qualifier == "ForAllValues" else any(each)
+    if isinstance(actual, tuple):
+        raise UnsupportedPolicy(f"{key} has several values: a policy compares them with ForAllValues or ForAnyValue")
+    return _single_holds(operator, actual, expected)
+
+
+def _single_holds(operator: str, actual: str | None, expected: Any) -> bool:
     if_exists = operator.endswith("IfExists")
     base = operator.removesuffix("IfExists")
-    actual = request.context_value(key)
     if base == "Null":
         return (actual is None) == (str(expected).lower() == "true")
     negated = "Not" in base
@@ -259,12 +275,14 @@ class Resolver:
             "AWS::DynamoDB::Table": f"arn:{scope}:table/{{name}}",
             "AWS::Logs::LogGroup": f"arn:{scope}:log-group:{{name}}:*",
             "AWS::IAM::Role": f"arn:{PARTITION}:iam::{self.account}:role/{{name}}",
+            "AWS::Events::EventBus": f"arn:{scope}:event-bus/{{name}}",
         }
         services = {
             "AWS::SNS::Topic": "sns",
             "AWS::SQS::Queue": "sqs",
             "AWS::Lambda::Function": "lambda",
             "AWS::Events::Rule": "events",
+            "AWS::Events::EventBus": "events",
             "AWS::CloudWatch::Alarm": "cloudwatch",
             "AWS::KMS::Key": "kms",
             "AWS::DynamoDB::Table": "dynamodb",
@@ -277,6 +295,10 @@ class Resolver:
             raise UnsupportedPolicy(f"the ARN of a {kind} is not resolved here")
         if kind == "AWS::CloudWatch::Alarm" and "AlarmName" in properties:
             name = self(properties["AlarmName"])
+        if kind == "AWS::IAM::Role" and "RoleName" in properties:
+            name = self(properties["RoleName"])
+        if kind == "AWS::Events::EventBus":
+            name = self(properties["Name"])
         if kind == "AWS::SQS::Queue" and name.startswith("http"):
             name = name.rsplit("/", 1)[-1]  # moto's physical ID of a queue is its URL
         return formats[kind].format(service=services.get(kind, ""), name=name)
@@ -357,6 +379,9 @@ def iam_requests(call: RecordedCall, account: str = ACCOUNT) -> list[tuple[str, 
     if call.service == "personalize" and call.operation.startswith("Describe"):
         [arn] = [value for key, value in call.params.items() if key.endswith("Arn")]
         return [(action, arn)]
+    if call.service == "sts" and call.operation == "GetCallerIdentity":
+        # "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
+        return []
     if call.service == "personalize" and call.operation.startswith("List"):
         return [(action, "*")]  # Personalize's List actions take no resource (service authorization reference)
     raise UnsupportedPolicy(f"no IAM mapping for the call {call}: add one to tests/iam.py")

@@ -221,6 +221,43 @@ def performance(results: dict[str, Any]) -> str:
         + "\n\nTargets, as the benchmark reports them:\n"
         + "\n".join(verdicts)
         + f"\n\n{after}\n"
+        + organization_performance(results)
+    )
+
+
+def organization_performance(results: dict[str, Any]) -> str:
+    """The organization row: 100 member accounts x 2 regions, beside the same jobs in one account."""
+    from bench import organization  # noqa: PLC0415 - the bench's own dependencies
+
+    measured = results.get("organization")
+    if not measured:
+        return "\nAn organization's poll: not measured yet (`make bench` measures it).\n"
+    rows = [
+        "| layout | accounts with running jobs | poll wall s | Personalize calls | AssumeRole calls "
+        "| AssumeRole, next poll |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for r in measured:
+        rows.append(
+            f"| {r['layout']} | {r['accounts_with_active_jobs']} | {r['wall_seconds']:.1f} "
+            f"| {r['personalize_calls']:,} | {r['assume_role_calls']} | {r['warm_assume_role_calls']} |"
+        )
+    checks = organization.targets([organization.OrganizationResult(**r) for r in measured])
+    from bench.__main__ import VERDICT_MARKS  # noqa: PLC0415
+
+    return (
+        f"\nOne notifier for an organization: {organization.MEMBERS} member accounts x {len(organization.REGIONS)} "
+        f"regions, N = {organization.WATCHED:,} watched, A = {organization.ACTIVE} running over "
+        f"{organization.ACCOUNTS_ACTIVE} accounts, beside the same jobs in one account (the emulated latency on "
+        f"AssumeRole too; one throttle for all accounts, where AWS gives each account its own), "
+        f"{_measured(results.get('organization_measured'))}:\n\n"
+        + "\n".join(rows)
+        + "\n\n"
+        + "\n".join(f"- {VERDICT_MARKS[passed]} {text}" for passed, text in checks)
+        + "\n\nThe organization's poll is the faster one here: each account and region has a Personalize client of"
+        " its own, whose adaptive retries back off on that client's throttling alone, where one account's calls"
+        " share two clients that back off together. The running jobs are two per dataset, so each is described"
+        " (listing pays from three). `python -m bench --organization` runs these two alone.\n"
     )
 
 

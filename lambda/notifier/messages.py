@@ -10,12 +10,13 @@ from datetime import UTC
 from urllib.parse import quote
 
 from notifier.kinds import Outcome
+from notifier.reachability import AccountMark
 from notifier.watched import Event, PendingNotification, Watched, parse_iso
 
 SCHEMA_VERSION = "1.0"
 SUBJECT_MAX_CHARS = 99  # SNS: ASCII, under 100 characters, no line breaks
 # `outcome` attribute values worth waking someone for: what a failure-only subscription lets through.
-FAILURE_OUTCOMES = ("failed", "not_found", "invalid")
+FAILURE_OUTCOMES = ("failed", "not_found", "invalid", "unreachable")
 # Amazon Q Developer in chat applications (AWS Chatbot) custom notifications: kept well inside its limits.
 CHAT_TITLE_MAX_CHARS = 250
 CHAT_DESCRIPTION_MAX_CHARS = 8000
@@ -32,7 +33,9 @@ _CHAT_ICONS = {
     "invalid": ":no_entry:",
     "stuck": ":warning:",
     "deleted": ":wastebasket:",
+    "unreachable": ":no_entry_sign:",
 }
+UNREACHABLE_DETAIL_TYPE = "Personalize Job Notifier Account Unreachable"
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,7 @@ def event_document(job: Watched, owed: PendingNotification) -> dict[str, object]
         "jobKind": job.kind.name,
         "jobArn": job.arn,
         "jobName": job.name,
+        "account": account_of(job.arn),
         "region": job.region,
         "parentArn": job.parent_arn,
         "datasetArn": job.parent_arn if job.kind.parent_key == "datasetArn" else None,
@@ -151,6 +155,7 @@ def chat_notification(
     if owed.failure_reason:
         lines.append(f"*Failure reason:*\n```{owed.failure_reason}```")
     lines.append(f"*{_who(job)}:* `{job.arn}`")
+    lines.append(f"*Account:* {account_of(job.arn)}")
     if job.input_location:
         lines.append(f"*Input:* `{job.input_location}`")
     lines += [f"*{label}:* {value}" for label, value in job.facts]
@@ -189,6 +194,101 @@ def chat_notification(
             "additionalContext": {"notificationId": owed.id, "outcome": outcome},
         },
     }
+
+
+def render_unreachable(mark: AccountMark) -> Notification:
+    """The one notice of an account the notifier cannot read: which account, the role it tried, why, and what
+    mends it."""
+    headline = f"Cannot read account {mark.account}: its jobs stay tracked, unread until its reader role works"
+    reason = shorten(mark.reason, REASON_CAP_CHARS)
+    document: dict[str, object] = {
+        "version": SCHEMA_VERSION,
+        "id": mark.notification_id,
+        "event": "unreachable",
+        "detailType": UNREACHABLE_DETAIL_TYPE,
+        "at": mark.since,
+        "account": mark.account,
+        "roleArn": mark.role_arn,
+        "reason": reason,
+        "outcome": "unreachable",
+        "terminal": False,
+    }
+    role = mark.role_arn.rsplit("/", 1)[-1]
+    stack = role.removesuffix("-Reader")
+    steps = [
+        f"Deploy the member stack ({stack}-Member, from the notifier's synth) in account {mark.account}, or check "
+        "that it is there and made the role (in its ReaderRoleRegion)",
+        f"Check that {role} there trusts the notifier's poll and track roles, with the external ID the notifier "
+        "sends if one is set",
+        f"Check that no SCP of account {mark.account} denies {role} Personalize's Describe and List actions",
+    ]
+    email = [
+        f"Cannot read account {mark.account}",
+        "",
+        *_aligned([("Account", mark.account), ("Role tried", mark.role_arn), ("Since", readable_time(mark.since))]),
+        "",
+        "Why:",
+        reason,
+        "",
+        "Its jobs stay tracked and are tried again every poll. This is said once, and again in about a week if "
+        "it stays so.",
+        "",
+        "What to do:",
+        *(f"- {step}" for step in steps),
+        "",
+        f"Notification id: {mark.notification_id}",
+    ]
+    chat = {
+        "version": "1.0",
+        "source": "custom",
+        "id": mark.notification_id,
+        "content": {
+            "textType": "client-markdown",
+            "title": f"{_CHAT_ICONS['unreachable']} Cannot read account *{mark.account}*",
+            "description": shorten(
+                f"*Role tried:* `{mark.role_arn}`\n*Why:*\n```{reason}```\n"
+                "Its jobs stay tracked and are tried again every poll.",
+                CHAT_DESCRIPTION_MAX_CHARS,
+            ),
+            "nextSteps": steps,
+            "keywords": ["account", "unreachable", mark.account],
+        },
+        "metadata": {
+            "threadId": f"account/{mark.account}",
+            "summary": shorten(headline, CHAT_SUMMARY_MAX_CHARS),
+            "eventType": "AccountUnreachable",
+            "relatedResources": [mark.role_arn],
+            "additionalContext": {"notificationId": mark.notification_id, "outcome": "unreachable"},
+        },
+    }
+    for_programs = json.dumps(document, sort_keys=True)
+    bodies = {
+        "default": headline,
+        "email": "\n".join(email) + "\n",
+        "https": json.dumps(chat, ensure_ascii=False),
+        "sqs": for_programs,
+        "lambda": for_programs,
+    }
+    return Notification(
+        id=mark.notification_id,
+        subject=ascii_subject(f"Personalize notifier: cannot read account {mark.account}"),
+        bodies=bodies,
+        message=json.dumps(bodies),
+        attributes={
+            "status": "UNREACHABLE",
+            "jobKind": "account",
+            "terminal": "false",
+            "event": "unreachable",
+            "outcome": "unreachable",
+        },
+        document=document,
+    )
+
+
+def account_of(arn: str) -> str:
+    """The account an ARN names (its fifth field)."""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
 
 
 def shorten(text: str, limit: int) -> str:
@@ -454,7 +554,7 @@ def _email_text(job: Watched, owed: PendingNotification, headline: str, document
         finished = job.kind.outcome(owed.new_status) is Outcome.SUCCEEDED and owed.event is Event.TRANSITION
         happened.append(("Output" if finished else "Destination", owed.output_path))
     who = _who(job)
-    details = [(who, job.name), (f"{who} ARN", job.arn)]
+    details = [(who, job.name), (f"{who} ARN", job.arn), ("Account", account_of(job.arn))]
     if job.parent_arn and job.kind.parent_label and not _parent_line_repeats_a_change(job, owed):
         details.append((job.kind.parent_label, job.parent_arn))
     if job.input_location:

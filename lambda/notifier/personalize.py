@@ -16,7 +16,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from notifier.accounts import AccountSessions
 from notifier.arns import InvalidArn, parse_arn
 from notifier.kinds import Kind
-from notifier.ports import DescribeFailed, ResourceNotFound, ResourceRejected
+from notifier.ports import AccountUnreachable, DescribeFailed, ResourceNotFound, ResourceRejected
 from notifier.watched import Snapshot, Summary, Update, Watched, iso
 
 DEFAULT_MAX_ATTEMPTS = 5
@@ -200,9 +200,12 @@ class PersonalizeResources:
             response = getattr(self.client_for(job.arn), kind.describe_operation)(
                 **{kind.describe_arn_parameter: job.arn}
             )
+        except DescribeFailed:
+            raise  # the member role's credentials could not be had (raised from botocore's refresh)
         except ClientError as exc:
             error = exc.response.get("Error", {})
-            raise _describe_error(job.arn, str(error.get("Code", "Unknown")), str(error.get("Message", ""))) from exc
+            code, message = str(error.get("Code", "Unknown")), str(error.get("Message", ""))
+            raise self._refused(job.arn, code, message) or _describe_error(job.arn, code, message) from exc
         except CallOutOfTime as exc:
             raise _describe_error(job.arn, exc.code, exc.message) from exc
         except BotoCoreError as exc:
@@ -219,9 +222,19 @@ class PersonalizeResources:
             error = exc.response.get("Error", {})
             if error.get("Code") == "ResourceNotFoundException":
                 return str(error.get("Message") or f"{arn} does not exist")
-        except (BotoCoreError, CallOutOfTime):
+        except (BotoCoreError, CallOutOfTime, DescribeFailed):
             pass
         return None
+
+    def _refused(self, arn: str, code: str, message: str) -> AccountUnreachable | None:
+        """Access denied in another account is that account's role refusing (an SCP, a narrowed policy): every
+        one of its jobs would be refused alike. In this account it is this job's own problem."""
+        parts = arn.split(":")
+        if code != "AccessDeniedException" or len(parts) < 5 or not self._accounts:
+            return None
+        if not self._accounts.is_member(parts[4]):
+            return None
+        return AccountUnreachable(parts[4], self._accounts.role_arn(parts[4], parts[1]), code, message)
 
     def list_summaries(self, kind: Kind, region: str, parent_arn: str | None) -> Iterator[Summary]:
         """botocore's paginator over List...; a failure mid-way is a DescribeFailed naming the listing."""
@@ -234,9 +247,12 @@ class PersonalizeResources:
                     parsed = summary_from(summary, kind)
                     if parsed is not None:
                         yield parsed
+        except DescribeFailed:
+            raise
         except ClientError as exc:
             error = exc.response.get("Error", {})
-            raise DescribeFailed(where, str(error.get("Code")), str(error.get("Message"))) from exc
+            code, message = str(error.get("Code")), str(error.get("Message"))
+            raise self._refused(parent_arn or "", code, message) or DescribeFailed(where, code, message) from exc
         except CallOutOfTime as exc:
             raise DescribeFailed(where, exc.code, exc.message) from exc
         except BotoCoreError as exc:

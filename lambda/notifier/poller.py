@@ -13,12 +13,13 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from notifier import watched
+from notifier import reachability, watched
 from notifier.arns import InvalidArn, parse_arn
 from notifier.kinds import KINDS, SOLUTION_VERSION, Kind, Outcome
-from notifier.messages import Notification, render
+from notifier.messages import Notification, account_of, render, render_unreachable
 from notifier.observability import logger
 from notifier.ports import (
+    AccountUnreachable,
     AlreadyTracked,
     DescribeFailed,
     Describer,
@@ -32,6 +33,7 @@ from notifier.ports import (
     StaleVersion,
     WatchStore,
 )
+from notifier.reachability import AccountMark
 from notifier.watched import Event, Snapshot, Watched, solution_of
 
 
@@ -83,9 +85,12 @@ class PollReport:
     published: list[Notification] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one readable line per error: what, which job, why
     finished: list[Finished] = field(default_factory=list)
+    unreachable: dict[str, AccountUnreachable] = field(default_factory=dict)  # other accounts that refused
+    accounts_read: set[str] = field(default_factory=set)  # accounts of the jobs described or listed
 
     def summary(self) -> dict[str, int]:
-        return {name: value for name, value in vars(self).items() if isinstance(value, int)}
+        counts = {name: value for name, value in vars(self).items() if isinstance(value, int)}
+        return {**counts, "unreachable_accounts": len(self.unreachable)}
 
     @property
     def idle(self) -> bool:
@@ -97,7 +102,7 @@ class PollReport:
         """Fold in a later cycle of the same invocation (a re-check)."""
         for name, value in vars(other).items():
             mine = getattr(self, name)
-            setattr(self, name, mine + value)
+            setattr(self, name, mine | value if isinstance(value, dict | set) else mine + value)
 
 
 def listed_by_parent(kind: Kind) -> bool:
@@ -155,7 +160,11 @@ class Poller:
 
         to_describe: list[Watched] = []
         to_check: list[Watched] = []
+        marks: dict[str, AccountMark] = {}
         for entry in list(self._store.active_records()):
+            if isinstance(entry, AccountMark):
+                marks[entry.account] = entry
+                continue
             if isinstance(entry, MalformedItem):
                 report.malformed_items += 1
                 report.problems.append(f"skipped a malformed table item {entry.key}: {entry.reason}")
@@ -192,7 +201,67 @@ class Poller:
                 report.deferred += 1
                 continue
             self._check_versions(solution, report)
+        if report.unreachable or marks:
+            self._reconcile_accounts(marks, report)
         return report
+
+    # --- accounts the notifier cannot read ---
+
+    def _unreachable(self, exc: AccountUnreachable, report: PollReport) -> None:
+        if exc.account not in report.unreachable:
+            report.problems.append(f"cannot read account {exc.account}: {exc}")
+            logger.warning(
+                "Another account cannot be read; its jobs stay tracked and are tried next poll",
+                extra={"account": exc.account, "role_arn": exc.role_arn, "error_code": exc.code},
+            )
+        report.unreachable[exc.account] = exc
+
+    def _reconcile_accounts(self, marks: dict[str, AccountMark], report: PollReport) -> None:
+        """One notice per unreachable account (claimed, published everywhere once, recorded); the mark of an
+        account read again is cleared, so its next outage is told."""
+        for account, exc in report.unreachable.items():
+            now = self._clock()
+            mark = marks.get(account)
+            claimed = reachability.to_tell(
+                mark, account, exc.role_arn, str(exc), now=now, lease=self._settings.publish_lease
+            )
+            if claimed is None or not self._save_mark(claimed, mark.version if mark else None, report):
+                continue
+            notification = render_unreachable(claimed)
+            reached = list(claimed.delivered)
+            for channel in self._channels:
+                if channel.name in reached:
+                    continue
+                try:
+                    channel.publish(notification)
+                except PublishFailed as exc_publish:
+                    report.publish_errors += 1
+                    report.problems.append(f"publish to {channel.name} failed for account {account}: {exc_publish}")
+                    break
+                reached.append(channel.name)
+            told = reachability.after_telling(claimed, tuple(reached), len(self._channels), self._clock())
+            if self._save_mark(told, claimed.version, report) and told.told:
+                report.notifications_published += 1
+                report.published.append(notification)
+        for account, mark in marks.items():
+            if account in report.accounts_read and account not in report.unreachable:
+                try:
+                    self._store.clear_mark(mark)
+                except NotifierError:
+                    continue  # changed meanwhile, or the table is busy: the next poll that reads it clears it
+                logger.info("Another account can be read again", extra={"account": account})
+
+    def _save_mark(self, mark: AccountMark, expected_version: int | None, report: PollReport) -> bool:
+        try:
+            self._store.save_mark(mark, expected_version)
+        except StaleVersion:
+            report.lost_races += 1
+            return False
+        except NotifierError as exc:
+            report.store_errors += 1
+            report.problems.append(f"could not record that account {mark.account} cannot be read: {exc}")
+            return False
+        return True
 
     # --- automatic training: new versions of watched solutions ---
 
@@ -202,12 +271,16 @@ class Poller:
             return
         try:
             listed = list(self._lister.list_summaries(SOLUTION_VERSION, solution.region, solution.arn))
+        except AccountUnreachable as exc:
+            self._unreachable(exc, report)
+            return
         except DescribeFailed as exc:
             report.describe_errors += 1
             report.problems.append(f"could not list the versions of {solution.arn}: {exc}")
             logger.warning("Listing solution versions failed; tried next poll", extra={"job_arn": solution.arn})
             return
         report.versions_checks += 1
+        report.accounts_read.add(account_of(solution.arn))
         now = self._clock()
         for summary, is_baseline in watched.versions_to_watch(solution, listed):
             try:
@@ -270,6 +343,7 @@ class Poller:
             unchanged, to_describe = self._check_by_listing(batch, pool, out_of_time, report)
             report.jobs_polled += len(unchanged)
             for job in unchanged:
+                report.accounts_read.add(account_of(job.arn))
                 self._apply_unchanged(job, report, checked)
             self._describe(to_describe, pool, out_of_time, report, checked)
 
@@ -346,6 +420,11 @@ class Poller:
                 else:
                     self._end(job, watched.end_watching(job, Event.INVALID, str(exc), now, lease), report)
                 continue
+            except AccountUnreachable as exc:
+                report.jobs_polled += 1
+                self._unreachable(exc, report)
+                checked.append(job)
+                continue
             except DescribeFailed as exc:
                 report.jobs_polled += 1
                 report.describe_errors += 1
@@ -368,6 +447,7 @@ class Poller:
                 continue
             report.jobs_polled += 1
             report.describe_calls += 1
+            report.accounts_read.add(account_of(job.arn))
             self._apply(job, snapshot, report, checked)
 
     def _apply_unchanged(self, job: Watched, report: PollReport, checked: list[Watched]) -> None:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from notifier.kinds import Kind
 from notifier.messages import Notification
+from notifier.reachability import AccountMark
 from notifier.watched import Snapshot, Summary, Watched
 
 
@@ -60,6 +61,18 @@ class DescribeFailed(NotifierError):
         super().__init__(f"{code}: {message} ({arn})")
 
 
+class AccountUnreachable(DescribeFailed):
+    """Another account's Personalize cannot be read: its role cannot be assumed (none yet, its trust broken) or
+    refuses the call (an SCP, a narrowed policy). Every job of that account fails alike until it is mended."""
+
+    def __init__(self, account: str, role_arn: str, code: str, message: str) -> None:
+        self.account = account
+        self.role_arn = role_arn
+        self.arn, self.code = role_arn, code
+        # STS's refusal names the role already; Personalize's names the resource: the role is added then.
+        NotifierError.__init__(self, f"{code}: {message}" + ("" if role_arn in message else f" (through {role_arn})"))
+
+
 class PublishFailed(NotifierError):
     pass
 
@@ -73,7 +86,7 @@ class MalformedItem:
 
 
 class WatchStore(Protocol):
-    def active_records(self) -> Iterable[Watched | MalformedItem]: ...
+    def active_records(self) -> Iterable[Watched | MalformedItem | AccountMark]: ...
 
     def save(self, job: Watched, expected_version: int | None) -> None:
         """Write the whole record if the stored version is `expected_version` (None: only if absent)."""
@@ -86,6 +99,12 @@ class WatchStore(Protocol):
 
     def followers(self, solution_arn: str) -> Iterable[Watched | MalformedItem]:
         """Campaigns that sync with this solution's latest version."""
+
+    def save_mark(self, mark: AccountMark, expected_version: int | None) -> None:
+        """Write an unreachable account's mark if the stored version is `expected_version` (None: if absent)."""
+
+    def clear_mark(self, mark: AccountMark) -> None:
+        """Delete the mark if it is still the version read."""
 
 
 class Describer(Protocol):

@@ -57,7 +57,8 @@ class EventBridgePublisher:
             "Source": self._source,
             "DetailType": str(notification.document["detailType"]),
             "Detail": json.dumps(notification.document, sort_keys=True),
-            "Resources": [str(notification.document["jobArn"])],
+            # What it is about: the job, or for an account's notice the role that could not be used there.
+            "Resources": [str(notification.document.get("jobArn") or notification.document["roleArn"])],
             "EventBusName": self._bus_name,
         }
         try:

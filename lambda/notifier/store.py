@@ -5,7 +5,9 @@ were, since a table's key cannot be renamed without replacing it); `activeShard`
 only while a record is polled, which makes the `active-jobs` index sparse: a poll reads what is under way,
 least recently checked first (`lastCheckedAt`), never the finished history nor resources at rest. A campaign
 that syncs with its solution's latest version carries `followsSolution`, the key of the sparse `followers`
-index: a new ACTIVE version of that solution finds the campaigns to wake with one query.
+index: a new ACTIVE version of that solution finds the campaigns to wake with one query. A member account the
+notifier cannot read is an item of its own (`jobKind` unreachableAccount, key `unreachable-account/ACCOUNT`) in
+the active index, so the poll reads it with the jobs (notifier.reachability).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from notifier.kinds import KINDS
 from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable, TableNotFound, WatchEnding
+from notifier.reachability import AccountMark, expires_at
 from notifier.watched import Event, PendingNotification, StatusChange, Update, Watched, iso
 
 ACTIVE_INDEX = "active-jobs"
@@ -26,6 +29,8 @@ FOLLOWERS_INDEX = "followers"
 FOLLOWS_ATTRIBUTE = "followsSolution"
 ACTIVE_SHARD = "active"
 TTL_ATTRIBUTE = "expiresAt"
+MARK_KIND = "unreachableAccount"
+MARK_KEY_PREFIX = "unreachable-account/"
 # Present only on a record whose watch ended, and only while notifications are owed (None values are not stored).
 _ENDED, _OWED = "endedBy", "pending"
 
@@ -40,8 +45,9 @@ class DynamoWatchStore:
 
     # --- reads ---
 
-    def active_records(self) -> Iterator[Watched | MalformedItem]:
-        """Jobs still polled, least recently checked first: one Query per 1 MB page of active jobs."""
+    def active_records(self) -> Iterator[Watched | MalformedItem | AccountMark]:
+        """Jobs still polled, least recently checked first, and the marks of unreachable accounts: one Query per
+        1 MB page of active items."""
         pages = self._paginate(
             "query",
             TableName=self._table,
@@ -51,7 +57,7 @@ class DynamoWatchStore:
             ScanIndexForward=True,
         )
         for item in pages:
-            yield decode_or_report(item)
+            yield decode_any(item)
 
     def followers(self, solution_arn: str) -> Iterator[Watched | MalformedItem]:
         """Campaigns that sync with this solution's latest version."""
@@ -67,8 +73,14 @@ class DynamoWatchStore:
             yield decode_or_report(item)
 
     def all_jobs(self) -> Iterator[Watched | MalformedItem]:
+        for record in self.all_records():
+            if not isinstance(record, AccountMark):
+                yield record
+
+    def all_records(self) -> Iterator[Watched | MalformedItem | AccountMark]:
+        """Everything in the table: every job, finished or not, and the marks of unreachable accounts."""
         for item in self._paginate("scan", TableName=self._table):
-            yield decode_or_report(item)
+            yield decode_any(item)
 
     def get(self, arn: str) -> Watched | MalformedItem | None:
         response = self._call("get_item", TableName=self._table, Key={"jobArn": {"S": arn}}, ConsistentRead=True)
@@ -118,6 +130,29 @@ class DynamoWatchStore:
                 )
             except StaleVersion:
                 continue  # finished or untracked meanwhile: nothing to reorder
+
+    def save_mark(self, mark: AccountMark, expected_version: int | None) -> None:
+        """Record an unreachable account's mark: new (none there) or replacing the version read."""
+        if expected_version is None:
+            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(jobArn)"}
+        else:
+            condition = {
+                "ConditionExpression": "#version = :expected",
+                "ExpressionAttributeNames": {"#version": "version"},
+                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
+            }
+        self._call("put_item", TableName=self._table, Item=_to_wire(encode_mark(mark)), **condition)
+
+    def clear_mark(self, mark: AccountMark) -> None:
+        """The account is read again: its mark goes, unless another poll changed it since it was read."""
+        self._call(
+            "delete_item",
+            TableName=self._table,
+            Key={"jobArn": {"S": mark_key(mark.account)}},
+            ConditionExpression="#version = :expected",
+            ExpressionAttributeNames={"#version": "version"},
+            ExpressionAttributeValues={":expected": {"N": str(mark.version)}},
+        )
 
     def delete(self, arn: str) -> bool:
         response = self._call("delete_item", TableName=self._table, Key={"jobArn": {"S": arn}}, ReturnValues="ALL_OLD")
@@ -228,6 +263,54 @@ def _encode_pending(owed: PendingNotification) -> dict[str, Any]:
 
 class _Malformed(ValueError):
     pass
+
+
+def mark_key(account: str) -> str:
+    return f"{MARK_KEY_PREFIX}{account}"
+
+
+def encode_mark(mark: AccountMark) -> dict[str, Any]:
+    told_until = expires_at(mark)
+    return {
+        "jobArn": mark_key(mark.account),
+        "jobKind": MARK_KIND,
+        "account": mark.account,
+        "roleArn": mark.role_arn,
+        "reason": mark.reason,
+        "since": mark.since,
+        "version": mark.version,
+        "notifiedAt": mark.notified_at,
+        "delivered": list(mark.delivered) or None,
+        "leaseUntil": mark.lease_until,
+        "activeShard": ACTIVE_SHARD,
+        "lastCheckedAt": mark.since,  # the active index's sort key: read first, before the jobs it concerns
+        TTL_ATTRIBUTE: int(told_until.timestamp()) if told_until else None,
+    }
+
+
+def _is_mark(wire_item: dict[str, Any]) -> bool:
+    return wire_item.get("jobKind") == {"S": MARK_KIND}
+
+
+def decode_any(wire_item: dict[str, Any]) -> Watched | MalformedItem | AccountMark:
+    """A job, or an unreachable account's mark, or what could not be read as either."""
+    if not _is_mark(wire_item):
+        return decode_or_report(wire_item)
+    key = str(wire_item.get("jobArn", {}).get("S", "?"))
+    try:
+        item = {name: _deserializer.deserialize(value) for name, value in wire_item.items()}
+        return AccountMark(
+            account=_text(item, "account"),
+            role_arn=_text(item, "roleArn"),
+            reason=_text(item, "reason"),
+            since=_text(item, "since"),
+            version=_whole_number(item, "version"),
+            notified_at=_optional_text(item, "notifiedAt"),
+            delivered=tuple(str(channel) for channel in _list(item, "delivered")),
+            lease_until=_optional_text(item, "leaseUntil"),
+        )
+    except (_Malformed, TypeError, ValueError, KeyError) as exc:
+        return MalformedItem(key=key, reason=str(exc))
 
 
 def decode_or_report(wire_item: dict[str, Any]) -> Watched | MalformedItem:

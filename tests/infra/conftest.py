@@ -83,6 +83,12 @@ class Deployed:
     layer_arn: str  # what Powertools' public parameter resolved to
 
 
+def satellite(file_name: str) -> bool:
+    """A stack of the app that is not the notifier's own: a region's forwarder, or the organization's member stack."""
+    stack = file_name.split(".", 1)[0]
+    return "-Forward-" in stack or stack.endswith("-Member")
+
+
 def deploy_in_moto(assembly: Path, session: Any) -> Deployed:
     """What `cdk deploy` does, in-process under mock_aws(): upload the assets, create the stack."""
     from infra.settings import POWERTOOLS_LAYER_PARAMETER
@@ -90,7 +96,7 @@ def deploy_in_moto(assembly: Path, session: Any) -> Deployed:
 
     upload_assets(assembly, session.client("s3"))
     layer_arn = serve_powertools_layer(POWERTOOLS_LAYER_PARAMETER, session.client("lambda"))
-    [template_file] = [path for path in assembly.glob("*.template.json") if "-Forward-" not in path.name]
+    [template_file] = [path for path in assembly.glob("*.template.json") if not satellite(path.name)]
     name = template_file.name.removesuffix(".template.json")
     cloudformation = session.client("cloudformation")
     cloudformation.create_stack(
@@ -110,7 +116,7 @@ def deploy_in_moto(assembly: Path, session: Any) -> Deployed:
 
 def upload_assets(assembly: Path, s3: Any) -> None:
     """Zip each directory asset into the asset bucket, as the CDK CLI's publishing step does."""
-    [manifest] = [path for path in assembly.glob("*.assets.json") if "-Forward-" not in path.name]
+    [manifest] = [path for path in assembly.glob("*.assets.json") if not satellite(path.name)]
     for asset in json.loads(manifest.read_text())["files"].values():
         source = assembly / asset["source"]["path"]
         for destination in asset["destinations"].values():

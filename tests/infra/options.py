@@ -31,6 +31,14 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "stuckAfterMinutes": {"stuckAfterMinutes": "0"},
     "personalizeMaxRps": {"personalizeMaxRps": "5"},
     "discover": {"discover": "all"},
+    "organizationId": {"organizationId": "o-a1b2c3d4e5"},
+    "organizationMembers": {
+        "organizationId": "o-a1b2c3d4e5",
+        "memberExternalId": "notifier-7f3a",
+        "memberOus": "ou-ab12-cdefgh34,r-ab12",
+        "memberRegions": "us-east-1,eu-west-1",
+        "memberStackSetCallAs": "DELEGATED_ADMIN",
+    },
 }
 # trackRegions forwards to the auto-track rule, so synth refuses it with autoTrack off: "all of them together"
 # is two configurations, each without one of the two.

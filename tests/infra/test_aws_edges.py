@@ -24,7 +24,7 @@ from aws_cdk.assertions import Template
 
 from infra.settings import POWERTOOLS_VERSION
 from tests.iam import ACCOUNT, Request, Resolver, decide
-from tests.infra.conftest import FULL_CONTEXT
+from tests.infra.conftest import FULL_CONTEXT, satellite
 from tests.infra.options import CONFIGURATIONS, EXAMPLES, options_the_app_reads, synthesized
 
 pytestmark = pytest.mark.infra
@@ -49,7 +49,7 @@ class Edge:
 def template(request, tmp_path_factory) -> dict:
     """The notifier stack's template in each configuration of the matrix (tests/infra/options.py)."""
     assembly = synthesized(request.param, tmp_path_factory.getbasetemp() / "configurations")
-    [path] = [path for path in assembly.glob("*.template.json") if "-Forward-" not in path.name]
+    [path] = [path for path in assembly.glob("*.template.json") if not satellite(path.name)]
     return json.loads(path.read_text())
 
 

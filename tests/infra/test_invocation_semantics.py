@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.iam import Request, Resolver, decide, role_policies
+from tests.infra.conftest import satellite
 from tests.infra.options import CONFIGURATIONS, synthesized
 
 pytestmark = pytest.mark.infra
@@ -58,6 +59,9 @@ PROMISES = {
     ("AutoTrackingCreateJobCalls", "AutoTrackingTrackFunction"): Promise(kept=frozenset(FAILURES)),
     # Other regions' calls sent on to the home bus.
     ("CreateJobCalls", "HomeBus"): Promise(kept=frozenset({"delivery refused"})),
+    # An organization's member accounts: their calls sent to the central bus, and tracked from it.
+    ("PersonalizeCalls", "HomeBus"): Promise(kept=frozenset({"delivery refused"})),
+    ("AutoTrackingMemberCalls", "AutoTrackingTrackFunction"): Promise(kept=frozenset(FAILURES)),
 }
 
 
@@ -191,7 +195,7 @@ def test_every_edge_keeps_what_the_readme_says_it_keeps(assembly: Path) -> None:
             assert queue["Type"] == "AWS::SQS::Queue", where
             assert queue["Properties"]["MessageRetentionPeriod"] == 14 * 24 * 3600, where
             assert may_send(edge, outcome.kept_in, failure), f"{where}: may not send to {outcome.kept_in}"
-            home_stack = "-Forward-" not in edge.stack
+            home_stack = not satellite(edge.stack)
             # Alarms tell the home region's alarms topic (an alarm acts only in its own region).
             assert alarmed(edge.template, outcome.kept_in) or not home_stack, f"{where}: no alarm on the queue"
 

@@ -259,7 +259,8 @@ def test_email_subscriptions_and_a_failure_only_filter(full: Template) -> None:
     assert set(subscriptions) == {"ana@example.com", "ben@example.org", "oncall@example.com"}
     assert all(s["Protocol"] == "email" for s in subscriptions.values())
     assert "FilterPolicy" not in subscriptions["ana@example.com"]
-    assert subscriptions["oncall@example.com"]["FilterPolicy"] == {"outcome": ["failed", "not_found", "invalid"]}
+    failures = ["failed", "not_found", "invalid", "unreachable"]
+    assert subscriptions["oncall@example.com"]["FilterPolicy"] == {"outcome": failures}
 
 
 def test_slack_channel_receives_the_job_notifications_and_the_alarms(full: Template) -> None:

@@ -13,6 +13,7 @@ from notifier.accounts import AccountSessions
 from notifier.personalize import PersonalizeResources
 from notifier_local import personalize as emulator
 from tests.conftest import ACCOUNT, REGION
+from tests.fakes import FakeChannel
 
 pytestmark = pytest.mark.integration
 
@@ -20,10 +21,10 @@ MEMBER = "210987654321"
 ROLE = "PersonalizeJobNotifierRead"
 
 
-def member_session(home: boto3.session.Session) -> boto3.session.Session:
-    """A session of the member account, as its own people have one."""
+def member_session(home: boto3.session.Session, account: str = MEMBER) -> boto3.session.Session:
+    """A session of the member account, as the organization's admin reaches it (the role Organizations makes)."""
     credentials = home.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{MEMBER}:role/Admin", RoleSessionName="member-admin"
+        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="member-admin"
     )["Credentials"]
     return boto3.session.Session(
         aws_access_key_id=credentials["AccessKeyId"],
@@ -33,7 +34,14 @@ def member_session(home: boto3.session.Session) -> boto3.session.Session:
     )
 
 
-def member_export(world) -> str:
+def give_member_role(world, account: str = MEMBER) -> None:
+    """The member role as the member stack makes it (its trust and policy are evaluated in tests/infra)."""
+    member_session(world.session, account).client("iam").create_role(RoleName=ROLE, AssumeRolePolicyDocument="{}")
+
+
+def member_export(world, with_role: bool = True) -> str:
+    if with_role:
+        give_member_role(world)
     return (
         member_session(world.session)
         .client("personalize")
@@ -125,3 +133,148 @@ def test_the_poll_reads_members_when_its_environment_names_their_role(world) -> 
     poller._clock = world.clock
     report = poller.poll()
     assert (report.describe_errors, report.notifications_published) == (0, 1), report.problems
+
+
+def member_accounts(world, **kwargs) -> tuple[AccountSessions, PersonalizeResources]:
+    accounts = AccountSessions(world.session, role_name=ROLE, home_account=ACCOUNT, **kwargs)
+    return accounts, PersonalizeResources(world.session, accounts=accounts)
+
+
+def unreachable_notices(messages: list) -> list:
+    return [message for message in messages if message.attributes.get("outcome") == "unreachable"]
+
+
+def test_an_account_without_the_role_is_told_once_however_many_of_its_jobs_are_watched(world) -> None:
+    clock = [0.0]
+    accounts, personalize = member_accounts(world, monotonic=lambda: clock[0])
+    session = member_session(world.session)
+    jobs = [
+        session.client("personalize").create_dataset_export_job(
+            jobName=f"member-{n}",
+            datasetArn=f"arn:aws:personalize:{REGION}:{MEMBER}:dataset/retail/INTERACTIONS",
+            roleArn=f"arn:aws:iam::{MEMBER}:role/PersonalizeExport",
+            jobOutput={"s3DataDestination": {"path": f"s3://member-exports/{n}/"}},
+        )["datasetExportJobArn"]
+        for n in range(3)
+    ]
+    for arn in jobs:
+        track_from_home(world, arn)
+    report = poll_with(world, personalize)
+    assert list(report.unreachable) == [MEMBER] and report.describe_errors == 0
+    assert accounts.assumed == 1  # the refusal is kept: one AssumeRole for the three jobs
+    [notice] = unreachable_notices(world.delivered())
+    assert notice.subject == f"Personalize notifier: cannot read account {MEMBER}"
+    assert notice.document["roleArn"] == f"arn:aws:iam::{MEMBER}:role/{ROLE}"
+    assert "AccessDenied" in notice.document["reason"]
+    # Later polls, still refused, say nothing more; the jobs keep their state.
+    for _ in range(2):
+        clock[0] += 61
+        world.clock.advance(minutes=1)
+        report = poll_with(world, personalize)
+        assert list(report.unreachable) == [MEMBER]
+    assert unreachable_notices(world.delivered()) == []  # told once
+    assert {world.store.get(arn).status for arn in jobs} == {None}
+
+    # The member stack is deployed: the next poll reads the jobs and tells what they did.
+    give_member_role(world)
+    for arn in jobs:
+        emulator.set_status(arn, "ACTIVE")
+    clock[0] += 61
+    world.clock.advance(minutes=1)
+    report = poll_with(world, personalize)
+    assert report.unreachable == {} and report.notifications_published == 3, report.problems
+    assert MEMBER in {message.document.get("account") for message in world.delivered()}
+
+    # A later outage (the role deleted, its credentials expired) is told again: the mark was cleared.
+    assert [entry for entry in world.store.active_records() if not hasattr(entry, "arn")] == []
+
+
+def test_a_member_role_that_refuses_personalize_is_the_accounts_problem_not_each_jobs(world) -> None:
+    """The role exists but an SCP or a narrowed policy denies the call: AccessDeniedException from Personalize."""
+    arn = member_export(world)
+    track_from_home(world, arn)
+    _, personalize = member_accounts(world)
+    emulator.refuse_account(MEMBER)
+    try:
+        report = poll_with(world, personalize)
+    finally:
+        emulator.refuse_account(None)
+    assert list(report.unreachable) == [MEMBER] and report.describe_errors == 0
+    [notice] = unreachable_notices(world.delivered())
+    assert (
+        "AccessDeniedException" in notice.document["reason"] and "service control policy" in notice.document["reason"]
+    )
+
+
+def test_a_notice_that_could_not_be_published_is_retried_by_the_next_poll_and_sent_once(world) -> None:
+    clock = [0.0]
+    arn = member_export(world, with_role=False)
+    track_from_home(world, arn)
+    _, personalize = member_accounts(world, monotonic=lambda: clock[0])
+    poller = world.poller()
+    poller._describer = personalize
+    channel = FakeChannel("sns", fail_next=1)
+    poller._channels = [channel]
+    report = poller.poll()
+    assert report.publish_errors == 1 and channel.delivered == []
+    for _ in range(2):
+        world.clock.advance(minutes=3)  # past any lease a poll held
+        clock[0] += 61
+        poller.poll()
+    assert [notification.attributes["outcome"] for notification in channel.delivered] == ["unreachable"]
+
+
+def test_the_cli_lists_an_unreachable_account_and_says_why_it_tracks_a_members_job_without_status(world) -> None:
+    """From the central account, as its people run the CLI: their identity cannot read a member's job."""
+    import json
+
+    from tests.integration.test_cli_commands import in_table
+
+    arn = member_export(world, with_role=False)
+    code, out, err = in_table(world, "track", arn)
+    assert code == 0 and out.startswith(f"tracking  {arn}")
+    assert f"is account {MEMBER}'s, which your identity cannot read" in err and "reader role" in err
+    _, personalize = member_accounts(world)
+    poll_with(world, personalize)
+    code, out, err = in_table(world, "list")
+    assert code == 0 and MEMBER in out.splitlines()[1]  # the ACCOUNT column
+    assert f"account {MEMBER} cannot be read since" in err and f"role/{ROLE}" in err
+    code, out, _ = in_table(world, "list", "--json")
+    [unreachable] = json.loads(out)["unreachableAccounts"]
+    assert unreachable["account"] == MEMBER and unreachable["roleArn"] == f"arn:aws:iam::{MEMBER}:role/{ROLE}"
+
+
+def test_discover_lists_in_each_member_account_through_a_role_the_caller_may_assume(world) -> None:
+    """`notifier discover --accounts`: a person's sweep of the members, through their own cross-account role (the
+    member role trusts only the notifier's functions); what it finds is read by the poll through that role."""
+    import json
+
+    from tests.integration.test_cli_commands import in_table
+
+    arn = member_export(world, with_role=False)
+    code, out, err = in_table(world, "discover", "--all", "--accounts", MEMBER, "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["tracked"] == [arn] and document["accounts"][0]["account"] == MEMBER
+    assert world.store.get(arn) is not None
+    code, _, err = in_table(world, "discover", "--all", "--accounts", "2109876543")
+    assert code == 2 and "--accounts: '2109876543' is not an AWS account ID" in err
+    code, _, err = in_table(world, "discover", "--all", "--accounts", MEMBER, "--role", "NoSuchRole")
+    assert code == 1 and f"cannot list in account {MEMBER}: AccessDenied" in err and "--role" in err
+
+
+def test_the_polls_discovery_lists_under_a_members_parent_in_that_account(world) -> None:
+    """-c discover=<a member's dataset ARN>: the poll's discovery lists there through the member role."""
+    from notifier.config import Settings
+    from notifier.runtime import PollCycle
+
+    arn = member_export(world)
+    dataset = f"arn:aws:personalize:{REGION}:{MEMBER}:dataset/retail/INTERACTIONS"
+    environment = {
+        "TABLE_NAME": world.table_name,
+        "TOPIC_ARN": world.topic_arn,
+        "MEMBER_ROLE_NAME": ROLE,
+        "DISCOVER": dataset,
+    }
+    report = PollCycle(Settings.from_env(environment), world.session).run()
+    assert report.jobs_discovered == 1 and world.store.get(arn) is not None

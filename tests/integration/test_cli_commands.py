@@ -9,7 +9,7 @@ import pytest
 
 from notifier.cli import main
 from notifier_local import personalize as emulator
-from tests.conftest import DATASET_ARN, World
+from tests.conftest import ACCOUNT, DATASET_ARN, World
 
 pytestmark = pytest.mark.integration
 
@@ -49,7 +49,7 @@ def test_list_shows_active_jobs_by_default_and_everything_with_all(world: World)
     code, out, _ = in_table(world, "list")
     lines = out.splitlines()
     assert code == 0
-    assert lines[0].split() == ["JOB", "KIND", "STATUS", "REGION", "UPDATED"]
+    assert lines[0].split() == ["JOB", "KIND", "STATUS", "ACCOUNT", "REGION", "UPDATED"]
     assert len(lines) == 2 and lines[1].startswith("running ") and "CREATE PENDING" in lines[1]
     assert max(len(line) for line in lines) <= 100  # fits a terminal: ARNs only with --wide
     code, out, _ = in_table(world, "list", "--all", "--wide")
@@ -91,6 +91,7 @@ def test_show_tells_the_history_with_times_and_durations(world: World) -> None:
     assert out.splitlines() == [
         "nightly-users  (Dataset export job, us-east-1)",
         f"ARN             {arn}",
+        f"Account         {ACCOUNT}",
         f"Dataset         {DATASET_ARN}",
         "Ingestion mode  BULK",
         "Status          ACTIVE",

@@ -16,7 +16,8 @@ import pytest
 
 from notifier import watched
 from notifier.arns import parse_arn
-from notifier.messages import render, shorten
+from notifier.messages import FAILURE_OUTCOMES, render, render_unreachable, shorten
+from notifier.reachability import AccountMark
 from notifier.watched import Event, PendingNotification, Snapshot
 
 pytestmark = pytest.mark.unit
@@ -162,3 +163,34 @@ def test_a_reason_too_long_for_one_sns_message_is_cut_and_says_so() -> None:
     assert notification.bodies["email"].count("of a very long story") < 1_000
     short = finished("CREATE FAILED", failure_reason="short")
     assert "failureReasonTruncated" not in render(short, short.pending[-1]).document
+
+
+UNREACHABLE = AccountMark(
+    account="210987654321",
+    role_arn="arn:aws:iam::210987654321:role/PersonalizeJobNotifier-Reader",
+    reason="AccessDenied: User is not authorized to perform: sts:AssumeRole on resource: "
+    "arn:aws:iam::210987654321:role/PersonalizeJobNotifier-Reader",
+    since="2026-11-24T10:12:30.000Z",
+    version=1,
+)
+
+
+def test_an_unreachable_accounts_notice_in_every_channel() -> None:
+    notification = render_unreachable(UNREACHABLE)
+    email = notification.bodies["email"]
+    assert email == golden("unreachable.email.txt", email)
+    chat = json.loads(notification.bodies["https"])
+    jsonschema.validate(chat, json.loads((GOLDEN / "chatbot-custom-notification.schema.json").read_text()))
+    assert chat["metadata"]["threadId"] == "account/210987654321"  # one Slack thread per account
+    pretty = json.dumps(chat, indent=2, ensure_ascii=False) + "\n"
+    assert pretty == golden("unreachable.chat.json", pretty)
+    document = json.loads(notification.bodies["sqs"])
+    assert (document["event"], document["account"], document["roleArn"]) == (
+        "unreachable",
+        UNREACHABLE.account,
+        UNREACHABLE.role_arn,
+    )
+    assert notification.attributes["outcome"] in FAILURE_OUTCOMES  # failure-only subscribers get it
+    assert notification.subject.isascii() and len(notification.subject) < 100
+    # Every attempt to tell one outage carries the same id: a subscriber can drop a repeat.
+    assert render_unreachable(UNREACHABLE).id == notification.id

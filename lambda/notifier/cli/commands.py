@@ -7,6 +7,7 @@ import os
 from collections.abc import Callable, Sequence
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
 from notifier.arns import InvalidArn, parse_arn
 from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
@@ -15,8 +16,10 @@ from notifier.cli.output import Printer, camel_case, job_document, job_table, re
 from notifier.config import ConfigError, Settings
 from notifier.discovery import PARENT_KINDS, DiscoveryReport, discover, is_parent_arn, region_of
 from notifier.kinds import api_name
+from notifier.messages import readable_time
 from notifier.personalize import PersonalizeResources
 from notifier.ports import MalformedItem, TableNotFound
+from notifier.reachability import AccountMark
 from notifier.regions import known_regions
 from notifier.runtime import build_poller, build_store
 from notifier.store import DynamoWatchStore
@@ -121,8 +124,7 @@ def track_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.S
             status = result.job.status if result.job and result.job.status else "status not known yet"
             printer.line(f"tracking  {arn}  ({status}{f'; {result.message}' if result.message else ''})")
             if result.job and result.describe_error in ("AccessDeniedException", "AccessDenied"):
-                action = f"personalize:{api_name(result.job.kind.describe_operation)}"
-                printer.warn(f"tracked without a status: your identity may not call {action} on {arn}")
+                printer.warn(_refused_describe(result.job, session))
     printer.document(
         "track",
         results=[
@@ -136,6 +138,24 @@ def track_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.S
         ],
     )
     return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+def _refused_describe(job: Watched, session: boto3.session.Session) -> str:
+    """Why a job was tracked without its status: this identity's permissions, or another account's job, which
+    only the notifier's functions read (through the reader role of a stack deployed with organizationId)."""
+    account = job.arn.split(":")[4]
+    try:
+        mine: str | None = session.client("sts", config=client_config()).get_caller_identity()["Account"]
+    except (BotoCoreError, ClientError):
+        mine = None
+    if account != mine:
+        return (
+            f"tracked without a status: {job.arn} is account {account}'s, which your identity cannot read; a "
+            "stack deployed with organizationId reads it through its reader role in that account (the member "
+            "stack's), and tells each change"
+        )
+    action = f"personalize:{api_name(job.kind.describe_operation)}"
+    return f"tracked without a status: your identity may not call {action} on {job.arn}"
 
 
 @_with_table
@@ -156,11 +176,24 @@ def untrack_jobs(args: argparse.Namespace, table: _Table, session: boto3.session
 
 @_with_table
 def list_summaries(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
-    entries = list(table.store.all_jobs() if args.all else table.store.active_records())
+    entries = list(table.store.all_records() if args.all else table.store.active_records())
     listed = sorted((e for e in entries if isinstance(e, Watched)), key=lambda job: job.tracked_at)
     for broken in (e for e in entries if isinstance(e, MalformedItem)):
         printer.warn(f"skipped a malformed item {broken.key}: {broken.reason}")
-    printer.document("list", table=table.name, jobs=[job_document(job) for job in listed])
+    unreachable = [e for e in entries if isinstance(e, AccountMark)]
+    for mark in unreachable:
+        printer.warn(
+            f"account {mark.account} cannot be read since {readable_time(mark.since)} (role {mark.role_arn}): "
+            f"{mark.reason}"
+        )
+    printer.document(
+        "list",
+        table=table.name,
+        jobs=[job_document(job) for job in listed],
+        unreachableAccounts=[
+            {"account": m.account, "roleArn": m.role_arn, "since": m.since, "reason": m.reason} for m in unreachable
+        ],
+    )
     if not listed:
         printer.line("No jobs are being watched." if not args.all else "No jobs are tracked.")
     else:
@@ -200,10 +233,11 @@ def poll_once(args: argparse.Namespace, table: _Table, session: boto3.session.Se
         printer.line(f"notified  {notification.subject}")
     for problem in report.problems:
         printer.error(problem)
+    unreachable = f", {len(report.unreachable)} account(s) unreachable" if report.unreachable else ""
     printer.line(
         f"polled {report.jobs_polled} job(s): {report.transitions} transition(s), "
         f"{report.notifications_published} notification(s) published to {topic}, "
-        f"{report.describe_errors} describe error(s), {report.publish_errors} publish error(s)"
+        f"{report.describe_errors} describe error(s), {report.publish_errors} publish error(s){unreachable}"
     )
     printer.document(
         "poll",
@@ -214,7 +248,9 @@ def poll_once(args: argparse.Namespace, table: _Table, session: boto3.session.Se
         published=[
             {
                 "notificationId": n.id,
-                "jobArn": n.document["jobArn"],
+                # An unreachable account's notice is about the role tried there, not a job.
+                "jobArn": n.document.get("jobArn"),
+                "account": n.document.get("account"),
                 "subject": n.subject,
                 "attributes": n.attributes,
             }
@@ -222,7 +258,7 @@ def poll_once(args: argparse.Namespace, table: _Table, session: boto3.session.Se
         ],
         problems=report.problems,
     )
-    failed = report.describe_errors or report.publish_errors or report.store_errors
+    failed = report.describe_errors or report.publish_errors or report.store_errors or report.unreachable
     return EXIT_ERROR if failed else EXIT_OK
 
 
@@ -243,37 +279,86 @@ def discover_jobs(args: argparse.Namespace, table: _Table, session: boto3.sessio
     def progress(report: DiscoveryReport) -> None:
         printer.progress(f"  listed {report.listed}, {len(report.tracked)} newly tracked...")
 
-    personalize = PersonalizeResources(session, config=client_config())
-    for arn in parents:  # a mistyped parent lists nothing, which is not "no jobs"
-        if personalize.missing(arn) is not None:
-            raise UsageError(f"--parent {arn} does not exist in Personalize (check its region, account and name)")
-    report = discover(
-        personalize,
-        table.store,
-        regions=regions,
-        parent_arns=list(parents) or [None],
-        progress=progress,
-        describer=personalize,
-    )
-    for arn in report.tracked:
-        printer.line(f"tracking  {arn}")
-    for error in report.errors:
-        printer.error(f"listing failed: {error}")
-    printer.line(
-        f"listed {report.listed} in {', '.join(regions)}: {len(report.tracked)} newly tracked, "
-        f"{report.already_tracked} already tracked, {report.finished} already finished"
-    )
+    accounts = _accounts(args.accounts)
+    reports: list[tuple[str | None, DiscoveryReport]] = []
+    for account, where in (
+        [(None, session)] if not accounts else [(a, _assumed(session, a, args.role)) for a in accounts]
+    ):
+        personalize = PersonalizeResources(where, config=client_config())
+        for arn in parents:  # a mistyped parent lists nothing, which is not "no jobs"
+            if personalize.missing(arn) is not None:
+                raise UsageError(f"--parent {arn} does not exist in Personalize (check its region, account and name)")
+        report = discover(
+            personalize,
+            table.store,
+            regions=regions,
+            parent_arns=list(parents) or [None],
+            progress=progress,
+            describer=personalize,
+        )
+        reports.append((account, report))
+        for arn in report.tracked:
+            printer.line(f"tracking  {arn}")
+        for error in report.errors:
+            printer.error(f"listing failed{f' in account {account}' if account else ''}: {error}")
+        printer.line(
+            f"listed {report.listed} in {f'account {account}, ' if account else ''}{', '.join(regions)}: "
+            f"{len(report.tracked)} newly tracked, {report.already_tracked} already tracked, "
+            f"{report.finished} already finished"
+        )
     printer.document(
         "discover",
         table=table.name,
         regions=regions,
-        listed=report.listed,
-        tracked=list(report.tracked),
-        alreadyTracked=report.already_tracked,
-        finished=report.finished,
-        errors=[str(error) for error in report.errors],
+        listed=sum(report.listed for _, report in reports),
+        tracked=[arn for _, report in reports for arn in report.tracked],
+        alreadyTracked=sum(report.already_tracked for _, report in reports),
+        finished=sum(report.finished for _, report in reports),
+        errors=[str(error) for _, report in reports for error in report.errors],
+        **({"accounts": [_per_account(account, report) for account, report in reports]} if accounts else {}),
     )
-    return EXIT_ERROR if report.errors else EXIT_OK
+    return EXIT_ERROR if any(report.errors for _, report in reports) else EXIT_OK
+
+
+def _accounts(value: str | None) -> list[str]:
+    accounts = [account.strip() for account in (value or "").split(",") if account.strip()]
+    for account in accounts:
+        if not (len(account) == 12 and account.isdigit()):
+            raise UsageError(f"--accounts: {account!r} is not an AWS account ID (12 digits)")
+    return accounts
+
+
+def _assumed(session: boto3.session.Session, account: str, role: str) -> boto3.session.Session:
+    """A session in another account, through a role this identity may assume there; a refusal names both."""
+    partition = session.get_partition_for_region(session.region_name or "us-east-1")
+    role_arn = f"arn:{partition}:iam::{account}:role/{role}"
+    try:
+        credentials = session.client("sts", config=client_config()).assume_role(
+            RoleArn=role_arn, RoleSessionName="personalize-job-notifier-discover"
+        )["Credentials"]
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        raise CommandFailed(
+            f"cannot list in account {account}: {error.get('Code')}: {error.get('Message')} (name a role your "
+            "identity may assume there with --role)"
+        ) from None
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=session.region_name,
+    )
+
+
+def _per_account(account: str | None, report: DiscoveryReport) -> dict[str, object]:
+    return {
+        "account": account,
+        "listed": report.listed,
+        "tracked": list(report.tracked),
+        "alreadyTracked": report.already_tracked,
+        "finished": report.finished,
+        "errors": [str(error) for error in report.errors],
+    }
 
 
 COMMANDS: dict[str, Command] = {

@@ -61,7 +61,8 @@ EXAMPLES = {
   notifier poll --table T --topic arn:aws:sns:us-east-1:123456789012:jobs""",
     "discover": """examples:
   notifier discover --parent arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS
-  notifier discover --all --regions us-east-1,eu-west-1""",
+  notifier discover --all --regions us-east-1,eu-west-1
+  notifier discover --all --accounts 210987654321,345678901234   # members, through a role you may assume there""",
     "local": """examples:
   notifier local                # prints the exports for another terminal, then takes commands:
   playground> create nightly-users
@@ -72,6 +73,9 @@ EXAMPLES = {
   notifier demo                 # in a clone: deploys with the CDK CLI into an embedded AWS
   notifier demo --without-cdk   # the resources made directly (what an installed package does)""",
 }
+
+
+ORGANIZATION_ACCESS_ROLE = "OrganizationAccountAccessRole"
 
 
 def package_version() -> str:
@@ -198,6 +202,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     scope.add_argument("--all", action="store_true", help="every job in the region(s)")
     discover.add_argument("--regions", help="comma-separated regions to list (default: each parent's, else --region)")
+    discover.add_argument(
+        "--accounts",
+        help="comma-separated accounts of your organization to list in, through --role there (the deployed poll "
+        "then reads what is found through the member role)",
+    )
+    discover.add_argument(
+        "--role",
+        default=ORGANIZATION_ACCESS_ROLE,
+        help=f"the role your identity assumes in each of --accounts to list (default: {ORGANIZATION_ACCESS_ROLE}, "
+        "which AWS Organizations creates in the accounts it creates)",
+    )
     discover.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
     demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)")

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from notifier.cli.options import JSON_SCHEMA_VERSION
-from notifier.messages import format_duration, readable_time
+from notifier.messages import account_of, format_duration, readable_time
 from notifier.watched import Watched, parse_iso
 
 
@@ -51,6 +51,7 @@ def job_document(job: Watched) -> dict[str, Any]:
         "jobArn": job.arn,
         "jobName": job.name,
         "jobKind": job.kind.name,
+        "account": account_of(job.arn),
         "region": job.region,
         "status": job.status,
         "outcome": job.ended_by.value if job.ended_by else job.outcome.value,
@@ -65,11 +66,12 @@ def job_document(job: Watched) -> dict[str, Any]:
 
 def job_table(jobs: list[Watched], wide: bool) -> str:
     """One row per job; ARNs (long) only with --wide, so the table fits a terminal."""
-    header = ("JOB", "KIND", "STATUS", "REGION", "UPDATED", *(("ARN",) if wide else ()))
+    header = ("JOB", "KIND", "STATUS", "ACCOUNT", "REGION", "UPDATED", *(("ARN",) if wide else ()))
     rows = [header]
     for job in jobs:
         updated = readable_time(job.history[-1].at if job.history else job.tracked_at)
-        rows.append((job.name, job.kind.name, status_text(job), job.region, updated, *((job.arn,) if wide else ())))
+        where = (account_of(job.arn), job.region)
+        rows.append((job.name, job.kind.name, status_text(job), *where, updated, *((job.arn,) if wide else ())))
     widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
     return "\n".join(
         "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
@@ -77,7 +79,7 @@ def job_table(jobs: list[Watched], wide: bool) -> str:
 
 
 def render_show(job: Watched) -> str:
-    rows: list[tuple[str, str]] = [("ARN", job.arn)]
+    rows: list[tuple[str, str]] = [("ARN", job.arn), ("Account", account_of(job.arn))]
     if job.parent_arn:
         rows.append((job.kind.parent_label, job.parent_arn))
     if job.input_location:

@@ -66,5 +66,6 @@ def record_metrics(report: PollReport) -> None:
         ("DeferredJobs", report.deferred),
         ("JobsDiscovered", report.jobs_discovered),
         ("StuckJobs", report.stuck),
+        ("UnreachableAccounts", len(report.unreachable)),
     ):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
