@@ -23,10 +23,10 @@ import subprocess
 import sys
 import time
 import tracemalloc
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 os.environ.update(
     {
@@ -47,6 +47,7 @@ from moto import mock_aws
 from bench import notice, organization
 from bench.counters import DynamoCounter
 from bench.measured import measured_on, stamp_chart
+from bench.table import write_records
 from notifier import watched
 from notifier.arns import parse_arn
 from notifier.config import Settings
@@ -100,24 +101,19 @@ def active_indexes(n: int, a: int) -> list[int]:
 
 def seed_jobs(session: boto3.session.Session, table: str, statuses: list[str], tracked_at: datetime) -> None:
     """Job i (of dataset i // 100) at statuses[i], in the emulator and tracked in `table`, in bulk."""
-    dynamodb, serializer = session.client("dynamodb"), TypeSerializer()
-    batch: list[dict[str, Any]] = []
-    for index, status in enumerate(statuses):
-        request = {
-            "jobName": f"bench-{index:05d}",
-            "datasetArn": dataset_of(index),
-            "jobOutput": {"s3DataDestination": {"path": f"s3://bench/{index}/"}},
-        }
-        emulator.add_job(KIND, arn_of(index), request, status, created=tracked_at.timestamp() + index)
-        snapshot = Snapshot(status=status, parent_arn=dataset_of(index))
-        job = watched.start_watching(parse_arn(arn_of(index)), tracked_at, snapshot)
-        item = {key: serializer.serialize(value) for key, value in encode(job).items() if value is not None}
-        batch.append({"PutRequest": {"Item": item}})
-        if len(batch) == 25:
-            dynamodb.batch_write_item(RequestItems={table: batch})
-            batch = []
-    if batch:
-        dynamodb.batch_write_item(RequestItems={table: batch})
+
+    def records() -> Iterator[watched.Watched]:
+        for index, status in enumerate(statuses):
+            request = {
+                "jobName": f"bench-{index:05d}",
+                "datasetArn": dataset_of(index),
+                "jobOutput": {"s3DataDestination": {"path": f"s3://bench/{index}/"}},
+            }
+            emulator.add_job(KIND, arn_of(index), request, status, created=tracked_at.timestamp() + index)
+            snapshot = Snapshot(status=status, parent_arn=dataset_of(index))
+            yield watched.start_watching(parse_arn(arn_of(index)), tracked_at, snapshot)
+
+    write_records(session.client("dynamodb"), table, records())
 
 
 RESTING_CAMPAIGNS = 20  # resources at rest in every scenario: they must cost no call and no read

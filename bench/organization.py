@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
 import boto3
-from boto3.dynamodb.types import TypeSerializer
 from moto import mock_aws
 
 from bench.counters import DynamoCounter
+from bench.table import write_records
 from notifier import watched
 from notifier.accounts import AccountSessions
 from notifier.arns import parse_arn
@@ -28,10 +29,9 @@ from notifier.config import Settings
 from notifier.kinds import KINDS
 from notifier.personalize import PersonalizeResources
 from notifier.runtime import build_poller
-from notifier.store import encode
 from notifier.watched import Snapshot
 from notifier_local import personalize as emulator
-from notifier_local.aws import create_watch_table
+from notifier_local.aws import account_admin, create_watch_table
 
 KIND = KINDS["dataset-export-job"]
 HOME, ROLE = "123456789012", "PersonalizeJobNotifier-Reader"
@@ -77,24 +77,20 @@ def layout(organization: bool) -> list[tuple[str, str, str, bool]]:
 
 
 def seed(session: boto3.session.Session, table: str, jobs: list[tuple[str, str, str, bool]]) -> None:
-    dynamodb, serializer = session.client("dynamodb"), TypeSerializer()
     tracked_at = emulator_now() - timedelta(hours=1)
-    batch: list[dict[str, Any]] = []
-    for arn, dataset, status, _ in jobs:
-        request = {
-            "jobName": arn.rsplit("/", 1)[1],
-            "datasetArn": dataset,
-            "jobOutput": {"s3DataDestination": {"path": f"s3://bench/{arn.rsplit('/', 1)[1]}/"}},
-        }
-        emulator.add_job(KIND, arn, request, status)
-        job = watched.start_watching(parse_arn(arn), tracked_at, Snapshot(status=status, parent_arn=dataset))
-        item = {key: serializer.serialize(value) for key, value in encode(job).items() if value is not None}
-        batch.append({"PutRequest": {"Item": item}})
-        if len(batch) == 25:
-            dynamodb.batch_write_item(RequestItems={table: batch})
-            batch = []
-    if batch:
-        dynamodb.batch_write_item(RequestItems={table: batch})
+
+    def records() -> Iterator[watched.Watched]:
+        for arn, dataset, status, _ in jobs:
+            name = arn.rsplit("/", 1)[1]
+            request = {
+                "jobName": name,
+                "datasetArn": dataset,
+                "jobOutput": {"s3DataDestination": {"path": f"s3://bench/{name}/"}},
+            }
+            emulator.add_job(KIND, arn, request, status)
+            yield watched.start_watching(parse_arn(arn), tracked_at, Snapshot(status=status, parent_arn=dataset))
+
+    write_records(session.client("dynamodb"), table, records())
 
 
 def emulator_now() -> Any:
@@ -103,19 +99,10 @@ def emulator_now() -> Any:
     return datetime.fromtimestamp(emulator.clock(), UTC)
 
 
-def give_member_roles(session: boto3.session.Session) -> None:
-    """The member stack's role in every member account (as each account's admin creates it)."""
-    sts = session.client("sts")
+def give_member_roles() -> None:
+    """The member stack's reader role in every member account (as each account's admin creates it)."""
     for member in range(MEMBERS):
-        credentials = sts.assume_role(
-            RoleArn=f"arn:aws:iam::{member_account(member)}:role/OrganizationAccountAccessRole", RoleSessionName="admin"
-        )["Credentials"]
-        boto3.client(
-            "iam",
-            aws_access_key_id=credentials["AccessKeyId"],
-            aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"],
-        ).create_role(RoleName=ROLE, AssumeRolePolicyDocument="{}")
+        account_admin(member_account(member)).client("iam").create_role(RoleName=ROLE, AssumeRolePolicyDocument="{}")
 
 
 def measure(organization: bool, args: argparse.Namespace) -> OrganizationResult:
@@ -125,7 +112,7 @@ def measure(organization: bool, args: argparse.Namespace) -> OrganizationResult:
         create_watch_table(session.client("dynamodb"), "org-jobs")
         topic = session.client("sns").create_topic(Name="org")["TopicArn"]
         if organization:
-            give_member_roles(session)
+            give_member_roles()
         # AssumeRole answers after the same latency as a Personalize call.
         session.events.register("before-call.sts.AssumeRole", lambda **_: time.sleep(args.latency_ms / 1000))
         settings = Settings(table_name="org-jobs", topic_arn=topic, stuck_after_minutes=0)

@@ -1,4 +1,5 @@
-"""Embedded-AWS helpers: the table as the stack defines it, and a queue that subscribes as a person would."""
+"""Embedded-AWS helpers: the table as the stack defines it, a queue that subscribes as a person would, and
+another account of the organization as its admin reaches it."""
 
 from __future__ import annotations
 
@@ -6,7 +7,25 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import boto3
+
 from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX, FOLLOWS_ATTRIBUTE, TTL_ATTRIBUTE
+
+ORGANIZATION_ACCESS_ROLE = "OrganizationAccountAccessRole"
+
+
+def account_admin(account: str, region: str = "us-east-1") -> boto3.session.Session:
+    """Another account of the organization, as the organization's admin reaches it: through the role AWS
+    Organizations creates in the accounts it creates (moto switches accounts on sts:AssumeRole)."""
+    credentials = boto3.client("sts", region_name=region).assume_role(
+        RoleArn=f"arn:aws:iam::{account}:role/{ORGANIZATION_ACCESS_ROLE}", RoleSessionName="organization-admin"
+    )["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=region,
+    )
 
 
 def create_watch_table(dynamodb: Any, name: str) -> None:

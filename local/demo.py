@@ -30,7 +30,7 @@ from notifier.messages import FAILURE_OUTCOMES
 from notifier.observability import logger
 from notifier.runtime import build_store
 from notifier_local import personalize as emulator
-from notifier_local.aws import Delivered, QueueSubscriber, create_watch_table
+from notifier_local.aws import Delivered, QueueSubscriber, account_admin, create_watch_table
 from notifier_local.cdk_cli import deploy, has_cdk_app
 from notifier_local.inbox import CHATBOT_ENDPOINT, Mail, inbox
 from notifier_local.moto_fixes import lambda_deliveries
@@ -302,19 +302,6 @@ class DemoOrganization:
     checks: list[tuple[bool, str]]
 
 
-def _account_admin(account: str) -> boto3.session.Session:
-    """Another account of the organization, as its admin reaches it (the role Organizations creates there)."""
-    credentials = boto3.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="demo-admin"
-    )["Credentials"]
-    return boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=REGION,
-    )
-
-
 def _member_export(admin: boto3.session.Session, account: str, name: str) -> str:
     return admin.client("personalize").create_dataset_export_job(
         jobName=name,
@@ -353,7 +340,7 @@ def _another_account(
     if not deployed_with_cdk or not template.exists():
         say.line("    (the stack was not deployed with the CDK CLI: no member template to deploy; skipped)")
         return DemoOrganization(delivered=[], checks=[])
-    admin = _account_admin(MEMBER)
+    admin = account_admin(MEMBER)
     admin.client("cloudformation").create_stack(
         StackName=f"{STACK}-Member", TemplateBody=template.read_text(), Capabilities=["CAPABILITY_NAMED_IAM"]
     )
@@ -385,7 +372,7 @@ def _another_account(
     say.line(f"    (account {MEMBER}) stage-users is now ACTIVE")
     first = poll_and_show(f" (read through arn:aws:iam::{MEMBER}:role/{STACK}-Reader)")
 
-    outsider = _member_export(_account_admin(OUTSIDER), OUTSIDER, "sandbox-users")
+    outsider = _member_export(account_admin(OUTSIDER), OUTSIDER, "sandbox-users")
     cli = _cli(["--table", table, "track", outsider])
     say.line(f"    $ notifier track <an export job of account {OUTSIDER}, which has no member stack yet>")
     say.block(cli.stdout + cli.stderr)

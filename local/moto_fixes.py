@@ -25,9 +25,10 @@ from moto.iam.models import iam_backends
 from moto.sts.exceptions import STSClientError
 from moto.sts.models import STSBackend
 
+from notifier_local.aws import ORGANIZATION_ACCESS_ROLE
+
 _moto_send_to_targets = Rule.send_to_targets
 _moto_assume_role = STSBackend.assume_role
-ORGANIZATION_ACCESS_ROLE = "OrganizationAccountAccessRole"
 
 
 lambda_deliveries: list[tuple[str, dict[str, Any]]] = []

@@ -55,9 +55,9 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "60",
     ),
     "MEMBER_ROLE_NAME": (
-        "the role assumed in another account to read its Personalize, for ARNs of that account (unset: this "
-        "account's only)",
-        "unset",
+        "the reader role assumed in another account to read its Personalize, for ARNs of that account (set by "
+        "`organizationId`)",
+        "unset: this account's ARNs only",
     ),
     "MEMBER_EXTERNAL_ID": ("the external ID that role's trust policy asks for", "unset"),
     "POWERTOOLS_SERVICE_NAME": ("the `service` of logs and metrics (Powertools)", "`personalize-job-notifier`"),

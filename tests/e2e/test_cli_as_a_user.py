@@ -364,6 +364,10 @@ def before_the_command_ran(code: int, out: str, err: str) -> bool:
     entry = {package / "__init__.py", package / "console.py"}
     frames = [Path(path).resolve() for path in re.findall(r'File "([^"]+)"', err)]
     own = [frame for frame in frames if frame.is_relative_to(package)]
+    # CPython's own fatal error, when the signal lands while it sets up sys.stdin/stdout/stderr (its runtime
+    # "core initialized", no line of any module run yet): the interpreter's start-up, not the command.
+    if code == 1 and err.startswith("Fatal Python error: init_") and "runtime state: core initialized" in err:
+        return not own
     return "KeyboardInterrupt" in err and all(frame in entry for frame in own)
 
 

@@ -39,7 +39,7 @@ def test_demo_passes_and_says_so(printed) -> None:
     # Nothing of the toolchain's own: no Node banner, no jsii line as a bytes repr, no unset feature flags.
     for noise in ("b'", "end-of-life", "feature flags are not configured", "program.js"):
         assert noise not in printed.stdout + printed.stderr, noise
-    assert printed.stdout.count("✓") == 9 and "✗" not in printed.stdout
+    assert printed.stdout.count("✓") == 12 and "✗" not in printed.stdout
 
 
 def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed) -> None:
@@ -54,9 +54,10 @@ def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed)
 
 def test_demo_shows_each_subscribers_view(printed) -> None:
     out = printed.stdout
-    assert "ana@example.com received 8 email(s)" in out
-    assert "oncall@example.com received 2 email(s)" in out
-    assert "Slack channel (Amazon Q Developer): 8 message(s) in 5 thread(s)" in out
+    # The organization's step adds a member's job and one account's unreachable notice (failures get it too).
+    assert "ana@example.com received 10 email(s)" in out
+    assert "oncall@example.com received 3 email(s)" in out
+    assert "Slack channel (Amazon Q Developer): 10 message(s) in 7 thread(s)" in out
     assert "✅ Dataset export job *nightly-users* finished" in out
     assert "│ Dataset export job nightly-users finished\n" in out
     assert "│ Output: s3://acme-exports/nightly-users/" in out
@@ -68,6 +69,16 @@ def test_demo_shows_each_subscribers_view(printed) -> None:
     assert "🧵 recommended-for-you/" in out  # a solution version's thread, by its solution's name
     assert "notifier: not tracked: arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly-usres" in out
     assert "(exit 2)" in out
+
+
+def test_demo_hears_a_member_account_and_tells_once_of_one_it_cannot_read(printed) -> None:
+    out = printed.stdout
+    assert "→ its rule → this account's bus → 1 event for the track function" in out
+    assert "track function: tracked arn:aws:personalize:us-east-1:210987654321:dataset-export-job/stage-users" in out
+    assert "      │ Account: 210987654321" in out  # the member job's email names its account
+    assert out.count("→ Personalize notifier: cannot read account 345678901234") == 1
+    assert "poll: 1 described, 0 published: still unreachable, and nothing more is said" in out
+    assert re.search(r"sandbox-users\s+dataset-export-job\s+not described yet\s+345678901234", out)  # list's ACCOUNT
 
 
 def test_demo_shows_a_campaign_moving_to_a_new_solution_version_at_no_cost_while_it_rests(printed) -> None:
@@ -99,6 +110,7 @@ def test_demo_without_the_cdk_app_still_runs_the_whole_notifier(tmp_path) -> Non
     assert "--without-cdk was given" in printed.stdout
     assert "cdk:" not in printed.stdout
     assert "Deploying the stack" not in printed.stdout and "Creating the stack's resources directly" in printed.stdout
+    assert "no member template to deploy; skipped" in printed.stdout
     assert printed.stdout.count("✓") == 9
 
 

@@ -18,6 +18,7 @@ import botocore.session
 import pytest
 from moto import mock_aws
 
+from notifier_local.aws import account_admin
 from tests.iam import Request, Resolver, decide
 from tests.infra.conftest import cfn_lint, nag_report
 from tests.infra.options import EXAMPLES
@@ -240,22 +241,10 @@ def test_the_stack_set_deploys_the_member_template_as_synthesized(central: dict,
     assert len(properties["TemplateBody"].encode()) <= 51_200
 
 
-def member_admin(account: str) -> boto3.session.Session:
-    """The member account, reached as the organization's admin reaches it."""
-    credentials = boto3.client("sts", region_name=REGION).assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="admin"
-    )["Credentials"]
-    return boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-    )
-
-
 def test_the_member_template_is_created_in_a_member_account_with_its_role_in_one_region(member: dict) -> None:
     body = json.dumps(member)
     with mock_aws():
-        session = member_admin(MEMBER)
+        session = account_admin(MEMBER)
         for region in (REGION, "eu-west-1"):
             cloudformation = session.client("cloudformation", region_name=region)
             cloudformation.create_stack(
@@ -359,7 +348,7 @@ def test_a_members_job_reaches_the_central_bus_is_tracked_and_told_naming_its_ac
         session = boto3.session.Session(region_name=REGION)
         deployed = deploy_in_moto(assembly, session)
         subscriber = QueueSubscriber(session.client("sns"), session.client("sqs"), deployed.outputs["TopicArn"], "ops")
-        admin = member_admin(MEMBER)
+        admin = account_admin(MEMBER)
         admin.client("cloudformation", region_name=REGION).create_stack(
             StackName="PersonalizeJobNotifier-Member",
             TemplateBody=json.dumps(member),

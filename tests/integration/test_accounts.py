@@ -12,6 +12,7 @@ import pytest
 from notifier.accounts import AccountSessions
 from notifier.personalize import PersonalizeResources
 from notifier_local import personalize as emulator
+from notifier_local.aws import account_admin
 from tests.conftest import ACCOUNT, REGION
 from tests.fakes import FakeChannel
 
@@ -23,15 +24,7 @@ ROLE = "PersonalizeJobNotifierRead"
 
 def member_session(home: boto3.session.Session, account: str = MEMBER) -> boto3.session.Session:
     """A session of the member account, as the organization's admin reaches it (the role Organizations makes)."""
-    credentials = home.client("sts").assume_role(
-        RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="member-admin"
-    )["Credentials"]
-    return boto3.session.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=REGION,
-    )
+    return account_admin(account, REGION)
 
 
 def give_member_role(world, account: str = MEMBER) -> None:
