@@ -369,6 +369,7 @@ def install() -> None:
         setattr(PersonalizeResponse, kind.describe_operation, describe)
         setattr(PersonalizeResponse, kind.list_operation, list_)
     PersonalizeResponse.describe_dataset = _describe_dataset  # type: ignore[attr-defined]
+    PersonalizeResponse.get_solution_metrics = _get_solution_metrics  # type: ignore[attr-defined]
 
 
 def _describe_dataset(self: PersonalizeResponse) -> str:
@@ -378,6 +379,34 @@ def _describe_dataset(self: PersonalizeResponse) -> str:
     arn = _own(self, _check_arn(_params(self).get("datasetArn"), "datasetArn"), "DescribeDataset")
     group, _, dataset_type = arn.split(":", 5)[5].removeprefix("dataset/").rpartition("/")
     return json.dumps({"dataset": {"datasetArn": arn, "name": group, "datasetType": dataset_type, "status": "ACTIVE"}})
+
+
+class ResourceInProgressException(JsonRESTError):
+    def __init__(self, arn: str) -> None:
+        super().__init__("ResourceInProgressException", f"Resource is in progress: {arn}")
+
+
+# solution version ARN -> its offline metrics (GetSolutionMetrics' map of metric name to value), as set_metrics
+# gives them; a version without any answers an empty map, as one trained without holdout data would.
+_metrics: dict[str, dict[str, float]] = {}
+
+
+def set_metrics(version_arn: str, metrics: dict[str, float]) -> None:
+    """The offline metrics Personalize computed for this solution version when its training ended."""
+    _metrics[version_arn] = dict(metrics)
+
+
+def _get_solution_metrics(self: PersonalizeResponse) -> str:
+    """GetSolutionMetrics: the version's metrics once it is ACTIVE; while it trains, ResourceInProgressException."""
+    calls.record("GetSolutionMetrics")
+    arn = _own(self, _check_arn(_params(self).get("solutionVersionArn"), "solutionVersionArn"), "GetSolutionMetrics")
+    try:
+        version = find_job(arn)
+    except KeyError:
+        raise ResourceNotFoundException(arn) from None
+    if version.status != "ACTIVE":
+        raise ResourceInProgressException(arn)
+    return json.dumps({"solutionVersionArn": arn, "metrics": _metrics.get(arn, {})})
 
 
 # --- moving jobs along, as Personalize would ---

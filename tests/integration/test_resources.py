@@ -493,3 +493,20 @@ def test_discovery_watches_a_new_resource_from_one_describe_and_later_listings_c
     emulator.calls.reset()
     again = discover(personalize, world.store, regions=[REGION], kinds=kinds, describer=personalize)
     assert again.already_tracked == 1 and emulator.calls.counts == {"ListCampaigns": 1}  # no describe
+
+
+def test_the_emulator_serves_a_versions_offline_metrics_as_botocore_parses_them(made: Resources) -> None:
+    """GetSolutionMetrics (the quality of each trained version): in progress while training, then the map."""
+    from botocore.exceptions import ClientError
+
+    made_ = emulator.serving_campaign(made.client, group="retail", solution="movies", campaign="home", sync=False)
+    version = made_.version
+    emulator.set_status(version, "CREATE IN_PROGRESS")
+    with pytest.raises(ClientError) as training:
+        made.client.get_solution_metrics(solutionVersionArn=version)
+    assert training.value.response["Error"]["Code"] == "ResourceInProgressException"
+    emulator.set_status(version, "ACTIVE")
+    emulator.set_metrics(version, {"normalized_discounted_cumulative_gain_at_25": 0.2751, "coverage": 0.41})
+    answer = made.client.get_solution_metrics(solutionVersionArn=version)
+    assert answer["solutionVersionArn"] == version
+    assert answer["metrics"] == {"normalized_discounted_cumulative_gain_at_25": 0.2751, "coverage": 0.41}

@@ -1,0 +1,63 @@
+"""What the modules of one poll share: the store, the channels, the clock, the settings and the report, and the
+one way every record is written (a conditional write whose outcome the report counts)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from notifier.messages import Notification
+from notifier.observability import logger
+from notifier.ports import NotifierError, Publisher, PublishFailed, StaleVersion, WatchStore
+from notifier.report import PollReport, PollSettings
+from notifier.watched import Watched
+
+
+@dataclass
+class Cycle:
+    store: WatchStore
+    channels: Sequence[Publisher]
+    settings: PollSettings
+    clock: Callable[[], datetime]
+    report: PollReport
+
+    def save(self, job: Watched, expected_version: int) -> bool:
+        """Replace the record if it is still the version read; a lost race or a store error is counted, not raised."""
+        try:
+            self.store.save(job, expected_version)
+        except StaleVersion:
+            self.report.lost_races += 1
+            logger.info("Another poll changed this job first; leaving it to that poll", extra={"job_arn": job.arn})
+            return False
+        except NotifierError as exc:
+            self.report.store_errors += 1
+            self.report.problems.append(f"could not write the record of {job.arn}: {exc}")
+            logger.warning("Could not write the job record", extra={"job_arn": job.arn, "error": str(exc)})
+            return False
+        return True
+
+    def publish(self, notification: Notification, reached: Sequence[str], about: str) -> tuple[str, ...]:
+        """Publish to every channel it has not reached yet, in order, stopping at the first that refuses: the
+        channels it reached (with those before), so a retry never sends to one twice."""
+        arrived = list(reached)
+        for channel in self.channels:
+            if channel.name in arrived:
+                continue  # arrived there on an earlier attempt: never twice
+            try:
+                channel.publish(notification)
+            except PublishFailed as exc:
+                self.report.publish_errors += 1
+                self.report.problems.append(f"publish to {channel.name} failed for {about}: {exc}")
+                logger.warning(
+                    "Publish failed; the notification stays owed and is retried next poll",
+                    extra={
+                        "about": about,
+                        "notification_id": notification.id,
+                        "channel": channel.name,
+                        "error": str(exc),
+                    },
+                )
+                break
+            arrived.append(channel.name)
+        return tuple(arrived)
