@@ -31,8 +31,8 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "stuckAfterMinutes": {"stuckAfterMinutes": "0"},
     "personalizeMaxRps": {"personalizeMaxRps": "5"},
     "discover": {"discover": "all"},
-    "organizationId": {"organizationId": "o-a1b2c3d4e5"},
-    "organizationMembers": {
+    # organizationId's own options work with it only: one entry (the demo deploys organizationId alone).
+    "organization": {
         "organizationId": "o-a1b2c3d4e5",
         "memberExternalId": "notifier-7f3a",
         "memberOus": "ou-ab12-cdefgh34,r-ab12",

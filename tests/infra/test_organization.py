@@ -28,7 +28,7 @@ pytestmark = pytest.mark.infra
 CENTRAL, MEMBER, STRANGER = "123456789012", "210987654321", "999999999999"
 ORGANIZATION, OTHER_ORGANIZATION = "o-a1b2c3d4e5", "o-zzzzzzzzzz"
 REGION = "us-east-1"
-CONTEXT = {**EXAMPLES["organizationMembers"], "notifyEmails": "ana@example.com", "trackRegions": "eu-west-1"}
+CONTEXT = {**EXAMPLES["organization"], "notifyEmails": "ana@example.com", "trackRegions": "eu-west-1"}
 EXTERNAL_ID = CONTEXT["memberExternalId"]
 CENTRAL_BUS = f"arn:aws:events:{REGION}:{CENTRAL}:event-bus/PersonalizeJobNotifier-MemberCalls"
 POLL_ROLE = f"arn:aws:iam::{CENTRAL}:role/PersonalizeJobNotifier-Poll"
@@ -340,7 +340,7 @@ def test_a_members_job_reaches_the_central_bus_is_tracked_and_told_naming_its_ac
     from tests.integration.test_auto_tracking import cloudtrail_event
     from tests.integration.test_poll_handler import FakeLambdaContext
 
-    assembly = synthesized("organizationMembers", tmp_path_factory.getbasetemp() / "configurations")
+    assembly = synthesized("organization", tmp_path_factory.getbasetemp() / "configurations")
     member = template(assembly, "PersonalizeJobNotifier-Member")
     with mock_aws():
         emulator.calls.reset()
