@@ -271,3 +271,20 @@ def test_the_polls_discovery_lists_under_a_members_parent_in_that_account(world)
     }
     report = PollCycle(Settings.from_env(environment), world.session).run()
     assert report.jobs_discovered == 1 and world.store.get(arn) is not None
+
+
+def test_the_cli_poll_tells_an_unreachable_account_once_and_exits_1(world, monkeypatch) -> None:
+    """`notifier poll` with the reader role's name set: the notice has no job ARN, and the poll says so and fails."""
+    import json
+
+    from tests.integration.test_cli_commands import in_table
+
+    arn = member_export(world, with_role=False)
+    track_from_home(world, arn)
+    monkeypatch.setenv("MEMBER_ROLE_NAME", ROLE)
+    code, out, err = in_table(world, "poll", "--topic", world.topic_arn, "--json")
+    assert code == 1, err
+    [published] = json.loads(out)["published"]
+    assert (published["jobArn"], published["account"]) == (None, MEMBER)
+    code, out, _ = in_table(world, "poll", "--topic", world.topic_arn)
+    assert code == 1 and "0 notification(s) published" in out and "1 account(s) unreachable" in out
