@@ -57,10 +57,6 @@ class AccountSessions:
         self._monotonic = monotonic
         self.assumed = 0  # AssumeRole calls made: what a poll spends on reaching other accounts
 
-    @property
-    def role_name(self) -> str | None:
-        return self._role_name
-
     def role_arn(self, account: str, partition: str = "aws") -> str:
         """The role this notifier assumes in another account."""
         return f"arn:{partition}:iam::{account}:role/{self._role_name}"

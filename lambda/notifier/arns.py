@@ -101,3 +101,9 @@ def parse_arn(arn: object) -> ParsedArn:
         kind=kind,
         name=parts["name"],
     )
+
+
+def account_of(arn: str) -> str:
+    """The account field of an ARN (its fifth), read without validating the rest: any ARN, watched or not."""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 4 else ""

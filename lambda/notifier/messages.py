@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC
 from urllib.parse import quote
 
+from notifier.arns import account_of
 from notifier.kinds import Outcome
 from notifier.reachability import AccountMark
 from notifier.watched import Event, PendingNotification, Watched, parse_iso
@@ -69,19 +70,12 @@ def _render(job: Watched, owed: PendingNotification, truncated: bool = False) ->
     if truncated:
         document["failureReasonTruncated"] = True
     headline = _headline(job, owed)
-    for_programs = json.dumps(document, sort_keys=True)
-    bodies = {
-        "default": headline,
-        "email": _email_text(job, owed, headline, document),
-        "https": json.dumps(chat_notification(job, owed, headline, document), ensure_ascii=False),
-        "sqs": for_programs,
-        "lambda": for_programs,
-    }
-    return Notification(
+    return _notification(
         id=owed.id,
-        subject=ascii_subject(f"Personalize: {headline}"),
-        bodies=bodies,
-        message=json.dumps(bodies),
+        subject=f"Personalize: {headline}",
+        headline=headline,
+        email=_email_text(job, owed, headline, document),
+        chat=chat_notification(job, owed, headline, document),
         attributes={
             "status": owed.new_status or "UNKNOWN",
             "jobKind": job.kind.name,
@@ -261,19 +255,12 @@ def render_unreachable(mark: AccountMark) -> Notification:
             "additionalContext": {"notificationId": mark.notification_id, "outcome": "unreachable"},
         },
     }
-    for_programs = json.dumps(document, sort_keys=True)
-    bodies = {
-        "default": headline,
-        "email": "\n".join(email) + "\n",
-        "https": json.dumps(chat, ensure_ascii=False),
-        "sqs": for_programs,
-        "lambda": for_programs,
-    }
-    return Notification(
+    return _notification(
         id=mark.notification_id,
-        subject=ascii_subject(f"Personalize notifier: cannot read account {mark.account}"),
-        bodies=bodies,
-        message=json.dumps(bodies),
+        subject=f"Personalize notifier: cannot read account {mark.account}",
+        headline=headline,
+        email="\n".join(email) + "\n",
+        chat=chat,
         attributes={
             "status": "UNREACHABLE",
             "jobKind": "account",
@@ -285,10 +272,33 @@ def render_unreachable(mark: AccountMark) -> Notification:
     )
 
 
-def account_of(arn: str) -> str:
-    """The account an ARN names (its fifth field)."""
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 4 else ""
+def _notification(
+    *,
+    id: str,
+    subject: str,
+    headline: str,
+    email: str,
+    chat: dict[str, object],
+    attributes: dict[str, str],
+    document: dict[str, object],
+) -> Notification:
+    """One publish: a body per protocol (programs get the document), serialized once as SNS takes it."""
+    for_programs = json.dumps(document, sort_keys=True)
+    bodies = {
+        "default": headline,
+        "email": email,
+        "https": json.dumps(chat, ensure_ascii=False),
+        "sqs": for_programs,
+        "lambda": for_programs,
+    }
+    return Notification(
+        id=id,
+        subject=ascii_subject(subject),
+        bodies=bodies,
+        message=json.dumps(bodies),
+        attributes=attributes,
+        document=document,
+    )
 
 
 def shorten(text: str, limit: int) -> str:

@@ -14,7 +14,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from notifier.accounts import AccountSessions
-from notifier.arns import InvalidArn, parse_arn
+from notifier.arns import InvalidArn, account_of, parse_arn
 from notifier.kinds import Kind
 from notifier.ports import AccountUnreachable, DescribeFailed, ResourceNotFound, ResourceRejected
 from notifier.watched import Snapshot, Summary, Update, Watched, iso
@@ -229,19 +229,22 @@ class PersonalizeResources:
     def _refused(self, arn: str, code: str, message: str) -> AccountUnreachable | None:
         """Access denied in another account is that account's role refusing (an SCP, a narrowed policy): every
         one of its jobs would be refused alike. In this account it is this job's own problem."""
-        parts = arn.split(":")
-        if code != "AccessDeniedException" or len(parts) < 5 or not self._accounts:
+        account = account_of(arn)
+        if (
+            code != "AccessDeniedException"
+            or not account
+            or not self._accounts
+            or not self._accounts.is_member(account)
+        ):
             return None
-        if not self._accounts.is_member(parts[4]):
-            return None
-        return AccountUnreachable(parts[4], self._accounts.role_arn(parts[4], parts[1]), code, message)
+        return AccountUnreachable(account, self._accounts.role_arn(account, arn.split(":")[1]), code, message)
 
     def list_summaries(self, kind: Kind, region: str, parent_arn: str | None) -> Iterator[Summary]:
         """botocore's paginator over List...; a failure mid-way is a DescribeFailed naming the listing."""
         params = {kind.list_filter_parameter: parent_arn} if parent_arn and kind.list_filter_parameter else {}
         where = f"{kind.list_operation} in {region}" + (f" for {parent_arn}" if parent_arn else "")
         try:
-            account = parent_arn.split(":")[4] if parent_arn else None  # a member's parent: listed there
+            account = account_of(parent_arn) if parent_arn else None  # a member's parent: listed there
             for page in self._pages(self.client(region, account=account), kind.list_operation, params):
                 for summary in page.get(kind.list_response_key, []):
                     parsed = summary_from(summary, kind)

@@ -17,10 +17,10 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 
 from notifier import account_notices, delivery, listing, training, watched
+from notifier.arns import account_of
 from notifier.cycle import Cycle
 from notifier.kinds import SOLUTION_VERSION, Outcome
 from notifier.listing import kinds_a_poll_lists, listed_by_parent, plan_listing
-from notifier.messages import account_of
 from notifier.observability import logger
 from notifier.ports import (
     AccountUnreachable,

@@ -55,10 +55,10 @@ class ResourceRejected(NotifierError):
 class DescribeFailed(NotifierError):
     """A describe failed for a reason that may pass (throttling, access denied, a malformed answer)."""
 
-    def __init__(self, arn: str, code: str, message: str) -> None:
+    def __init__(self, arn: str, code: str, message: str, *, text: str | None = None) -> None:
         self.arn = arn
         self.code = code
-        super().__init__(f"{code}: {message} ({arn})")
+        super().__init__(text or f"{code}: {message} ({arn})")
 
 
 class AccountUnreachable(DescribeFailed):
@@ -68,9 +68,9 @@ class AccountUnreachable(DescribeFailed):
     def __init__(self, account: str, role_arn: str, code: str, message: str) -> None:
         self.account = account
         self.role_arn = role_arn
-        self.arn, self.code = role_arn, code
         # STS's refusal names the role already; Personalize's names the resource: the role is added then.
-        NotifierError.__init__(self, f"{code}: {message}" + ("" if role_arn in message else f" (through {role_arn})"))
+        text = f"{code}: {message}" + ("" if role_arn in message else f" (through {role_arn})")
+        super().__init__(role_arn, code, message, text=text)
 
 
 class PublishFailed(NotifierError):

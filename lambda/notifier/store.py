@@ -109,11 +109,7 @@ class DynamoWatchStore:
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         else:
-            condition = {
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-            }
+            condition = _version_is(expected_version)
         self._call("put_item", TableName=self._table, Item=_to_wire(encode(job)), **condition)
 
     def touch(self, jobs: Sequence[Watched], checked_at: datetime) -> None:
@@ -133,14 +129,8 @@ class DynamoWatchStore:
 
     def save_mark(self, mark: AccountMark, expected_version: int | None) -> None:
         """Record an unreachable account's mark: new (none there) or replacing the version read."""
-        if expected_version is None:
-            condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(jobArn)"}
-        else:
-            condition = {
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": {":expected": {"N": str(expected_version)}},
-            }
+        absent = {"ConditionExpression": "attribute_not_exists(jobArn)"}
+        condition = absent if expected_version is None else _version_is(expected_version)
         self._call("put_item", TableName=self._table, Item=_to_wire(encode_mark(mark)), **condition)
 
     def clear_mark(self, mark: AccountMark) -> None:
@@ -149,9 +139,7 @@ class DynamoWatchStore:
             "delete_item",
             TableName=self._table,
             Key={"jobArn": {"S": mark_key(mark.account)}},
-            ConditionExpression="#version = :expected",
-            ExpressionAttributeNames={"#version": "version"},
-            ExpressionAttributeValues={":expected": {"N": str(mark.version)}},
+            **_version_is(mark.version),
         )
 
     def delete(self, arn: str) -> bool:
@@ -182,6 +170,15 @@ class DynamoWatchStore:
             raise
         except BotoCoreError as exc:
             raise _store_error(exc, self._table) from exc
+
+
+def _version_is(expected: int) -> dict[str, Any]:
+    """The condition of every replacement: the item is still the version that was read."""
+    return {
+        "ConditionExpression": "#version = :expected",
+        "ExpressionAttributeNames": {"#version": "version"},
+        "ExpressionAttributeValues": {":expected": {"N": str(expected)}},
+    }
 
 
 def _store_error(exc: Exception, table: str) -> StoreUnavailable:

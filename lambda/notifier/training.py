@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from notifier import watched
 from notifier.account_notices import unreachable
-from notifier.arns import InvalidArn, parse_arn
+from notifier.arns import InvalidArn, account_of, parse_arn
 from notifier.cycle import Cycle
 from notifier.kinds import SOLUTION_VERSION
-from notifier.messages import account_of
 from notifier.observability import logger
 from notifier.ports import AccountUnreachable, AlreadyTracked, DescribeFailed, Lister, MalformedItem, NotifierError
 from notifier.watched import Snapshot, Watched, solution_of

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from notifier.arns import InvalidArn, parse_arn
+from notifier.arns import InvalidArn, account_of, parse_arn
 from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
 from notifier.cli.options import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
 from notifier.cli.output import Printer, camel_case, job_document, job_table, render_show, status_text
@@ -143,7 +143,7 @@ def track_jobs(args: argparse.Namespace, table: _Table, session: boto3.session.S
 def _refused_describe(job: Watched, session: boto3.session.Session) -> str:
     """Why a job was tracked without its status: this identity's permissions, or another account's job, which
     only the notifier's functions read (through the reader role of a stack deployed with organizationId)."""
-    account = job.arn.split(":")[4]
+    account = account_of(job.arn)
     try:
         mine: str | None = session.client("sts", config=client_config()).get_caller_identity()["Account"]
     except (BotoCoreError, ClientError):

@@ -7,8 +7,9 @@ import json
 from datetime import datetime
 from typing import Any, TextIO
 
+from notifier.arns import account_of
 from notifier.cli.options import JSON_SCHEMA_VERSION
-from notifier.messages import account_of, format_duration, readable_time
+from notifier.messages import format_duration, readable_time
 from notifier.watched import Watched, parse_iso
 
 
