@@ -4,6 +4,7 @@ latency per call and a request-rate throttle; beside it, a naive poller and the 
     make bench                      # the full grid, N in 100, 1,000, 10,000 and A in 0, 10, 100, 1,000
     python -m bench --quick         # a small grid, for a quick look
     python -m bench --organization  # 100 member accounts x 2 regions, beside the same jobs in one account
+    python -m bench --models        # the lifecycle of models alone (both grids measure it too)
     python -m bench --latency-ms 50 --rate 10 --out bench-results
 
 Each scenario: N jobs under datasets of 100 jobs each, A of them running (spread evenly across the
@@ -44,7 +45,7 @@ import boto3
 from boto3.dynamodb.types import TypeSerializer
 from moto import mock_aws
 
-from bench import notice, organization
+from bench import models, notice, organization
 from bench.counters import DynamoCounter
 from bench.measured import measured_on, stamp_chart
 from bench.table import write_records
@@ -439,7 +440,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="one notifier reading 100 member accounts in 2 regions, beside the same jobs in one account",
     )
+    parser.add_argument(
+        "--models",
+        action="store_true",
+        help="the lifecycle of models alone: calls to assess trained versions and to keep expected cadences",
+    )
     args = parser.parse_args(argv)
+    if args.models:
+        return models_main(args)
     if args.notice:
         return notice_main(args)
     if args.organization:
@@ -465,6 +473,9 @@ def main(argv: list[str] | None = None) -> int:
     if whole:
         print("  an organization: 100 member accounts x 2 regions ...", file=sys.stderr, flush=True)
         org_results, org_checks = organization.run(args)
+    # The lifecycle of models (quality and cadence) costs the same at any size: measured in the quick run too.
+    print("  the lifecycle of models: 50 versions trained, 100 expectations ...", file=sys.stderr, flush=True)
+    models_result, models_checks = models.run(args)
     cold = cold_start_seconds()
     print(render_table(results))
     print(f"\nHandler cold-start import time: {cold * 1000:.0f} ms (median of 5 fresh interpreters)")
@@ -472,9 +483,12 @@ def main(argv: list[str] | None = None) -> int:
     if whole:
         print("\n" + organization.render(org_results))
         checks += org_checks
+    print("\n" + models.render(models_result))
+    checks += models_checks
     print_targets(checks)
     results_file = args.out / "results.json"
     kept = json.loads(results_file.read_text()) if results_file.exists() else {}  # --notice's figures stay
+    kept.update({"models": models.as_json(models_result), "models_measured": measured_on()})
     kept.update({"cold_start_seconds": cold, "results": [asdict(r) for r in results], "measured": measured_on()})
     if whole:
         kept.update({"organization": organization.as_json(org_results), "organization_measured": measured_on()})
@@ -498,6 +512,21 @@ def notice_main(args: argparse.Namespace) -> int:
     saved["notice_measured"] = measured_on()
     results_file.write_text(json.dumps(saved, indent=2))
     print(f"\nWrote {results_file} (notice_latency) and {args.out / 'notice-latency.png'}")
+    return verdict(checks)
+
+
+def models_main(args: argparse.Namespace) -> int:
+    """`--models`: adds `models` to results.json (the other results there are kept)."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    result, checks = models.run(args)
+    print(models.render(result))
+    print_targets(checks)
+    results_file = args.out / "results.json"
+    saved = json.loads(results_file.read_text()) if results_file.exists() else {}
+    saved["models"] = models.as_json(result)
+    saved["models_measured"] = measured_on()
+    results_file.write_text(json.dumps(saved, indent=2))
+    print(f"\nWrote {results_file} (models)")
     return verdict(checks)
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+
+from notifier.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
 
 from .function import METRICS_NAMESPACE
 from .monitoring import Monitoring
@@ -60,11 +62,15 @@ class PersonalizeJobNotifier(Construct):
         tracing: bool = False,
         organization_id: str | None = None,
         member_external_id: str | None = None,
+        quality_metric: str = DEFAULT_KEY_METRIC,
+        quality_threshold_percent: float = DEFAULT_THRESHOLD_PERCENT,
+        expectations: Mapping[str, str | int] | None = None,
         topic: sns.ITopic | None = None,
         topic_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         options = {name: value for name, value in locals().items() if name in _OPTIONS}
+        options["expectations"] = dict(expectations or {})
         settings = _settings(options)
         self.settings = settings
         # Names AWS wants unique per account and region (alarms, the chat channel's configuration): the stack's

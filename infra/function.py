@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from notifier.kinds import KINDS, Kind
+from notifier.kinds import KINDS, SOLUTION_METRICS_ACTION, Kind
 from notifier.observability import DEFAULT_METRICS_NAMESPACE, SERVICE
 
 from .settings import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, POWERTOOLS_LAYER_PARAMETER, DeploySettings
@@ -155,12 +155,33 @@ class NotifierFunction(Construct):
                 )
             )
 
-    def allow_listing(self, kinds: Iterable[Kind]) -> None:
-        """The List actions of these kinds (Personalize's List actions take no resource ARN)."""
+    def allow_reading_solution_metrics(self) -> None:
+        """GetSolutionMetrics, on this account's solution versions (ARNs of the resource type `solution`): the
+        quality of each version that finishes training. Covered by the acknowledgment of allow_describing_jobs."""
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadTrainedVersionMetrics",
+                actions=[f"personalize:{SOLUTION_METRICS_ACTION}"],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="personalize",
+                        region="*",
+                        account=Aws.ACCOUNT_ID,
+                        resource="solution",
+                        resource_name="*",
+                    )
+                ],
+            )
+        )
+
+    def allow_listing(self, kinds: Iterable[Kind], also: Iterable[str] = ()) -> None:
+        """The List actions of these kinds, and `also` (Personalize's List actions take no resource ARN)."""
         self.role.add_to_policy(
             iam.PolicyStatement(
                 sid="ListPersonalizeJobs",
-                actions=sorted({f"personalize:{kind.listed_by}" for kind in kinds}),
+                actions=sorted(
+                    {f"personalize:{kind.listed_by}" for kind in kinds} | {f"personalize:{a}" for a in also}
+                ),
                 resources=["*"],
             )
         )

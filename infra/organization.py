@@ -23,7 +23,8 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from notifier.kinds import KINDS
+from notifier.cadence import CADENCE_LISTS
+from notifier.kinds import KINDS, SOLUTION_METRICS_ACTION
 
 from .cloudtrail import watched_calls
 from .queues import kept_events_queue
@@ -128,9 +129,14 @@ class MemberEvents(Construct):
 
 def reader_actions() -> tuple[list[str], list[str]]:
     """Everything the notifier reads of a member's Personalize, and nothing that changes anything: the
-    Describe actions of every watched kind and DescribeDataset (an export's parent); their List actions."""
-    described = {f"personalize:{kind.described_by}" for kind in KINDS.values()} | {"personalize:DescribeDataset"}
-    return sorted(described), sorted({f"personalize:{kind.listed_by}" for kind in KINDS.values()})
+    Describe actions of every watched kind, DescribeDataset (an export's parent) and GetSolutionMetrics (a trained
+    version's quality); their List actions."""
+    described = {f"personalize:{kind.described_by}" for kind in KINDS.values()} | {
+        "personalize:DescribeDataset",
+        f"personalize:{SOLUTION_METRICS_ACTION}",
+    }
+    listed = {f"personalize:{kind.listed_by}" for kind in KINDS.values()} | {f"personalize:{a}" for a in CADENCE_LISTS}
+    return sorted(described), sorted(listed)
 
 
 class MemberStack(cdk.Stack):

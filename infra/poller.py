@@ -11,10 +11,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from notifier.cadence import CADENCE_LISTS
 from notifier.config import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS
 from notifier.kinds import KINDS
 from notifier.poller import kinds_a_poll_lists
-from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX, MARK_KEY_PREFIX
+from notifier.store import ACTIVE_INDEX, EXPECTATION_KEY_PREFIX, FOLLOWERS_INDEX, MARK_KEY_PREFIX
 
 from .function import NotifierFunction
 from .organization import OrganizationNames, allow_assuming_member_role, member_environment
@@ -51,11 +52,15 @@ class Poller(Construct):
             "EVENT_SOURCE": settings.event_source,
             "STUCK_AFTER_MINUTES": str(settings.stuck_after_minutes),
             "SOLUTION_CHECK_MINUTES": str(settings.solution_check_minutes),
+            "QUALITY_METRIC": settings.quality_metric,
+            "QUALITY_THRESHOLD_PERCENT": f"{settings.quality_threshold_percent:g}",
         }
         if settings.discover:
             environment["DISCOVER"] = settings.discover
         if settings.recheck_seconds:
             environment["RECHECK_SECONDS"] = str(settings.recheck_seconds)
+        if settings.expectations:
+            environment["EXPECTATIONS"] = ",".join(f"{arn}={seconds}" for arn, seconds in settings.expectations)
         if settings.personalize_max_rps:
             environment["PERSONALIZE_MAX_RPS"] = f"{settings.personalize_max_rps:g}"
         if organization is not None:
@@ -77,16 +82,19 @@ class Poller(Construct):
         )
         self.function = self.lambda_.function
         self.lambda_.allow_describing_jobs()
+        self.lambda_.allow_reading_solution_metrics()
         # What a poll lists (jobs grouped under a parent, new versions of automatically training solutions),
         # and with discovery, every kind.
-        self.lambda_.allow_listing(KINDS.values() if settings.discover else kinds_a_poll_lists())
+        # An expected cadence falling due is looked up in the lists too: a dataset group's datasets among them.
+        self.lambda_.allow_listing(KINDS.values() if settings.discover else kinds_a_poll_lists(), also=CADENCE_LISTS)
         # Exactly what a poll does: query the active index (and, when a solution version becomes ACTIVE, the
-        # campaigns following that solution), replace records conditionally, bump check times, and add newly
-        # found jobs (discovery, new versions of automatically training solutions).
+        # campaigns following that solution), replace records conditionally, bump check times, add newly found
+        # jobs (discovery, new versions of automatically training solutions), and read one record by its key (the
+        # model baseline a finished version is compared with, the version a campaign moved to).
         self.lambda_.role.add_to_policy(
             iam.PolicyStatement(
                 sid="PollTrackedJobs",
-                actions=["dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 resources=[
                     table.table_arn,
                     f"{table.table_arn}/index/{ACTIVE_INDEX}",
@@ -94,17 +102,20 @@ class Poller(Construct):
                 ],
             )
         )
+        # Deletes of two kinds of item only: an expectation no longer declared at deploy time goes
+        # (notifier.cadence; also after the last one is taken out of the option), and with an organization, an
+        # account read again loses its unreachable mark (notifier.reachability).
+        deleted = [f"{EXPECTATION_KEY_PREFIX}*", *([f"{MARK_KEY_PREFIX}*"] if organization is not None else [])]
         if organization is not None:
             allow_assuming_member_role(self.lambda_.role, settings, organization)
-            # An account read again loses its unreachable mark (notifier.reachability): deletes of those items only.
-            self.lambda_.role.add_to_policy(
-                iam.PolicyStatement(
-                    sid="ClearUnreachableAccountMarks",
-                    actions=["dynamodb:DeleteItem"],
-                    resources=[table.table_arn],
-                    conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": [f"{MARK_KEY_PREFIX}*"]}},
-                )
+        self.lambda_.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DeleteMarksAndDeclaredExpectations",
+                actions=["dynamodb:DeleteItem"],
+                resources=[table.table_arn],
+                conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": deleted}},
             )
+        )
         # Publishing to a KMS-encrypted topic: sns:Publish there, and the two key actions SNS needs, on its key.
         self.lambda_.role.add_to_policy(
             iam.PolicyStatement(sid="PublishNotifications", actions=["sns:Publish"], resources=[topic.topic_arn])

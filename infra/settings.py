@@ -8,7 +8,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from notifier.cadence import NotExpectable, parse_duration, target_of
 from notifier.discovery import PARENT_KINDS, is_parent_arn
+from notifier.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT, METRIC_NAME
 from notifier.regions import region_problem
 
 _EMAIL = re.compile(
@@ -56,8 +58,8 @@ class ContextError(ValueError):
 CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
     "notifyEmails": ("addresses that get every notification (comma-separated in `-c`)", "none"),
     "failureEmails": (
-        "addresses that get only failures, not-found and rejected jobs, and unreachable accounts (an SNS filter "
-        "policy on `outcome`)",
+        "addresses that get only failures, not-found and rejected jobs, unreachable accounts, regressed models, and "
+        "overdue cadences and their recovery (an SNS filter policy on `outcome` and `quality`)",
         "none",
     ),
     "slackWorkspaceId": ("the Slack workspace (Amazon Q Developer in chat applications) of `slackChannelId`", "none"),
@@ -73,6 +75,21 @@ CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
     "solutionCheckMinutes": (
         "how often each watched solution's automatically trained versions are listed (0 to 10080; 0: every poll)",
         "60",
+    ),
+    "qualityMetric": (
+        "the offline metric that decides whether a new solution version `improved` or `regressed` (a "
+        "GetSolutionMetrics name)",
+        f"`{DEFAULT_KEY_METRIC}` (NDCG@25)",
+    ),
+    "qualityThresholdPercent": (
+        "a change of that metric smaller than this percentage of the previous version's is `unchanged` (0 to 100)",
+        f"{DEFAULT_THRESHOLD_PERCENT:g}",
+    ),
+    "expectations": (
+        "expected cadences, `ARN=DURATION` (comma-separated in `-c`, a map in cdk.json): a dataset group or dataset "
+        "imported into, a solution trained, a campaign serving a version no older than that (`26h`, `8d`); "
+        "`overdue` when one is not met",
+        "none (`notifier expect` sets them too)",
     ),
     "tracing": ("X-Ray active tracing of the Lambdas (about $0.22 a month more at one poll a minute)", "`false`"),
     "powertoolsLayerArn": (
@@ -144,6 +161,9 @@ class DeploySettings:
     member_ous: tuple[str, ...] = ()  # a StackSet deploys the member stack there
     member_regions: tuple[str, ...] = ()  # the StackSet's regions (empty: this stack's and trackRegions)
     member_stack_set_call_as: str = "SELF"
+    quality_metric: str = DEFAULT_KEY_METRIC
+    quality_threshold_percent: float = DEFAULT_THRESHOLD_PERCENT
+    expectations: tuple[tuple[str, int], ...] = ()  # (ARN, period in seconds): declared cadences
 
     @property
     def slack(self) -> bool:
@@ -210,6 +230,9 @@ class DeploySettings:
                 get("solutionCheckMinutes"), "solutionCheckMinutes", 60, (0, 10_080), unit=" of minutes"
             ),
             tracing=_flag(get("tracing"), "tracing", default=False),
+            quality_metric=_quality_metric(get("qualityMetric")),
+            quality_threshold_percent=_percent(get("qualityThresholdPercent"), "qualityThresholdPercent"),
+            expectations=_expectations(get("expectations")),
             track_regions=_regions(get("trackRegions")),
             notify_emails=_emails(get, "notifyEmails"),
             failure_emails=_emails(get, "failureEmails"),
@@ -365,6 +388,60 @@ def _event_source(value: object) -> str:
     if text.startswith("aws.") or not _EVENT_SOURCE.match(text):
         raise ContextError(f"eventSource {value!r} must be 1-256 of [A-Za-z0-9._-] and not start with 'aws.'")
     return text
+
+
+def _expectations(value: object) -> tuple[tuple[str, int], ...]:
+    """A map of ARN to duration (cdk.json, the construct), or `ARN=DURATION,...` (-c); each checked as the CLI
+    checks `notifier expect`."""
+    if value is None or value == "":
+        return ()
+    if isinstance(value, dict):
+        pairs = list(value.items())
+    elif isinstance(value, str):
+        pairs = [tuple(part.strip().rsplit("=", 1)) for part in value.split(",") if part.strip()]
+    elif isinstance(value, list | tuple):
+        pairs = [tuple(pair) for pair in value]
+    else:
+        raise ContextError(f"expectations {value!r} must be a map of ARN to duration, or ARN=DURATION,...")
+    found: dict[str, int] = {}
+    for pair in pairs:
+        if len(pair) != 2:
+            raise ContextError(f"expectations: {'='.join(map(str, pair))!r} is not ARN=DURATION (like ARN=26h)")
+        arn, every = str(pair[0]).strip(), pair[1]
+        try:
+            target_of(arn)
+            # A number is seconds, as `notifier expect` takes it; checked against the same bounds.
+            seconds = int(parse_duration(str(every)).total_seconds())
+        except NotExpectable as exc:
+            raise ContextError(f"expectations: {exc}") from None
+        if arn in found:
+            raise ContextError(f"expectations: {arn} is listed twice")
+        found[arn] = seconds
+    return tuple(found.items())
+
+
+def _quality_metric(value: object) -> str:
+    if value is None or str(value).strip() == "":
+        return DEFAULT_KEY_METRIC
+    text = str(value).strip()
+    if not METRIC_NAME.fullmatch(text):
+        raise ContextError(
+            f"qualityMetric {value!r} is not a metric name as GetSolutionMetrics returns them "
+            f"(like {DEFAULT_KEY_METRIC})"
+        )
+    return text
+
+
+def _percent(value: object, key: str) -> float:
+    if value is None or str(value).strip() == "":
+        return DEFAULT_THRESHOLD_PERCENT
+    try:
+        percent = float(str(value).strip().removesuffix("%"))
+    except ValueError:
+        percent = -1.0
+    if not 0 <= percent <= 100:
+        raise ContextError(f"{key} {value!r} must be a percentage from 0 to 100")
+    return percent
 
 
 def _rate(value: object) -> float | None:

@@ -26,8 +26,9 @@ from typing import Any, TextIO
 
 import boto3
 
-from notifier.messages import FAILURE_OUTCOMES
+from notifier.messages import FAILURE_FILTER_POLICY
 from notifier.observability import logger
+from notifier.quality import DEFAULT_KEY_METRIC as DEMO_KEY_METRIC
 from notifier.runtime import build_store
 from notifier_local import personalize as emulator
 from notifier_local.aws import Delivered, QueueSubscriber, account_admin, create_watch_table
@@ -203,7 +204,7 @@ def _declared_subscriptions(template: dict[str, Any]) -> list[tuple[str, str, di
         for r in template.get("Resources", {}).values()
         if r["Type"] == "AWS::SNS::Subscription" and r["Properties"]["TopicArn"] == jobs_topic
     ]
-    return declared or [("email", EVERYTHING, None), ("email", FAILURES, {"outcome": list(FAILURE_OUTCOMES)})]
+    return declared or [("email", EVERYTHING, None), ("email", FAILURES, FAILURE_FILTER_POLICY)]
 
 
 def subscribe(
@@ -289,8 +290,11 @@ def _campaign_follows_new_version(
     emulator.set_status(new, "CREATE IN_PROGRESS")
     _cli(["--table", table, "track", new])
     say.line("    (Personalize) a new solution version is training; it is tracked, as CloudTrail would")
+    # The offline metrics Personalize computed when each training ended: the new model is the better one.
+    emulator.set_metrics(old, {DEMO_KEY_METRIC: 0.2751, "precision_at_25": 0.0412, "coverage": 0.38})
+    emulator.set_metrics(new, {DEMO_KEY_METRIC: 0.3012, "precision_at_25": 0.0455, "coverage": 0.41})
     emulator.set_status(new, "ACTIVE", trainingHours=2.5)
-    say.line("    (Personalize) it is ACTIVE; the syncing campaign moves to it by itself")
+    say.line("    (Personalize) it is ACTIVE, with its offline metrics; the syncing campaign moves to it by itself")
     poll(": the version is told, and the campaign that follows its solution is woken")
     poll("")
     return DemoCampaign(campaign=campaign, old_version=old, new_version=new, delivered=delivered)
@@ -637,6 +641,7 @@ def _check(
     moved = [
         m.document for m in campaign.delivered if m.document["jobArn"] == campaign.campaign and m.document.get("update")
     ]
+    trained = [m for m in campaign.delivered if m.document["jobArn"] == campaign.new_version]
     change = {"what": "Solution version", "before": campaign.old_version, "after": campaign.new_version}
     return [
         (sorted(seen) == sorted(expected), f"the queue got exactly the 8 expected notifications (got {len(seen)})"),
@@ -645,6 +650,12 @@ def _check(
         (
             len(moved) == 1 and moved[0]["changes"] == [change],
             "the campaign's update names the solution version it serves now and the one before",
+        ),
+        (
+            len(trained) == 1
+            and trained[0].attributes.get("quality") == "improved"
+            and (trained[0].document.get("previousVersion") or {}).get("arn") == campaign.old_version,
+            "the new version was told improved, its metrics beside the version before",
         ),
         (
             sorted(m.attributes.get("outcome", "") for m in failures) == ["failed", "not_found"],

@@ -221,6 +221,7 @@ def inject_fault(arn: str, code: str = "ThrottlingException", message: str = "Ra
 
 def clear_faults() -> None:
     faults.clear()
+    _metrics_refusals.clear()
 
 
 def _jobs(backend: PersonalizeBackend) -> dict[str, EmulatedJob]:
@@ -370,6 +371,29 @@ def install() -> None:
         setattr(PersonalizeResponse, kind.list_operation, list_)
     PersonalizeResponse.describe_dataset = _describe_dataset  # type: ignore[attr-defined]
     PersonalizeResponse.get_solution_metrics = _get_solution_metrics  # type: ignore[attr-defined]
+    PersonalizeResponse.list_datasets = _list_datasets  # type: ignore[attr-defined]
+
+
+def _list_datasets(self: PersonalizeResponse) -> str:
+    """ListDatasets of a dataset group: the datasets its jobs name (datasets are not emulated otherwise)."""
+    calls.record("ListDatasets")
+    group = _check_arn(_params(self).get("datasetGroupArn"), "datasetGroupArn")
+    head, _, name = group.partition(":dataset-group/")
+    named = {
+        dataset
+        for job in _jobs(self.personalize_backend).values()
+        if isinstance(dataset := job.request.get("datasetArn"), str) and dataset.startswith(f"{head}:dataset/{name}/")
+    }
+    summaries = [
+        {
+            "datasetArn": arn,
+            "name": arn.rsplit("/", 1)[1].lower(),
+            "datasetType": arn.rsplit("/", 1)[1],
+            "status": "ACTIVE",
+        }
+        for arn in sorted(named)
+    ]
+    return json.dumps({"datasets": summaries})
 
 
 def _describe_dataset(self: PersonalizeResponse) -> str:
@@ -381,9 +405,12 @@ def _describe_dataset(self: PersonalizeResponse) -> str:
     return json.dumps({"dataset": {"datasetArn": arn, "name": group, "datasetType": dataset_type, "status": "ACTIVE"}})
 
 
-class ResourceInProgressException(JsonRESTError):
+class ResourceInUseException(JsonRESTError):
+    """What GetSolutionMetrics may answer (botocore's model lists it among the operation's errors) while the
+    version still trains."""
+
     def __init__(self, arn: str) -> None:
-        super().__init__("ResourceInProgressException", f"Resource is in progress: {arn}")
+        super().__init__("ResourceInUseException", f"Resource is in use: {arn}")
 
 
 # solution version ARN -> its offline metrics (GetSolutionMetrics' map of metric name to value), as set_metrics
@@ -391,13 +418,21 @@ class ResourceInProgressException(JsonRESTError):
 _metrics: dict[str, dict[str, float]] = {}
 
 
+_metrics_refusals: dict[str, tuple[str, str]] = {}
+
+
 def set_metrics(version_arn: str, metrics: dict[str, float]) -> None:
     """The offline metrics Personalize computed for this solution version when its training ended."""
     _metrics[version_arn] = dict(metrics)
 
 
+def refuse_metrics(version_arn: str, code: str = "ResourceInUseException", message: str = "") -> None:
+    """GetSolutionMetrics of this version fails (metrics not computed yet, a narrowed policy), its describe not."""
+    _metrics_refusals[version_arn] = (code, message or f"Resource is in use: {version_arn}")
+
+
 def _get_solution_metrics(self: PersonalizeResponse) -> str:
-    """GetSolutionMetrics: the version's metrics once it is ACTIVE; while it trains, ResourceInProgressException."""
+    """GetSolutionMetrics: the version's metrics once it is ACTIVE; while it trains, ResourceInUseException."""
     calls.record("GetSolutionMetrics")
     arn = _own(self, _check_arn(_params(self).get("solutionVersionArn"), "solutionVersionArn"), "GetSolutionMetrics")
     try:
@@ -405,7 +440,9 @@ def _get_solution_metrics(self: PersonalizeResponse) -> str:
     except KeyError:
         raise ResourceNotFoundException(arn) from None
     if version.status != "ACTIVE":
-        raise ResourceInProgressException(arn)
+        raise ResourceInUseException(arn)
+    if arn in _metrics_refusals:
+        raise InjectedFault(*_metrics_refusals[arn])
     return json.dumps({"solutionVersionArn": arn, "metrics": _metrics.get(arn, {})})
 
 

@@ -363,6 +363,17 @@ def recorded_calls(recording: str) -> list[RecordedCall]:
     return calls
 
 
+def request_context(call: RecordedCall) -> dict[str, tuple[str, ...]]:
+    """The condition keys IAM fills from the request itself: a DynamoDB item operation's dynamodb:LeadingKeys is
+    the partition key value of the item (DynamoDB developer guide, "Using IAM policy conditions for fine-grained
+    access control"); this table's key is `jobArn`."""
+    if call.service != "dynamodb" or call.operation not in ("GetItem", "PutItem", "UpdateItem", "DeleteItem"):
+        return {}
+    item = call.params.get("Key") or call.params.get("Item") or {}
+    key = item.get("jobArn", {}).get("S") if isinstance(item, dict) else None
+    return {"dynamodb:LeadingKeys": (key,)} if key else {}
+
+
 def iam_requests(call: RecordedCall, account: str = ACCOUNT) -> list[tuple[str, str]]:
     """The (action, resource ARN) pairs IAM authorizes for one call. A call nobody mapped fails loudly, so a
     new AWS call in the code needs a line here and, through the test, a statement in the role."""
@@ -376,7 +387,9 @@ def iam_requests(call: RecordedCall, account: str = ACCOUNT) -> list[tuple[str, 
     if call.service == "events" and call.operation == "PutEvents":
         buses = {entry.get("EventBusName") or "default" for entry in call.params["Entries"]}
         return [(action, bus if bus.startswith("arn:") else f"{scope}:event-bus/{bus}") for bus in sorted(buses)]
-    if call.service == "personalize" and call.operation.startswith("Describe"):
+    if call.service == "personalize" and (
+        call.operation.startswith("Describe") or call.operation == "GetSolutionMetrics"
+    ):
         [arn] = [value for key, value in call.params.items() if key.endswith("Arn")]
         return [(action, arn)]
     if call.service == "sts" and call.operation == "GetCallerIdentity":

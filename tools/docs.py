@@ -222,6 +222,25 @@ def performance(results: dict[str, Any]) -> str:
         + "\n".join(verdicts)
         + f"\n\n{after}\n"
         + organization_performance(results)
+        + models_performance(results)
+    )
+
+
+def models_performance(results: dict[str, Any]) -> str:
+    """The lifecycle of models: calls to assess each trained version and to keep expected cadences."""
+    from bench import models  # noqa: PLC0415 - the bench's own dependencies
+    from bench.__main__ import VERDICT_MARKS  # noqa: PLC0415
+
+    measured = results.get("models")
+    if not measured:
+        return "\nThe lifecycle of models: not measured yet (`python -m bench --models`).\n"
+    checks = models.targets(models.ModelsResult(**measured))
+    return (
+        f"\nThe lifecycle of models ({models.SOLUTIONS} solutions training {models.VERSIONS} versions each, then "
+        f"{models.EXPECTATIONS} expected cadences), {_measured(results.get('models_measured'))}:\n\n"
+        + "\n".join(f"- {VERDICT_MARKS[passed]} {text}" for passed, text in checks)
+        + "\n\nA solution's first assessed version costs one listing more (to find the version before it); later "
+        "ones compare with the metrics kept in the table. `python -m bench --models` runs these alone.\n"
     )
 
 
@@ -291,6 +310,56 @@ def email_example() -> str:
     return "```\n" + "\n".join(lines[: lines.index("Details")]).rstrip() + "\n...\n```\n"
 
 
+def model_lifecycle_example() -> str:
+    """The messages of the lifecycle of models, as the renderer writes them: a regressed version's email (the
+    golden file), the subjects of every verdict, a campaign moved to a regressed version, an overdue cadence's
+    email and its recovery."""
+    from dataclasses import replace  # noqa: PLC0415
+    from datetime import UTC, datetime, timedelta  # noqa: PLC0415
+
+    from notifier.cadence import after_look, expect, met  # noqa: PLC0415
+    from notifier.messages import render, render_expectation  # noqa: PLC0415
+    from notifier.quality import assess  # noqa: PLC0415
+    from tests.unit.test_renderings import VERSIONS, campaign_updated, trained, with_assessment  # noqa: PLC0415
+
+    key = "normalized_discounted_cumulative_gain_at_25"
+    before = (VERSIONS[0], {key: 0.25})
+    verdicts = {
+        "first": assess(VERSIONS[1], {key: 0.25}, None),
+        "improved": assess(VERSIONS[1], {key: 0.3125}, before),
+        "unchanged": assess(VERSIONS[1], {key: 0.255}, before),
+        "regressed": assess(VERSIONS[1], {key: 0.2}, before),
+        "unknown": assess(VERSIONS[1], None, None, missing="ResourceInUseException: Resource is in use"),
+    }
+    subjects = []
+    for name, assessment in verdicts.items():
+        job = with_assessment(trained(), assessment)
+        subjects.append(f"{name + ':':<11} {render(job, job.pending[-1]).subject}")
+    moved = with_assessment(campaign_updated(), verdicts["regressed"])
+    subjects.append(f"{'campaign:':<11} {render(moved, moved.pending[-1]).subject}")
+    regressed = (REPO / "tests" / "golden" / "version_regressed.email.txt").read_text().splitlines()
+    start = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+    group = "arn:aws:personalize:us-east-1:123456789012:dataset-group/retail"
+    nightly = "arn:aws:personalize:us-east-1:123456789012:dataset-import-job/nightly-2026-11-23"
+    expectation = met(expect(group, timedelta(hours=26), start), "2026-11-23T02:40:00.000Z", nightly, start)
+    assert expectation is not None
+    overdue = after_look(expectation, start + timedelta(hours=30))
+    late = render_expectation(overdue, overdue.owed[0])
+    recovered = met(replace(overdue, owed=()), "2026-11-24T09:10:00.000Z", nightly.replace("23", "24"), start)
+    assert recovered is not None
+    back = render_expectation(recovered, recovered.owed[-1])
+    return (
+        "A version that finished training, worse than the one before (email):\n\n```\n"
+        + "\n".join(regressed[: regressed.index("Details")]).rstrip()
+        + "\n...\n```\n\nThe subject of each verdict, and of a syncing campaign moved to the regressed "
+        "version:\n\n```\n"
+        + "\n".join(subjects)
+        + "\n```\n\nAn expected cadence not met (email), and the notice when it is met again:\n\n```\n"
+        + late.bodies["email"].rstrip()
+        + f"\n```\n\n```\n{back.subject}\n```\n"
+    )
+
+
 def show_example() -> str:
     """`notifier show` of an export that ran an hour, as the CLI renders it."""
     from datetime import UTC, datetime, timedelta  # noqa: PLC0415
@@ -320,6 +389,7 @@ def show_example() -> str:
 DETERMINISTIC: dict[str, Callable[[], str]] = {
     "email-example": email_example,
     "show-example": show_example,
+    "model-lifecycle": model_lifecycle_example,
     "cli-help": cli_help,
     "context-options": context_options,
     "lambda-environment": lambda_environment,

@@ -7,7 +7,7 @@ from notifier import reachability
 from notifier.cycle import Cycle
 from notifier.messages import render_unreachable
 from notifier.observability import logger
-from notifier.ports import AccountUnreachable, NotifierError, StaleVersion
+from notifier.ports import AccountUnreachable, NotifierError
 from notifier.reachability import AccountMark
 
 
@@ -49,13 +49,8 @@ def reconcile(cycle: Cycle, marks: dict[str, AccountMark]) -> None:
 
 
 def _save(cycle: Cycle, mark: AccountMark, expected_version: int | None) -> bool:
-    try:
-        cycle.store.save_mark(mark, expected_version)
-    except StaleVersion:
-        cycle.report.lost_races += 1
-        return False
-    except NotifierError as exc:
-        cycle.report.store_errors += 1
-        cycle.report.problems.append(f"could not record that account {mark.account} cannot be read: {exc}")
-        return False
-    return True
+    return cycle.attempt(
+        lambda: cycle.store.save_mark(mark, expected_version),
+        f"that account {mark.account} cannot be read",
+        mark.account,
+    )

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
+from notifier.cadence import LONGEST, SHORTEST, NotExpectable, target_of
 from notifier.discovery import PARENT_KINDS, is_parent_arn, region_of
 from notifier.poller import PollSettings
+from notifier.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT, METRIC_NAME
 
 Number = TypeVar("Number", int, float)
 
@@ -54,6 +56,18 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "how often a watched solution's automatically trained versions are listed (0: every poll)",
         "60",
     ),
+    "QUALITY_METRIC": (
+        "the offline metric (GetSolutionMetrics' name) that decides a new solution version's `quality`",
+        f"`{DEFAULT_KEY_METRIC}`",
+    ),
+    "QUALITY_THRESHOLD_PERCENT": (
+        "a change of that metric under this percentage of the previous version's is `unchanged`",
+        f"{DEFAULT_THRESHOLD_PERCENT:g}",
+    ),
+    "EXPECTATIONS": (
+        "expected cadences declared at deploy time: `ARN=SECONDS` pairs, comma-separated (set by `expectations`)",
+        "none",
+    ),
     "MEMBER_ROLE_NAME": (
         "the reader role assumed in another account to read its Personalize, for ARNs of that account (set by "
         "`organizationId`)",
@@ -95,6 +109,9 @@ class Settings:
     # Automatic training: how often each watched solution's versions are looked at (0: every poll).
     solution_check_minutes: int = 60
     members: MemberAccess | None = None  # other accounts' Personalize, read through a role there
+    quality_metric: str = DEFAULT_KEY_METRIC
+    quality_threshold_percent: float = DEFAULT_THRESHOLD_PERCENT
+    expectations: tuple[tuple[str, int], ...] = ()  # declared at deploy time: (ARN, period in seconds)
 
     @property
     def discovers(self) -> bool:
@@ -118,6 +135,11 @@ class Settings:
             recheck_seconds=_number(env, "RECHECK_SECONDS", 0, (0, 60)),
             solution_check_minutes=_number(env, "SOLUTION_CHECK_MINUTES", 60, (0, 10_080)),
             members=member_access(env),
+            quality_metric=_metric(env),
+            expectations=_expectations(env),
+            quality_threshold_percent=_number(
+                env, "QUALITY_THRESHOLD_PERCENT", DEFAULT_THRESHOLD_PERCENT, (0.0, 100.0)
+            ),
             **_events(env),
             **_discovery(env),
         )
@@ -130,6 +152,9 @@ class Settings:
             retention=timedelta(days=self.retention_days),
             stuck_after=timedelta(minutes=self.stuck_after_minutes) if self.stuck_after_minutes else None,
             versions_every=timedelta(minutes=self.solution_check_minutes),
+            quality_metric=self.quality_metric,
+            quality_threshold_percent=self.quality_threshold_percent,
+            expectations=self.expectations,
         )
 
 
@@ -172,6 +197,31 @@ def member_access(env: Mapping[str, str]) -> MemberAccess | None:
     if external and not _EXTERNAL_ID.fullmatch(external):
         raise ConfigError("environment variable MEMBER_EXTERNAL_ID is not an external ID (2 to 1224 of [\\w+=,.@:/-])")
     return MemberAccess(role_name=role, external_id=external)
+
+
+def _expectations(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
+    found = []
+    for pair in (part.strip() for part in env.get("EXPECTATIONS", "").split(",")):
+        if not pair:
+            continue
+        arn, _, seconds = pair.rpartition("=")
+        try:
+            target_of(arn)
+        except NotExpectable as exc:
+            raise ConfigError(f"environment variable EXPECTATIONS: {exc}") from None
+        if not seconds.isdigit() or not SHORTEST.total_seconds() <= int(seconds) <= LONGEST.total_seconds():
+            raise ConfigError(f"environment variable EXPECTATIONS: {pair!r} is not ARN=SECONDS (300 to 31622400)")
+        found.append((arn, int(seconds)))
+    return tuple(found)
+
+
+def _metric(env: Mapping[str, str]) -> str:
+    metric = env.get("QUALITY_METRIC", "").strip() or DEFAULT_KEY_METRIC
+    if not METRIC_NAME.fullmatch(metric):
+        raise ConfigError(
+            f"environment variable QUALITY_METRIC={metric!r} is not a metric name (like {DEFAULT_KEY_METRIC})"
+        )
+    return metric
 
 
 def _pace(env: Mapping[str, str]) -> float | None:

@@ -1,12 +1,14 @@
-"""What the modules of one poll share: the store, the channels, the clock, the settings and the report, and the
-one way every record is written (a conditional write whose outcome the report counts)."""
+"""What the modules of one poll share: the store, the channels, the clock, the settings, the report and the
+expected cadences read, and the one way every record is written (a conditional write whose outcome the report
+counts)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from notifier.cadence import Expectation
 from notifier.messages import Notification
 from notifier.observability import logger
 from notifier.ports import NotifierError, Publisher, PublishFailed, StaleVersion, WatchStore
@@ -21,19 +23,25 @@ class Cycle:
     settings: PollSettings
     clock: Callable[[], datetime]
     report: PollReport
+    expectations: dict[str, Expectation] = field(default_factory=dict)  # the expected cadences read, by ARN
 
     def save(self, job: Watched, expected_version: int) -> bool:
         """Replace the record if it is still the version read; a lost race or a store error is counted, not raised."""
+        return self.attempt(lambda: self.store.save(job, expected_version), f"the record of {job.arn}", job.arn)
+
+    def attempt(self, write: Callable[[], None], what: str, about: str) -> bool:
+        """One conditional write (a job's record, an account's mark, an expectation): a lost race (another poll
+        wrote first and owns what follows) or a store error is counted and logged, not raised."""
         try:
-            self.store.save(job, expected_version)
+            write()
         except StaleVersion:
             self.report.lost_races += 1
-            logger.info("Another poll changed this job first; leaving it to that poll", extra={"job_arn": job.arn})
+            logger.info("Another poll changed this item first; leaving it to that poll", extra={"job_arn": about})
             return False
         except NotifierError as exc:
             self.report.store_errors += 1
-            self.report.problems.append(f"could not write the record of {job.arn}: {exc}")
-            logger.warning("Could not write the job record", extra={"job_arn": job.arn, "error": str(exc)})
+            self.report.problems.append(f"could not write {what}: {exc}")
+            logger.warning("Could not write to the table", extra={"job_arn": about, "error": str(exc)})
             return False
         return True
 

@@ -187,7 +187,11 @@ REGISTRY: tuple[Kind, ...] = (
         failure_statuses=_CREATE_FAILED,
         # Training can be stopped: CREATE STOPPING is still in progress, CREATE STOPPED is an ending.
         stopped_statuses=frozenset({"CREATE STOPPED"}),
-        facts=(("Training mode", "trainingMode"), ("Training hours", "trainingHours")),
+        facts=(
+            ("Training mode", "trainingMode"),
+            ("Training type", "trainingType"),
+            ("Training hours", "trainingHours"),
+        ),
     ),
     Kind(
         name="data-deletion-job",
@@ -311,6 +315,8 @@ REGISTRY: tuple[Kind, ...] = (
 
 KINDS: dict[str, Kind] = {kind.name: kind for kind in REGISTRY}
 SOLUTION_VERSION = KINDS["solution-version"]  # what automatic training makes, and syncing campaigns follow
+# A finished version's offline metrics (notifier.quality): read on its ARN, of the resource type `solution`.
+SOLUTION_METRICS_ACTION = "GetSolutionMetrics"
 
 
 def api_name(operation: str) -> str:

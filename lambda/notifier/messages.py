@@ -10,14 +10,22 @@ from datetime import UTC
 from urllib.parse import quote
 
 from notifier.arns import account_of
+from notifier.cadence import Expectation, Notice, OwedNotice, format_period
 from notifier.kinds import Outcome
+from notifier.quality import Assessment, Quality, readable
 from notifier.reachability import AccountMark
 from notifier.watched import Event, PendingNotification, Watched, parse_iso
 
 SCHEMA_VERSION = "1.0"
 SUBJECT_MAX_CHARS = 99  # SNS: ASCII, under 100 characters, no line breaks
 # `outcome` attribute values worth waking someone for: what a failure-only subscription lets through.
-FAILURE_OUTCOMES = ("failed", "not_found", "invalid", "unreachable")
+FAILURE_OUTCOMES = ("failed", "not_found", "invalid", "unreachable", "overdue")
+# What failure-only subscriptions get: those outcomes and the end of an overdue cadence they were told of, or a new
+# model worse than the one before (SNS filter policies take "$or" across attributes: SNS developer guide, "AND/OR
+# logic", "OR operator").
+FAILURE_FILTER_POLICY: dict[str, object] = {
+    "$or": [{"outcome": [*FAILURE_OUTCOMES, "recovered"]}, {"quality": [Quality.REGRESSED.value]}]
+}
 # Amazon Q Developer in chat applications (AWS Chatbot) custom notifications: kept well inside its limits.
 CHAT_TITLE_MAX_CHARS = 250
 CHAT_DESCRIPTION_MAX_CHARS = 8000
@@ -35,8 +43,11 @@ _CHAT_ICONS = {
     "stuck": ":warning:",
     "deleted": ":wastebasket:",
     "unreachable": ":no_entry_sign:",
+    "overdue": ":alarm_clock:",
+    "recovered": ":arrows_counterclockwise:",
 }
 UNREACHABLE_DETAIL_TYPE = "Personalize Job Notifier Account Unreachable"
+CADENCE_DETAIL_TYPE = "Personalize Job Notifier Expected Cadence"
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ class Notification:
     attributes: dict[str, str]
     document: dict[str, object]
     message: str  # the bodies as SNS takes them (MessageStructure=json), serialized once
+    resource: str = ""  # the ARN it is about: a job's, the role tried in an account, what a cadence is expected of
 
 
 def render(job: Watched, owed: PendingNotification) -> Notification:
@@ -82,8 +94,10 @@ def _render(job: Watched, owed: PendingNotification, truncated: bool = False) ->
             "terminal": "true" if document["terminal"] else "false",
             "event": owed.event.value,
             "outcome": str(document["outcome"]),
+            **({"quality": owed.assessment.quality.value} if owed.assessment and owed.assessment.quality else {}),
         },
         document=document,
+        resource=job.arn,
     )
 
 
@@ -121,7 +135,57 @@ def event_document(job: Watched, owed: PendingNotification) -> dict[str, object]
         "consoleUrl": console_url(job),
         "consoleWhere": console_where(job),
         "outputConsoleUrl": s3_console_url(owed.output_path) if owed.output_path else None,
+        **(_quality_document(owed.assessment) if owed.assessment else {}),
     }
+
+
+def _quality_document(assessment: Assessment) -> dict[str, object]:
+    """A model's metrics by Personalize's own names, and the verdict against the version before (present only
+    in notifications that carry metrics: a version that finished training, a campaign that moved, a recommender)."""
+    compared = assessment.quality is not None
+    return {
+        "metricsOf": assessment.version_arn,
+        "metrics": dict(assessment.metrics),
+        "metricsMissing": assessment.missing,
+        "quality": assessment.quality.value if assessment.quality else None,
+        "qualityRule": {"keyMetric": assessment.key_metric, "thresholdPercent": assessment.threshold_percent}
+        if compared
+        else None,
+        "previousVersion": {"arn": assessment.previous_arn, "metrics": dict(assessment.previous_metrics)}
+        if assessment.previous_arn
+        else None,
+    }
+
+
+def _metrics_table(assessment: Assessment) -> list[str]:
+    """Each metric in one aligned row: its readable name, this value, the previous version's, the change."""
+    before = _short(assessment.previous_arn) if assessment.previous_arn else None
+    header = ["Metric", "This model", *([before, "Change"] if before else [])]
+    rows = [header]
+    previous = dict(assessment.previous_metrics)
+    for name, value in assessment.metrics:
+        row = [readable(name), f"{value:.4f}"]
+        if before:
+            change = assessment.change_percent(name)
+            row += [
+                f"{previous[name]:.4f}" if name in previous else "-",
+                f"{change:+.1f} %" if change is not None else "-",
+            ]
+        rows.append(row)
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
+
+
+def _quality_text(assessment: Assessment) -> str:
+    """regressed: NDCG@25 0.2750, 12.0 % below 9c2b (under 5 % is unchanged)."""
+    if assessment.quality is None:
+        return ""
+    rule = (
+        f" (a change under {assessment.threshold_percent:g} % of {readable(assessment.key_metric)} is unchanged)"
+        if assessment.quality in (Quality.IMPROVED, Quality.REGRESSED, Quality.UNCHANGED)
+        else ""
+    )
+    return f"{assessment.quality.value}: {assessment.summary()}{rule}"
 
 
 def chat_notification(
@@ -138,6 +202,8 @@ def chat_notification(
         lines += [f"*{what}:* `{old or 'none'}` → `{new or 'none'}`" for what, old, new in owed.changes]
         if document["serving"] is not None:
             lines.append(f"*Serving:* {_serving_text(bool(document['serving']))}")
+        if owed.assessment is not None:
+            lines += _chat_metrics(owed.assessment)
     else:
         lines.append(f"*Status:* {owed.new_status or 'never seen'}")
         lines.append(f"*{'Stuck' if owed.event is Event.STUCK else 'Personalize'}:* {owed.detail}")
@@ -175,7 +241,9 @@ def chat_notification(
         "id": owed.id,
         "content": {
             "textType": "client-markdown",
-            "title": shorten(f"{_CHAT_ICONS.get(outcome, '')} {_title(job, owed)}".strip(), CHAT_TITLE_MAX_CHARS),
+            "title": shorten(
+                f"{_chat_icon(owed, outcome)} {_title(job, owed)}{_verdict(owed)}".strip(), CHAT_TITLE_MAX_CHARS
+            ),
             "description": shorten("\n".join(lines), CHAT_DESCRIPTION_MAX_CHARS),
             "nextSteps": next_steps,
             "keywords": [job.kind.name, owed.new_status or owed.event.value, job.region],
@@ -188,6 +256,27 @@ def chat_notification(
             "additionalContext": {"notificationId": owed.id, "outcome": outcome},
         },
     }
+
+
+def _chat_icon(owed: PendingNotification, outcome: str) -> str:
+    regressed = owed.assessment is not None and owed.assessment.quality is Quality.REGRESSED
+    return ":chart_with_downwards_trend:" if regressed else _CHAT_ICONS.get(outcome, "")
+
+
+def _verdict(owed: PendingNotification) -> str:
+    """A title's note of how good the model is, where it was compared: `, regressed`."""
+    quality = owed.assessment.quality if owed.assessment else None
+    return f", {quality.value}" if quality in (Quality.IMPROVED, Quality.REGRESSED) else ""
+
+
+def _chat_metrics(assessment: Assessment) -> list[str]:
+    if assessment.missing:
+        return [f"*Metrics:* not available ({assessment.missing})"]
+    lines = [f"*Quality:* {_quality_text(assessment)}"] if assessment.quality else []
+    if assessment.metrics:
+        table = "\n".join(_metrics_table(assessment))
+        lines.append(f"*Metrics:*\n```{table}```")
+    return lines
 
 
 def render_unreachable(mark: AccountMark) -> Notification:
@@ -269,7 +358,127 @@ def render_unreachable(mark: AccountMark) -> Notification:
             "outcome": "unreachable",
         },
         document=document,
+        resource=mark.role_arn,
     )
+
+
+def render_expectation(expectation: Expectation, owed: OwedNotice) -> Notification:
+    """An expected cadence fell due unmet (`overdue`), or was met again (`recovered`), in the words fixed when the
+    notice was decided (a retry says the same)."""
+    what = _expected_of(expectation)
+    every = format_period(expectation.every_seconds)
+    overdue = owed.event is Notice.OVERDUE
+    last = (
+        f"{readable_time(owed.last_met)}" + (f" ({owed.last_met_by})" if owed.last_met_by else "")
+        if owed.last_met
+        else f"never, since this was expected ({readable_time(expectation.since)})"
+    )
+    expected = expectation.target.expected_every(every)
+    told_at = parse_iso(owed.at) or expectation.due_at
+    if overdue:
+        since = parse_iso(owed.last_met) or parse_iso(expectation.since) or told_at
+        quiet = format_elapsed(max(0.0, (told_at - since).total_seconds()))
+        if expectation.target.value == "campaign":
+            headline = f"Overdue: {what} serves a version {quiet} old (expected under {every})"
+        else:
+            headline = f"Overdue: {what}: nothing for {quiet} (expected every {every})"
+        summary = headline
+    else:
+        headline = f"Recovered: {what}: met again {readable_time(owed.last_met)}"
+        summary = f"{what} is on cadence again"
+    notice_id = owed.id
+    document: dict[str, object] = {
+        "version": SCHEMA_VERSION,
+        "id": notice_id,
+        "event": owed.event.value,
+        "detailType": CADENCE_DETAIL_TYPE,
+        "at": owed.at,
+        "arn": expectation.arn,
+        "target": expectation.target.value,
+        "account": account_of(expectation.arn),
+        "region": expectation.arn.split(":")[3],
+        "expected": expected,
+        "everySeconds": expectation.every_seconds,
+        "lastMet": owed.last_met,
+        "lastMetBy": owed.last_met_by,
+        "dueAt": owed.due_at,
+        "lookupFailed": owed.detail,
+        "outcome": owed.event.value,
+        "terminal": False,
+    }
+    rows = [
+        ("Expected", expected),
+        ("Last seen", last),
+        ("Due", readable_time(owed.due_at)),
+        *([("Could not look", owed.detail)] if owed.detail else []),
+        ("ARN", expectation.arn),
+        ("Account", account_of(expectation.arn)),
+    ]
+    steps = (
+        [
+            "Look at the pipeline that feeds it (the schedule, the job that starts it, its last failure)",
+            "Change the expectation with `notifier expect ARN --every DURATION`, or remove it with `--clear`",
+        ]
+        if overdue
+        else []
+    )
+    email = [
+        f"{'Overdue' if overdue else 'Recovered'}: {what}",
+        "",
+        *_aligned(rows),
+        "",
+        (
+            f"Said once now, and again after another {every} if it stays so; once more when it is met again."
+            if overdue
+            else "It was overdue; this ends that."
+        ),
+        *(["", "What to do:", *(f"- {step}" for step in steps)] if steps else []),
+        "",
+        f"Notification id: {notice_id}",
+    ]
+    chat = {
+        "version": "1.0",
+        "source": "custom",
+        "id": notice_id,
+        "content": {
+            "textType": "client-markdown",
+            "title": f"{_CHAT_ICONS[owed.event.value]} {'Overdue' if overdue else 'Recovered'}: {what}",
+            "description": shorten(
+                "\n".join(f"*{label}:* {value}" for label, value in rows), CHAT_DESCRIPTION_MAX_CHARS
+            ),
+            "nextSteps": steps,
+            "keywords": ["cadence", owed.event.value, expectation.target.value],
+        },
+        "metadata": {
+            "threadId": f"expectation/{expectation.arn}",
+            "summary": shorten(summary, CHAT_SUMMARY_MAX_CHARS),
+            "eventType": f"Cadence{owed.event.value.title()}",
+            "relatedResources": [expectation.arn],
+            "additionalContext": {"notificationId": notice_id, "outcome": owed.event.value},
+        },
+    }
+    return _notification(
+        id=notice_id,
+        subject=f"Personalize: {headline}",
+        headline=headline,
+        email="\n".join(email) + "\n",
+        chat=chat,
+        attributes={
+            "status": owed.event.value.upper(),
+            "jobKind": expectation.target.value,
+            "terminal": "false",
+            "event": owed.event.value,
+            "outcome": owed.event.value,
+        },
+        document=document,
+        resource=expectation.arn,
+    )
+
+
+def _expected_of(expectation: Expectation) -> str:
+    """dataset group retail; dataset retail/INTERACTIONS; solution movies; campaign home-page."""
+    name = expectation.arn.split(":", 5)[5].split("/", 1)[1]
+    return f"{expectation.target.value.replace('-', ' ')} {name}"
 
 
 def _notification(
@@ -281,6 +490,7 @@ def _notification(
     chat: dict[str, object],
     attributes: dict[str, str],
     document: dict[str, object],
+    resource: str,
 ) -> Notification:
     """One publish: a body per protocol (programs get the document), serialized once as SNS takes it."""
     for_programs = json.dumps(document, sort_keys=True)
@@ -298,6 +508,7 @@ def _notification(
         message=json.dumps(bodies),
         attributes=attributes,
         document=document,
+        resource=resource,
     )
 
 
@@ -388,6 +599,15 @@ def format_duration(seconds: float) -> str:
     if minutes:
         return f"{minutes} min {secs} s"
     return f"{secs} s"
+
+
+def format_elapsed(seconds: float) -> str:
+    """A stall's length as people say it: 45 min, 31 h, 8 d 3 h."""
+    hours = int(seconds // 3600)
+    if hours >= 48:
+        days, rest = divmod(hours, 24)
+        return f"{days} d {rest} h" if rest else f"{days} d"
+    return f"{hours} h" if hours else f"{int(seconds // 60)} min"
 
 
 def _terminal(job: Watched, owed: PendingNotification) -> bool:
@@ -511,7 +731,13 @@ def _headline(job: Watched, owed: PendingNotification) -> str:
         return _resource_headline(job, owed, what, _outcome(job, owed), with_details=True)
     outcome = job.kind.outcome(owed.new_status)
     if outcome is Outcome.SUCCEEDED:
-        return f"{what} finished: {owed.output_path}" if owed.output_path else f"{what} finished ({owed.new_status})"
+        if owed.output_path:
+            return f"{what} finished: {owed.output_path}"
+        if owed.assessment is not None and not owed.assessment.missing:
+            # "improved" or "regressed" says it finished; subjects are cut at 99 characters
+            done = _verdict(owed).removeprefix(", ") or "finished"
+            return f"{what} {done}: {owed.assessment.brief()}"
+        return f"{what} finished ({owed.new_status})"
     if outcome is Outcome.FAILED:
         reason = " ".join((owed.failure_reason or "no reason given").split())
         return f"{what} failed: {reason}"
@@ -525,6 +751,8 @@ def _resource_headline(job: Watched, owed: PendingNotification, what: str, outco
     reason = " ".join((owed.failure_reason or "no reason given").split())
     if owed.update:
         if outcome == "succeeded":
+            if owed.assessment is not None and owed.assessment.quality is not None and with_details:
+                return f"{what} updated: now serves {_short(owed.assessment.version_arn)}, {owed.assessment.summary()}"
             if owed.changes and with_details:
                 return f"{what} updated: {_first_change(owed)}"
             return f"{what} updated"
@@ -563,6 +791,7 @@ def _email_text(job: Watched, owed: PendingNotification, headline: str, document
         # Personalize reports the destination from the start; it holds output only once the job succeeded.
         finished = job.kind.outcome(owed.new_status) is Outcome.SUCCEEDED and owed.event is Event.TRANSITION
         happened.append(("Output" if finished else "Destination", owed.output_path))
+    quality = _email_metrics(owed.assessment) if owed.assessment is not None else []
     who = _who(job)
     details = [(who, job.name), (f"{who} ARN", job.arn), ("Account", account_of(job.arn))]
     if job.parent_arn and job.kind.parent_label and not _parent_line_repeats_a_change(job, owed):
@@ -580,8 +809,20 @@ def _email_text(job: Watched, owed: PendingNotification, headline: str, document
     lines = [_title(job, owed, mark=""), "", *_aligned(happened)]
     if owed.failure_reason:
         lines += ["", "Failure reason:", owed.failure_reason]
+    lines += quality
     lines += ["", "Details", *_aligned(details), "", "Links", *_aligned(links), "", f"Notification id: {owed.id}"]
     return "\n".join(lines) + "\n"
+
+
+def _email_metrics(assessment: Assessment) -> list[str]:
+    """The quality verdict and a small table of the metrics, or why there are none."""
+    if assessment.missing:
+        return ["", f"Metrics: not available ({assessment.missing}); this notification is not sent again with them"]
+    heading = f"Metrics of version {_short(assessment.version_arn)}" if assessment.quality else "Model metrics"
+    lines = ["", f"Quality: {_quality_text(assessment)}"] if assessment.quality else []
+    if assessment.metrics:
+        lines += ["", f"{heading}:", *(f"  {row}" for row in _metrics_table(assessment))]
+    return lines
 
 
 def _aligned(rows: list[tuple[str, str]]) -> list[str]:

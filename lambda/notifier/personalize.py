@@ -6,7 +6,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -15,9 +15,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from notifier.accounts import AccountSessions
 from notifier.arns import InvalidArn, account_of, parse_arn
-from notifier.kinds import Kind
+from notifier.cadence import Target
+from notifier.kinds import KINDS, SOLUTION_VERSION, Kind
 from notifier.ports import AccountUnreachable, DescribeFailed, ResourceNotFound, ResourceRejected
-from notifier.watched import Snapshot, Summary, Update, Watched, iso
+from notifier.quality import Metrics, metrics_of
+from notifier.watched import Snapshot, Summary, Update, Watched, iso, solution_of, start_watching
 
 DEFAULT_MAX_ATTEMPTS = 5
 # botocore's standard and adaptive retries sleep rand(0, 1) * min(2 ** (attempt - 1), 20) seconds before a
@@ -212,6 +214,85 @@ class PersonalizeResources:
             raise DescribeFailed(job.arn, type(exc).__name__, str(exc)) from exc
         return snapshot_from(job.arn, kind, response.get(kind.describe_response_key))
 
+    def solution_metrics(self, version_arn: str) -> dict[str, float]:
+        """GetSolutionMetrics: the version's offline metrics (an open map; numbers only, finite)."""
+        try:
+            response = self.client_for(version_arn).get_solution_metrics(solutionVersionArn=version_arn)
+        except DescribeFailed:
+            raise
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code, message = str(error.get("Code", "Unknown")), str(error.get("Message", ""))
+            raise self._refused(version_arn, code, message) or DescribeFailed(version_arn, code, message) from exc
+        except CallOutOfTime as exc:
+            raise DescribeFailed(version_arn, exc.code, exc.message) from exc
+        except BotoCoreError as exc:
+            raise DescribeFailed(version_arn, type(exc).__name__, str(exc)) from exc
+        return dict(_metrics(response.get("metrics")))
+
+    def previous_active_version(self, version_arn: str, created_at: str | None) -> str | None:
+        """The solution's ACTIVE version created last before this one (one ListSolutionVersions), or None."""
+        solution = solution_of(version_arn)
+        region = version_arn.split(":")[3]
+        earlier = [
+            summary
+            for summary in self.list_summaries(SOLUTION_VERSION, region, solution)
+            if summary.arn != version_arn
+            and summary.status == "ACTIVE"
+            and summary.created_at is not None
+            and (created_at is None or summary.created_at <= created_at)
+        ]
+        return max(earlier, key=lambda summary: summary.created_at or "").arn if earlier else None
+
+    def last_met(self, target: Target, arn: str) -> tuple[str, str] | None:
+        """When what meets an expectation last happened, and what it was, as Personalize lists it: a dataset's
+        latest successful import (one ListDatasetImportJobs), a dataset group's (one ListDatasets, then one
+        listing per dataset), a solution's latest ACTIVE version (one ListSolutionVersions), the creation of the
+        version a campaign serves (its describe, then the version's). None: nothing yet."""
+        region = arn.split(":")[3]
+        if target is Target.CAMPAIGN:
+            return self._served_version(arn)
+        if target is Target.SOLUTION:
+            return _latest(self.list_summaries(SOLUTION_VERSION, region, arn))
+        datasets = [arn] if target is Target.DATASET else self._datasets_of(arn, region)
+        imports = KINDS["dataset-import-job"]
+        return max(
+            (found for dataset in datasets if (found := _latest(self.list_summaries(imports, region, dataset)))),
+            default=None,
+        )
+
+    def describe_arn(self, arn: str) -> Snapshot:
+        """What `describe` says of an ARN that is not (yet) a record."""
+        return self.describe(start_watching(parse_arn(arn), datetime.now(UTC)))
+
+    def _datasets_of(self, group_arn: str, region: str) -> list[str]:
+        where = f"ListDatasets in {region} for {group_arn}"
+        try:
+            pages = self._pages(
+                self.client(region, account=account_of(group_arn)), "list_datasets", {"datasetGroupArn": group_arn}
+            )
+            return [
+                d["datasetArn"]
+                for page in pages
+                for d in page.get("datasets", [])
+                if isinstance(d.get("datasetArn"), str)
+            ]
+        except DescribeFailed:
+            raise
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code, message = str(error.get("Code")), str(error.get("Message"))
+            raise self._refused(group_arn, code, message) or DescribeFailed(where, code, message) from exc
+        except (CallOutOfTime, BotoCoreError) as exc:
+            raise DescribeFailed(where, type(exc).__name__, str(exc)) from exc
+
+    def _served_version(self, campaign_arn: str) -> tuple[str, str] | None:
+        campaign = self.describe_arn(campaign_arn)
+        if not campaign.parent_arn:
+            return None
+        version = self.describe_arn(campaign.parent_arn)
+        return (version.created_at, campaign.parent_arn) if version.created_at else None
+
     def missing(self, arn: str) -> str | None:
         """Personalize's word that this resource does not exist; None when it does or cannot be told here (no
         permission to describe it, say): a listing under a mistyped parent is empty, not an error."""
@@ -276,6 +357,16 @@ class PersonalizeResources:
                 return
 
 
+def _latest(summaries: Iterator[Summary]) -> tuple[str, str] | None:
+    """The latest success of a listing: (when it ended, its ARN)."""
+    done = [
+        (summary.updated_at or summary.created_at or "", summary.arn)
+        for summary in summaries
+        if summary.status == "ACTIVE" and (summary.updated_at or summary.created_at)
+    ]
+    return max(done, default=None)
+
+
 def _describe_call(arn: str) -> tuple[str, str]:
     """The Describe... operation and its ARN parameter for a watched kind, or for a dataset (a parent only)."""
     try:
@@ -335,6 +426,23 @@ def snapshot_from(arn: str, kind: Kind, described: Any) -> Snapshot:
         updated_at=_time(described.get("lastUpdatedDateTime")),
         update=_update(described.get(kind.update_key)) if kind.update_key else None,
         trains_automatically=bool(kind.trains_key) and described.get(kind.trains_key) is True,
+        metrics=_metrics(described.get("modelMetrics")),
+    )
+
+
+def _metrics(values: Any) -> Metrics:
+    """A map of metric name to number as Personalize returns it; anything else in it (a NaN, a string) is left out."""
+    if not isinstance(values, dict):
+        return ()
+    return metrics_of(
+        {
+            name: value
+            for name, value in values.items()
+            if isinstance(name, str)
+            and isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+        }
     )
 
 

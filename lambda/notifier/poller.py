@@ -18,16 +18,19 @@ from datetime import UTC, datetime
 
 from notifier import account_notices, delivery, listing, training, watched
 from notifier.arns import account_of
+from notifier.cadence import Expectation
 from notifier.cycle import Cycle
 from notifier.kinds import SOLUTION_VERSION, Outcome
 from notifier.listing import kinds_a_poll_lists, listed_by_parent, plan_listing
 from notifier.observability import logger
 from notifier.ports import (
     AccountUnreachable,
+    CadenceLooker,
     DescribeFailed,
     Describer,
     Lister,
     MalformedItem,
+    ModelMetrics,
     NotifierError,
     Publisher,
     ResourceNotFound,
@@ -70,8 +73,12 @@ class Poller:
         settings: PollSettings | None = None,
         clock: Callable[[], datetime] = utc_now,
         lister: Lister | None = None,
+        metrics: ModelMetrics | None = None,
+        looker: CadenceLooker | None = None,
     ) -> None:
+        self._looker = looker
         self._lister = lister
+        self._metrics = metrics
         self._store = store
         self._describer = describer
         self._channels = list(channels)
@@ -92,36 +99,15 @@ class Poller:
         for entry in list(self._store.active_records()):
             if isinstance(entry, AccountMark):
                 marks[entry.account] = entry
-                continue
-            if isinstance(entry, MalformedItem):
+            elif isinstance(entry, Expectation):
+                report.expectations_read += 1
+                cycle.expectations[entry.arn] = entry
+            elif isinstance(entry, MalformedItem):
                 report.malformed_items += 1
                 report.problems.append(f"skipped a malformed table item {entry.key}: {entry.reason}")
                 logger.warning("Skipping a malformed table item", extra={"job_arn": entry.key, "reason": entry.reason})
-                continue
-            report.jobs_read += 1
-            job: Watched | None = entry
-            if entry.pending:
-                if watched.lease_held(entry, self._clock()):
-                    report.leased_elsewhere += 1
-                    continue
-                if out_of_time():
-                    report.deferred += 1
-                    continue
-                job = delivery.republish(cycle, entry)
-            if job is None or job.finished or job.pending:
-                continue
-            now = self._clock()
-            if watched.needs_describe(job, now):
-                to_describe.append(job)
-                continue
-            rested = watched.doze(job, now)
-            if rested is not None and cycle.save(rested, job.version):
-                report.dozed += 1
-                job = rested
-            if watched.versions_check_due(job, now):
-                to_check.append(job)
-            elif rested is None:
-                report.waiting += 1
+            elif isinstance(entry, Watched):
+                self._sort(cycle, entry, to_describe, to_check, out_of_time)
 
         self._describe_all(cycle, to_describe, out_of_time)
         for solution in to_check:
@@ -129,9 +115,46 @@ class Poller:
                 report.deferred += 1
                 continue
             training.check_versions(cycle, self._lister, solution)
+        if cycle.expectations or self._settings.expectations:
+            training.keep_cadences(cycle, self._looker, self._settings.expectations, out_of_time)
         if report.unreachable or marks:
             account_notices.reconcile(cycle, marks)
         return report
+
+    def _sort(
+        self,
+        cycle: Cycle,
+        entry: Watched,
+        to_describe: list[Watched],
+        to_check: list[Watched],
+        out_of_time: Callable[[], bool],
+    ) -> None:
+        """A record read: what is owed delivered first, then described, looked at for new versions, or left."""
+        report = cycle.report
+        report.jobs_read += 1
+        job: Watched | None = entry
+        if entry.pending:
+            if watched.lease_held(entry, self._clock()):
+                report.leased_elsewhere += 1
+                return
+            if out_of_time():
+                report.deferred += 1
+                return
+            job = delivery.republish(cycle, entry)
+        if job is None or job.finished or job.pending:
+            return
+        now = self._clock()
+        if watched.needs_describe(job, now):
+            to_describe.append(job)
+            return
+        rested = watched.doze(job, now)
+        if rested is not None and cycle.save(rested, job.version):
+            report.dozed += 1
+            job = rested
+        if watched.versions_check_due(job, now):
+            to_check.append(job)
+        elif rested is None:
+            report.waiting += 1
 
     # --- describing active jobs ---
 
@@ -239,8 +262,19 @@ class Poller:
         if changed is None:
             checked.append(job)
             return
+        became_active = (
+            changed.kind is SOLUTION_VERSION and changed.outcome is Outcome.SUCCEEDED and job.status != changed.status
+        )
+        if became_active and self._metrics is not None and len(changed.pending) > len(job.pending):
+            changed = training.assess_version(cycle, self._metrics, changed)
+        elif changed.kind.serves:
+            changed = training.served_quality(cycle, changed, len(job.pending))
+            changed = training.model_metrics(changed, snapshot, len(job.pending))
         if not cycle.save(changed, job.version):
             return
+        training.seen(cycle, job, changed)
+        if became_active:
+            training.record_baseline(cycle, changed)
         if changed.pending:
             if changed.stuck_notified and not job.stuck_notified:
                 report.stuck += 1
@@ -252,7 +286,7 @@ class Poller:
                     extra={"job_arn": job.arn, "old_status": job.status, "new_status": changed.status},
                 )
             delivery.deliver(cycle, changed)
-        if changed.kind is SOLUTION_VERSION and changed.outcome is Outcome.SUCCEEDED and job.status != changed.status:
+        if became_active:
             training.wake_followers(cycle, changed)
 
     def _end(self, cycle: Cycle, job: Watched, ended: Watched) -> None:

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
+from notifier.cadence import Expectation, Target
 from notifier.kinds import Kind
 from notifier.messages import Notification
+from notifier.quality import ModelBaseline
 from notifier.reachability import AccountMark
 from notifier.watched import Snapshot, Summary, Watched
 
@@ -106,9 +108,40 @@ class WatchStore(Protocol):
     def clear_mark(self, mark: AccountMark) -> None:
         """Delete the mark if it is still the version read."""
 
+    def get(self, arn: str) -> Watched | MalformedItem | None:
+        """One record by its ARN."""
+
+    def baseline(self, solution_arn: str) -> ModelBaseline | None:
+        """The solution's latest assessed ACTIVE version, if one was recorded."""
+
+    def save_baseline(self, baseline: ModelBaseline) -> None:
+        """Record it, unless a newer version is recorded (StaleVersion)."""
+
+    def save_expectation(self, expectation: Expectation, expected_version: int | None) -> None:
+        """Write an expectation if the stored version is `expected_version` (None: only if absent)."""
+
+    def delete_expectation(self, arn: str) -> bool: ...
+
+    def expectation(self, arn: str) -> Expectation | MalformedItem | None:
+        """The expectation of this ARN, read consistently."""
+
 
 class Describer(Protocol):
     def describe(self, job: Watched) -> Snapshot: ...
+
+
+class ModelMetrics(Protocol):
+    """A trained version's offline metrics, and the version before it (DescribeFailed when either cannot be had)."""
+
+    def solution_metrics(self, version_arn: str) -> dict[str, float]: ...
+
+    def previous_active_version(self, version_arn: str, created_at: str | None) -> str | None: ...
+
+
+class CadenceLooker(Protocol):
+    """When what meets an expectation last happened, as Personalize lists it: (when, what), or None."""
+
+    def last_met(self, target: Target, arn: str) -> tuple[str, str] | None: ...
 
 
 class Lister(Protocol):

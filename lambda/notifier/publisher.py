@@ -57,8 +57,7 @@ class EventBridgePublisher:
             "Source": self._source,
             "DetailType": str(notification.document["detailType"]),
             "Detail": json.dumps(notification.document, sort_keys=True),
-            # What it is about: the job, or for an account's notice the role that could not be used there.
-            "Resources": [str(notification.document.get("jobArn") or notification.document["roleArn"])],
+            "Resources": [notification.resource],
             "EventBusName": self._bus_name,
         }
         try:

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from notifier.messages import Notification
 from notifier.ports import AccountUnreachable
+from notifier.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,9 @@ class PollSettings:
     stuck_after: timedelta | None = timedelta(hours=6)
     list_threshold: int = 3  # active jobs under one parent from which a List page beats describing each
     versions_every: timedelta = timedelta(minutes=60)  # how often a solution's automatic training is looked at
+    quality_metric: str = DEFAULT_KEY_METRIC  # what decides whether a new version improved or regressed
+    quality_threshold_percent: float = DEFAULT_THRESHOLD_PERCENT
+    expectations: tuple[tuple[str, int], ...] = ()  # declared at deploy time: (ARN, period in seconds)
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,10 @@ class PollReport:
     versions_checks: int = 0
     list_calls: int = 0  # listings started (each may be more than one page)
     describe_calls: int = 0
+    metrics_calls: int = 0  # GetSolutionMetrics and ListSolutionVersions made to assess finished versions
+    expectations_read: int = 0
+    cadence_looks: int = 0  # expectations due, looked up in Personalize's lists
+    overdue: int = 0  # overdue notices decided
     published: list[Notification] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one readable line per error: what, which job, why
     finished: list[Finished] = field(default_factory=list)

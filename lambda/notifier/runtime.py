@@ -74,6 +74,8 @@ class PollCycle:
             channels=channels(settings, session),
             settings=settings.poll_settings(),
             lister=self._personalize,
+            metrics=self._personalize,
+            looker=self._personalize,
         )
 
     def run(

@@ -7,22 +7,27 @@ least recently checked first (`lastCheckedAt`), never the finished history nor r
 that syncs with its solution's latest version carries `followsSolution`, the key of the sparse `followers`
 index: a new ACTIVE version of that solution finds the campaigns to wake with one query. A member account the
 notifier cannot read is an item of its own (`jobKind` unreachableAccount, key `unreachable-account/ACCOUNT`) in
-the active index, so the poll reads it with the jobs (notifier.reachability).
+the active index, so the poll reads it with the jobs (notifier.reachability); so is an expected cadence
+(`expectation/ARN`, notifier.cadence). A solution's model baseline (`model-baseline/SOLUTION_ARN`, the metrics its
+next version is compared with, notifier.quality) is read by its key only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from notifier.cadence import Expectation, NotExpectable, Notice, OwedNotice, target_of
 from notifier.kinds import KINDS
 from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable, TableNotFound, WatchEnding
+from notifier.quality import Assessment, Metrics, ModelBaseline, Quality
 from notifier.reachability import AccountMark, expires_at
-from notifier.watched import Event, PendingNotification, StatusChange, Update, Watched, iso
+from notifier.watched import Event, PendingNotification, StatusChange, Update, Watched, iso, parse_iso
 
 ACTIVE_INDEX = "active-jobs"
 FOLLOWERS_INDEX = "followers"
@@ -31,6 +36,10 @@ ACTIVE_SHARD = "active"
 TTL_ATTRIBUTE = "expiresAt"
 MARK_KIND = "unreachableAccount"
 MARK_KEY_PREFIX = "unreachable-account/"
+EXPECTATION_KIND = "expectation"
+EXPECTATION_KEY_PREFIX = "expectation/"
+BASELINE_KIND = "modelBaseline"
+BASELINE_KEY_PREFIX = "model-baseline/"
 # Present only on a record whose watch ended, and only while notifications are owed (None values are not stored).
 _ENDED, _OWED = "endedBy", "pending"
 
@@ -45,9 +54,9 @@ class DynamoWatchStore:
 
     # --- reads ---
 
-    def active_records(self) -> Iterator[Watched | MalformedItem | AccountMark]:
-        """Jobs still polled, least recently checked first, and the marks of unreachable accounts: one Query per
-        1 MB page of active items."""
+    def active_records(self) -> Iterator[Watched | MalformedItem | AccountMark | ModelBaseline | Expectation]:
+        """Jobs still polled, least recently checked first, the marks of unreachable accounts and the expected
+        cadences: one Query per 1 MB page of active items (model baselines are never among them)."""
         pages = self._paginate(
             "query",
             TableName=self._table,
@@ -74,11 +83,12 @@ class DynamoWatchStore:
 
     def all_jobs(self) -> Iterator[Watched | MalformedItem]:
         for record in self.all_records():
-            if not isinstance(record, AccountMark):
+            if isinstance(record, Watched | MalformedItem):
                 yield record
 
-    def all_records(self) -> Iterator[Watched | MalformedItem | AccountMark]:
-        """Everything in the table: every job, finished or not, and the marks of unreachable accounts."""
+    def all_records(self) -> Iterator[Watched | MalformedItem | AccountMark | ModelBaseline | Expectation]:
+        """Everything in the table: every job, finished or not, the marks of unreachable accounts, the solutions'
+        model baselines and the expected cadences."""
         for item in self._paginate("scan", TableName=self._table):
             yield decode_any(item)
 
@@ -86,6 +96,21 @@ class DynamoWatchStore:
         response = self._call("get_item", TableName=self._table, Key={"jobArn": {"S": arn}}, ConsistentRead=True)
         item = response.get("Item")
         return None if item is None else decode_or_report(item)
+
+    def expectation(self, arn: str) -> Expectation | MalformedItem | None:
+        response = self._call(
+            "get_item", TableName=self._table, Key={"jobArn": {"S": expectation_key(arn)}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        decoded = None if item is None else decode_any(item)
+        return decoded if isinstance(decoded, Expectation | MalformedItem) else None
+
+    def baseline(self, solution_arn: str) -> ModelBaseline | None:
+        """What a solution's next ACTIVE version is compared with; None when none was recorded (or it is unreadable)."""
+        response = self._call("get_item", TableName=self._table, Key={"jobArn": {"S": baseline_key(solution_arn)}})
+        item = response.get("Item")
+        decoded = None if item is None else decode_any(item)
+        return decoded if isinstance(decoded, ModelBaseline) else None
 
     # --- writes ---
 
@@ -141,6 +166,25 @@ class DynamoWatchStore:
             Key={"jobArn": {"S": mark_key(mark.account)}},
             **_version_is(mark.version),
         )
+
+    def save_expectation(self, expectation: Expectation, expected_version: int | None) -> None:
+        """Write an expectation: new (none there) or replacing the version read."""
+        absent = {"ConditionExpression": "attribute_not_exists(jobArn)"}
+        condition = absent if expected_version is None else _version_is(expected_version)
+        self._call("put_item", TableName=self._table, Item=_to_wire(encode_expectation(expectation)), **condition)
+
+    def delete_expectation(self, arn: str) -> bool:
+        response = self._call(
+            "delete_item", TableName=self._table, Key={"jobArn": {"S": expectation_key(arn)}}, ReturnValues="ALL_OLD"
+        )
+        return "Attributes" in response
+
+    def save_baseline(self, baseline: ModelBaseline) -> None:
+        """Record the latest assessed version of a solution, unless a newer one is recorded already."""
+        newer = {"ConditionExpression": "attribute_not_exists(jobArn) OR versionCreatedAt <= :created"}
+        values = {"ExpressionAttributeValues": {":created": {"S": baseline.created_at}}} if baseline.created_at else {}
+        condition = newer if values else {"ConditionExpression": "attribute_not_exists(versionCreatedAt)"}
+        self._call("put_item", TableName=self._table, Item=_to_wire(encode_baseline(baseline)), **condition, **values)
 
     def delete(self, arn: str) -> bool:
         response = self._call("delete_item", TableName=self._table, Key={"jobArn": {"S": arn}}, ReturnValues="ALL_OLD")
@@ -228,6 +272,7 @@ def encode(job: Watched) -> dict[str, Any]:
         "nextVersionsCheck": job.next_versions_check,
         "watchId": job.watch_id,
         FOLLOWS_ATTRIBUTE: None if job.finished else job.follows,
+        "assessment": _encode_assessment(job.assessment),
     }
 
 
@@ -253,6 +298,7 @@ def _encode_pending(owed: PendingNotification) -> dict[str, Any]:
             "delivered": list(owed.delivered) or None,
             "update": True if owed.update else None,
             "changes": [list(change) for change in owed.changes] or None,
+            "assessment": _encode_assessment(owed.assessment),
         }.items()
         if value is not None
     }
@@ -285,17 +331,195 @@ def encode_mark(mark: AccountMark) -> dict[str, Any]:
     }
 
 
-def _is_mark(wire_item: dict[str, Any]) -> bool:
-    return wire_item.get("jobKind") == {"S": MARK_KIND}
+def expectation_key(arn: str) -> str:
+    return f"{EXPECTATION_KEY_PREFIX}{arn}"
 
 
-def decode_any(wire_item: dict[str, Any]) -> Watched | MalformedItem | AccountMark:
-    """A job, or an unreachable account's mark, or what could not be read as either."""
-    if not _is_mark(wire_item):
+def encode_expectation(expectation: Expectation) -> dict[str, Any]:
+    """In the active index (the poll reads it with the jobs), least recently looked at first."""
+    return {
+        "jobArn": expectation_key(expectation.arn),
+        "jobKind": EXPECTATION_KIND,
+        "expectedOf": expectation.arn,
+        "target": expectation.target.value,
+        "everySeconds": expectation.every_seconds,
+        "since": expectation.since,
+        "version": expectation.version,
+        "lastMet": expectation.last_met,
+        "lastMetBy": expectation.last_met_by,
+        "overdueSince": expectation.overdue_since,
+        "remindAt": expectation.remind_at,
+        "owed": [
+            {
+                key: value
+                for key, value in {
+                    "event": owed.event.value,
+                    "at": owed.at,
+                    "id": owed.id,
+                    "dueAt": owed.due_at,
+                    "lastMet": owed.last_met,
+                    "lastMetBy": owed.last_met_by,
+                    "detail": owed.detail,
+                    "delivered": list(owed.delivered) or None,
+                    "leaseUntil": owed.lease_until,
+                }.items()
+                if value is not None
+            }
+            for owed in expectation.owed
+        ]
+        or None,
+        "declared": True if expectation.declared else None,
+        "lookedAt": expectation.looked_at,
+        "activeShard": ACTIVE_SHARD,
+        "lastCheckedAt": expectation.looked_at or expectation.since,
+    }
+
+
+def _decode_expectation(item: dict[str, Any]) -> Expectation:
+    every = _whole_number(item, "everySeconds")
+    if every <= 0:
+        raise _Malformed(f"everySeconds must be positive, found {every}")
+    owed = []
+    for entry in _list(item, "owed"):
+        if not isinstance(entry, dict):
+            raise _Malformed(f"owed entry {entry!r} is not a map")
+        owed.append(
+            OwedNotice(
+                event=Notice(_text(entry, "event")),
+                at=_timestamp(entry, "at"),
+                id=_text(entry, "id"),
+                due_at=_timestamp(entry, "dueAt"),
+                last_met=_optional_timestamp(entry, "lastMet"),
+                last_met_by=_optional_text(entry, "lastMetBy"),
+                detail=_optional_text(entry, "detail"),
+                delivered=tuple(str(channel) for channel in _list(entry, "delivered")),
+                lease_until=_optional_timestamp(entry, "leaseUntil"),
+            )
+        )
+    arn = _text(item, "expectedOf")
+    try:
+        target = target_of(arn)
+    except NotExpectable as exc:
+        raise _Malformed(str(exc)) from None
+    if _text(item, "target") != target.value:
+        raise _Malformed(f"target {item.get('target')!r} is not what {arn} is ({target.value})")
+    return Expectation(
+        arn=arn,
+        target=target,
+        every_seconds=every,
+        since=_timestamp(item, "since"),
+        version=_whole_number(item, "version"),
+        last_met=_optional_timestamp(item, "lastMet"),
+        last_met_by=_optional_text(item, "lastMetBy"),
+        overdue_since=_optional_timestamp(item, "overdueSince"),
+        remind_at=_optional_timestamp(item, "remindAt"),
+        owed=tuple(owed),
+        declared=item.get("declared") is True,
+        looked_at=_optional_timestamp(item, "lookedAt"),
+    )
+
+
+def _timestamp(item: dict[str, Any], name: str) -> str:
+    """One of our ISO-8601 UTC timestamps, or the item is malformed (the clocks compare them)."""
+    value = _text(item, name)
+    moment = parse_iso(value)
+    if moment is None or moment.tzinfo is None:
+        raise _Malformed(f"{name} {value!r} is not a UTC timestamp")
+    return value
+
+
+def _optional_timestamp(item: dict[str, Any], name: str) -> str | None:
+    return None if item.get(name) is None else _timestamp(item, name)
+
+
+def baseline_key(solution_arn: str) -> str:
+    return f"{BASELINE_KEY_PREFIX}{solution_arn}"
+
+
+def encode_baseline(baseline: ModelBaseline) -> dict[str, Any]:
+    """Not in the active index: only the version that finishes next reads it, by its key."""
+    return {
+        "jobArn": baseline_key(baseline.solution_arn),
+        "jobKind": BASELINE_KIND,
+        "solutionArn": baseline.solution_arn,
+        "versionArn": baseline.version_arn,
+        "versionCreatedAt": baseline.created_at,
+        "metrics": _encode_metrics(baseline.metrics),
+    }
+
+
+def _encode_metrics(metrics: Metrics) -> dict[str, Decimal]:
+    return {name: Decimal(repr(value)) for name, value in metrics}  # DynamoDB numbers: Decimal, not float
+
+
+def _decode_metrics(value: Any) -> Metrics:
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or not all(isinstance(v, Decimal | int | float) for v in value.values()):
+        raise _Malformed(f"metrics {value!r} is not a map of metric names to numbers")
+    return tuple(sorted((str(name), float(number)) for name, number in value.items()))
+
+
+def _encode_assessment(assessment: Assessment | None) -> dict[str, Any] | None:
+    if assessment is None:
+        return None
+    fields = {
+        "versionArn": assessment.version_arn,
+        "metrics": _encode_metrics(assessment.metrics),
+        "quality": assessment.quality.value if assessment.quality else None,
+        "keyMetric": assessment.key_metric,
+        "thresholdPercent": Decimal(repr(assessment.threshold_percent)),
+        "previousArn": assessment.previous_arn,
+        "previousMetrics": _encode_metrics(assessment.previous_metrics) or None,
+        "missing": assessment.missing,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _decode_assessment(value: Any) -> Assessment | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _Malformed(f"assessment {value!r} is not a map")
+    quality = _optional_text(value, "quality")
+    threshold = value.get("thresholdPercent")
+    if not isinstance(threshold, Decimal | int | float):
+        raise _Malformed(f"assessment thresholdPercent {threshold!r} is not a number")
+    return Assessment(
+        version_arn=_text(value, "versionArn"),
+        metrics=_decode_metrics(value.get("metrics")),
+        quality=Quality(quality) if quality else None,
+        key_metric=_text(value, "keyMetric"),
+        threshold_percent=float(threshold),
+        previous_arn=_optional_text(value, "previousArn"),
+        previous_metrics=_decode_metrics(value.get("previousMetrics")),
+        missing=_optional_text(value, "missing"),
+    )
+
+
+def _kind_of(wire_item: dict[str, Any]) -> str | None:
+    kind = wire_item.get("jobKind")
+    return kind.get("S") if isinstance(kind, dict) else None
+
+
+def decode_any(wire_item: dict[str, Any]) -> Watched | MalformedItem | AccountMark | ModelBaseline | Expectation:
+    """A job, an unreachable account's mark, a solution's model baseline, an expected cadence, or what could not be
+    read as one."""
+    kind = _kind_of(wire_item)
+    if kind not in (MARK_KIND, BASELINE_KIND, EXPECTATION_KIND):
         return decode_or_report(wire_item)
     key = str(wire_item.get("jobArn", {}).get("S", "?"))
     try:
         item = {name: _deserializer.deserialize(value) for name, value in wire_item.items()}
+        if kind == EXPECTATION_KIND:
+            return _decode_expectation(item)
+        if kind == BASELINE_KIND:
+            return ModelBaseline(
+                solution_arn=_text(item, "solutionArn"),
+                version_arn=_text(item, "versionArn"),
+                created_at=_optional_text(item, "versionCreatedAt"),
+                metrics=_decode_metrics(item.get("metrics")),
+            )
         return AccountMark(
             account=_text(item, "account"),
             role_arn=_text(item, "roleArn"),
@@ -354,6 +578,7 @@ def decode(item: dict[str, Any]) -> Watched:
         versions_checked_at=_optional_text(item, "versionsCheckedAt"),
         next_versions_check=_optional_text(item, "nextVersionsCheck"),
         watch_id=_optional_text(item, "watchId"),
+        assessment=_decode_assessment(item.get("assessment")),
     )
 
 
@@ -390,6 +615,7 @@ def _decode_pending(owed: Any) -> PendingNotification:
         delivered=tuple(str(channel) for channel in _list(owed, "delivered")),
         update=owed.get("update") is True,
         changes=tuple(_change(change) for change in _list(owed, "changes")),
+        assessment=_decode_assessment(owed.get("assessment")),
     )
 
 

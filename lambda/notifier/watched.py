@@ -9,6 +9,7 @@ from enum import StrEnum
 
 from notifier.arns import ParsedArn
 from notifier.kinds import SOLUTION_VERSION, SYNCS_WITH_LATEST, Kind, Outcome
+from notifier.quality import Assessment, Metrics
 
 
 class Event(StrEnum):
@@ -50,6 +51,7 @@ class Snapshot:
     updated_at: str | None = None
     update: Update | None = None
     trains_automatically: bool = False  # a solution that makes new versions by itself
+    metrics: Metrics = ()  # a recommender's modelMetrics
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class PendingNotification:
     delivered: tuple[str, ...] = ()  # channels (sns, events) that already accepted it
     update: bool = False  # the statuses are the resource's latest update's, not the resource's own
     changes: tuple[tuple[str, str | None, str | None], ...] = ()  # (what, before, after): solution version ...
+    assessment: Assessment | None = None  # a trained version's metrics (or the version a campaign moved to)
 
 
 @dataclass(frozen=True)
@@ -125,6 +128,7 @@ class Watched:
     # name) is a new watch whose versions start again, so notification ids are derived from this too. None on
     # records written before watches had ids (their ids stay what they were).
     watch_id: str | None = None
+    assessment: Assessment | None = None  # an ACTIVE solution version's metrics and verdict
 
     @property
     def outcome(self) -> Outcome:

@@ -411,8 +411,11 @@ def test_every_command_that_prints_data_has_versioned_json(user: User) -> None:
     listed = json.loads(user.run("--table", user.table, "list", "--all", "--json").out)
     assert listed["schemaVersion"] == 1 and [job["jobArn"] for job in listed["jobs"]] == [arn]
     untracked = json.loads(user.run("--table", user.table, "untrack", arn, "--json").out)
+    expected = json.loads(user.run("--table", user.table, "expect", user.dataset, "--every", "26h", "--json").out)
+    assert (expected["schemaVersion"], expected["expectation"]["target"]) == (1, "dataset")
+    assert expected["expectation"]["everySeconds"] == 26 * 3600 and expected["expectation"]["lastMet"] is None
     # One convention: every key of every document is camelCase.
-    for document in (tracked, shown, polled, found, listed, untracked):
+    for document in (tracked, shown, polled, found, listed, untracked, expected):
         assert not [key for key in keys_of(document) if not re.fullmatch(r"[a-z]+(?:[A-Z][a-z0-9]*)*", key)]
 
 

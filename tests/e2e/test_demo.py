@@ -39,7 +39,7 @@ def test_demo_passes_and_says_so(printed) -> None:
     # Nothing of the toolchain's own: no Node banner, no jsii line as a bytes repr, no unset feature flags.
     for noise in ("b'", "end-of-life", "feature flags are not configured", "program.js"):
         assert noise not in printed.stdout + printed.stderr, noise
-    assert printed.stdout.count("✓") == 12 and "✗" not in printed.stdout
+    assert printed.stdout.count("✓") == 13 and "✗" not in printed.stdout
 
 
 def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed) -> None:
@@ -84,8 +84,13 @@ def test_demo_hears_a_member_account_and_tells_once_of_one_it_cannot_read(printe
 def test_demo_shows_a_campaign_moving_to_a_new_solution_version_at_no_cost_while_it_rests(printed) -> None:
     out = printed.stdout
     assert "poll: 0 Personalize call(s), 0 described: the campaign rests, out of the poll, at no cost" in out
-    [moved] = re.findall(r"→ Personalize: Campaign home-page updated: solution version (\w+) \(was (\w+)\)", out)
+    [moved] = re.findall(
+        r"→ Personalize: Campaign home-page updated: now serves (\w+), NDCG@25 [\d.]+, [\d.]+ % above (\w+)", out
+    )
     assert moved[0] != moved[1]
+    assert re.search(
+        r"→ Personalize: Solution recommended-for-you version \w+ improved: NDCG@25 0\.3012 \(\+9\.5 %\)", out
+    )
     assert re.search(r"home-page\s+CREATE PENDING → ACTIVE → update ACTIVE\s+2", out)
 
 
@@ -111,7 +116,7 @@ def test_demo_without_the_cdk_app_still_runs_the_whole_notifier(tmp_path) -> Non
     assert "cdk:" not in printed.stdout
     assert "Deploying the stack" not in printed.stdout and "Creating the stack's resources directly" in printed.stdout
     assert "no member template to deploy; skipped" in printed.stdout
-    assert printed.stdout.count("✓") == 9
+    assert printed.stdout.count("✓") == 10
 
 
 def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:

@@ -31,6 +31,13 @@ EXAMPLES: dict[str, dict[str, str]] = {
     "stuckAfterMinutes": {"stuckAfterMinutes": "0"},
     "personalizeMaxRps": {"personalizeMaxRps": "5"},
     "discover": {"discover": "all"},
+    # The lifecycle of models, all in the poll's environment: the quality verdict's metric and threshold, and a
+    # declared cadence (which adds the poll's right to delete expectations no longer declared).
+    "modelLifecycle": {
+        "qualityMetric": "precision_at_25",
+        "qualityThresholdPercent": "10",
+        "expectations": "arn:aws:personalize:us-east-1:123456789012:dataset-group/retail=26h",
+    },
     # organizationId's own options work with it only: one entry (the demo deploys organizationId alone).
     "organization": {
         "organizationId": "o-a1b2c3d4e5",

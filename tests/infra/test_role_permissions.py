@@ -13,6 +13,7 @@ import importlib
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,22 @@ import pytest
 from moto import mock_aws
 from moto.moto_api import recorder
 
+from notifier.cadence import expect
 from notifier.personalize import PersonalizeResources
 from notifier.runtime import build_store
 from notifier.tracking import track
 from notifier_local import personalize as emulator
-from tests.iam import ACCOUNT, RecordedCall, Request, Resolver, decide, iam_requests, recorded_calls, role_policies
+from tests.iam import (
+    ACCOUNT,
+    RecordedCall,
+    Request,
+    Resolver,
+    decide,
+    iam_requests,
+    recorded_calls,
+    request_context,
+    role_policies,
+)
 from tests.infra.conftest import REGION, Deployed, deploy_in_moto
 from tests.infra.options import CONFIGURATIONS, synthesized
 from tests.integration.test_auto_tracking import cloudtrail_event
@@ -140,13 +152,13 @@ def implied_calls(session, calls: list[RecordedCall]) -> list[tuple[str, str]]:
 def refused(session, deployed: Deployed, function_id: str, calls: list[RecordedCall]) -> list[str]:
     documents = role_documents(deployed, function_id)
     role_arn = f"arn:aws:iam::{ACCOUNT}:role/{function_id}-role"
-    wanted = [pair for call in calls for pair in iam_requests(call)]
-    wanted += implied_calls(session, calls) + platform_calls(deployed, function_id)
+    wanted = [(pair, request_context(call)) for call in calls for pair in iam_requests(call)]
+    wanted += [(pair, {}) for pair in implied_calls(session, calls) + platform_calls(deployed, function_id)]
     return sorted(
         {
-            f"{action} on {resource}"
-            for action, resource in wanted
-            if decide(documents, Request(action, resource, {"AWS": role_arn})) != "allow"
+            f"{action} on {resource}" + (f" ({', '.join(context['dynamodb:LeadingKeys'])})" if context else "")
+            for (action, resource), context in wanted
+            if decide(documents, Request(action, resource, {"AWS": role_arn}, context)) != "allow"
         }
     )
 
@@ -260,6 +272,9 @@ def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_pa
         )
         assert track.handler(change, FakeLambdaContext())["outcome"] == "woken"
     track_calls += recording.calls()
+    # A cadence expected of the dataset group (as `notifier expect` writes it) that fell due long ago.
+    store = build_store(stack.outputs["TableName"], session)
+    store.save_expectation(expect(group, timedelta(hours=26), datetime.now(UTC) - timedelta(days=30)), None)
     with Recording(tmp_path / "poll.jsonl") as recording:
         emulator.set_update_status(campaign, "ACTIVE")
         trained = emulator.train_automatically(solution)
@@ -271,8 +286,11 @@ def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_pa
             ExpressionAttributeValues={":due": {"S": "2000-01-01T00:00:00.000Z"}},
         )
         poll.handler(SCHEDULED_EVENT, context)  # the update told; the new version found
+        emulator.set_metrics(made.version, {"normalized_discounted_cumulative_gain_at_25": 0.3})
+        emulator.set_metrics(trained, {"normalized_discounted_cumulative_gain_at_25": 0.25})
         emulator.set_status(trained, "ACTIVE")
-        summary = poll.handler(SCHEDULED_EVENT, context)  # ACTIVE: the syncing campaign is woken
+        # ACTIVE: its metrics and the previous version's read, the baseline kept, the syncing campaign woken
+        summary = poll.handler(SCHEDULED_EVENT, context)
         assert summary["woken"] == 1
     poll_calls = recording.calls()
 
@@ -283,6 +301,10 @@ def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_pa
     }
     poll_actions = {f"{c.service}:{c.operation}" for c in poll_calls}
     assert {"personalize:ListSolutionVersions", "personalize:DescribeCampaign", "dynamodb:Query"} <= poll_actions
+    assert {"personalize:GetSolutionMetrics", "dynamodb:GetItem"} <= poll_actions  # the new model's quality
+    assert "personalize:ListDatasets" in poll_actions  # the look when the group's cadence fell due
+    baseline = {"S": f"model-baseline/{solution}"}
+    assert any(c.operation == "PutItem" and c.params["Item"]["jobArn"] == baseline for c in poll_calls)
     assert any(c.params.get("IndexName") == "followers" for c in poll_calls), "the followers index was queried"
 
 
@@ -317,6 +339,27 @@ def test_a_call_the_role_does_not_allow_is_reported(deployed, monkeypatch) -> No
         f"kms:GenerateDataKey on {topic_key_arn(session, stack.outputs['TopicArn'])}",
         f"sns:Publish on {stack.outputs['TopicArn']}",
     ]
+
+
+@pytest.mark.parametrize("configuration", ["defaults", "organization"], indirect=True)
+def test_the_poll_deletes_expectations_and_marks_only(deployed, monkeypatch, configuration: str) -> None:
+    """DeleteItem is conditioned on the item's key (dynamodb:LeadingKeys): a declared expectation no longer
+    declared, and with an organization an account's mark; never a job's record."""
+    session, stack = deployed
+    _, poll_id = deployed_handler(monkeypatch, session, stack, "PollerPoll")
+    table = stack.outputs["TableName"]
+
+    def delete(key: str) -> RecordedCall:
+        return RecordedCall("dynamodb", "DeleteItem", REGION, {"TableName": table, "Key": {"jobArn": {"S": key}}})
+
+    job = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/nightly"
+    mark = delete(f"unreachable-account/{ACCOUNT}")
+    allowed_mark = "organizationId" in CONFIGURATIONS[configuration]
+    assert not refused(session, stack, poll_id, [delete(f"expectation/{job}")])
+    assert refused(session, stack, poll_id, [delete(job)]) == [
+        f"dynamodb:DeleteItem on arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{table} ({job})"
+    ]
+    assert bool(refused(session, stack, poll_id, [mark])) is not allowed_mark
 
 
 def topic_key_arn(session, topic_arn: str) -> str | None:

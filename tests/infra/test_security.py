@@ -23,6 +23,7 @@ NO_RESOURCE_LEVEL = {
     "personalize:ListSolutions",
     "personalize:ListDataDeletionJobs",
     "personalize:ListDatasetExportJobs",
+    "personalize:ListDatasets",  # a dataset group's datasets, when its expected cadence falls due
     "personalize:ListDatasetImportJobs",
     "personalize:ListSolutionVersions",
 }

@@ -221,15 +221,21 @@ def test_personalize_access_is_describe_only_on_this_accounts_resources_of_each_
 
 def test_table_access_is_exactly_what_a_poll_does(template: Template) -> None:
     [statement] = [s for s in policy_statements(template) if s.get("Sid") == "PollTrackedJobs"]
-    assert sorted(statement["Action"]) == ["dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"]
+    assert sorted(statement["Action"]) == [
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:Query",
+        "dynamodb:UpdateItem",
+    ]
     table = template_logical_id(template, "AWS::DynamoDB::Table")
     assert statement["Resource"] == [
         {"Fn::GetAtt": [table, "Arn"]},
         {"Fn::Join": ["", [{"Fn::GetAtt": [table, "Arn"]}, "/index/active-jobs"]]},
         {"Fn::Join": ["", [{"Fn::GetAtt": [table, "Arn"]}, "/index/followers"]]},
     ]
-    # What a poll lists without discovery: jobs grouped under a parent (three or more active under one), and
-    # a watched solution's automatically trained versions (List actions take no resource ARN).
+    # What a poll lists without discovery: jobs grouped under a parent (three or more active under one), a
+    # watched solution's automatically trained versions, and a dataset group's datasets when its expected cadence
+    # falls due (List actions take no resource ARN).
     [lists] = [s for s in policy_statements(template) if s.get("Sid") == "ListPersonalizeJobs"]
     assert (lists["Action"], lists["Resource"]) == (
         [
@@ -238,6 +244,7 @@ def test_table_access_is_exactly_what_a_poll_does(template: Template) -> None:
             "personalize:ListDataDeletionJobs",
             "personalize:ListDatasetExportJobs",
             "personalize:ListDatasetImportJobs",
+            "personalize:ListDatasets",
             "personalize:ListSolutionVersions",
         ],
         "*",
@@ -259,8 +266,10 @@ def test_email_subscriptions_and_a_failure_only_filter(full: Template) -> None:
     assert set(subscriptions) == {"ana@example.com", "ben@example.org", "oncall@example.com"}
     assert all(s["Protocol"] == "email" for s in subscriptions.values())
     assert "FilterPolicy" not in subscriptions["ana@example.com"]
-    failures = ["failed", "not_found", "invalid", "unreachable"]
-    assert subscriptions["oncall@example.com"]["FilterPolicy"] == {"outcome": failures}
+    failures = ["failed", "not_found", "invalid", "unreachable", "overdue", "recovered"]
+    assert subscriptions["oncall@example.com"]["FilterPolicy"] == {
+        "$or": [{"outcome": failures}, {"quality": ["regressed"]}]
+    }
 
 
 def test_slack_channel_receives_the_job_notifications_and_the_alarms(full: Template) -> None:
@@ -435,6 +444,7 @@ def test_discovery_in_the_poll_adds_the_resources_list_permissions_only_when_ask
         "personalize:ListDatasetExportJobs",
         "personalize:ListDatasetGroups",
         "personalize:ListDatasetImportJobs",
+        "personalize:ListDatasets",
         "personalize:ListRecommenders",
         "personalize:ListSolutionVersions",
         "personalize:ListSolutions",

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from notifier.config import Settings
-from notifier.messages import FAILURE_OUTCOMES
+from notifier.messages import FAILURE_FILTER_POLICY
 from notifier.runtime import build_poller
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber
@@ -39,7 +39,7 @@ def run_lifecycles(world: World, poller=None) -> dict[str, str]:
 
 def test_a_failure_only_queue_gets_failures_and_nothing_else(world: World) -> None:
     sns, sqs = world.session.client("sns"), world.session.client("sqs")
-    failures = QueueSubscriber(sns, sqs, world.topic_arn, "failures", {"outcome": list(FAILURE_OUTCOMES)})
+    failures = QueueSubscriber(sns, sqs, world.topic_arn, "failures", FAILURE_FILTER_POLICY)
     run_lifecycles(world)
     assert len(world.delivered()) == 5  # everything, for the unfiltered subscriber
     got = sorted((d.document["jobName"], d.attributes["outcome"]) for d in failures.receive_all())

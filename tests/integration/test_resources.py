@@ -504,7 +504,7 @@ def test_the_emulator_serves_a_versions_offline_metrics_as_botocore_parses_them(
     emulator.set_status(version, "CREATE IN_PROGRESS")
     with pytest.raises(ClientError) as training:
         made.client.get_solution_metrics(solutionVersionArn=version)
-    assert training.value.response["Error"]["Code"] == "ResourceInProgressException"
+    assert training.value.response["Error"]["Code"] == "ResourceInUseException"
     emulator.set_status(version, "ACTIVE")
     emulator.set_metrics(version, {"normalized_discounted_cumulative_gain_at_25": 0.2751, "coverage": 0.41})
     answer = made.client.get_solution_metrics(solutionVersionArn=version)

@@ -17,6 +17,7 @@ import pytest
 from notifier import watched
 from notifier.arns import parse_arn
 from notifier.messages import FAILURE_OUTCOMES, render, render_unreachable, shorten
+from notifier.quality import assess
 from notifier.reachability import AccountMark
 from notifier.watched import Event, PendingNotification, Snapshot
 
@@ -88,8 +89,36 @@ def campaign_updated():
     return replace(campaign, parent_arn=VERSIONS[1], pending=(owed,))
 
 
+# A version worse than the one before it, by the default key metric (NDCG@25) and threshold (5 %).
+REGRESSED = assess(
+    VERSIONS[1],
+    {
+        "normalized_discounted_cumulative_gain_at_25": 0.275,
+        "precision_at_25": 0.045,
+        "mean_reciprocal_rank_at_25": 0.21,
+        "coverage": 0.41,
+    },
+    (
+        VERSIONS[0],
+        {
+            "normalized_discounted_cumulative_gain_at_25": 0.3125,
+            "precision_at_25": 0.05,
+            "mean_reciprocal_rank_at_25": 0.2,
+            "coverage": 0.41,
+        },
+    ),
+)
+
+
+def with_assessment(job, assessment=REGRESSED):
+    owed = replace(job.pending[-1], assessment=assessment)
+    return replace(job, assessment=assessment, pending=(*job.pending[:-1], owed))
+
+
 CASES = {
     "active": lambda: finished("ACTIVE"),
+    "version_regressed": lambda: with_assessment(trained()),
+    "campaign_regressed": lambda: with_assessment(campaign_updated()),
     "solution_version": trained,
     "campaign_update": campaign_updated,
     "failed": lambda: finished("CREATE FAILED", failure_reason=REASON),

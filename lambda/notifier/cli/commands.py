@@ -5,20 +5,33 @@ from __future__ import annotations
 import argparse
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from notifier.arns import InvalidArn, account_of, parse_arn
+from notifier.cadence import Expectation, NotExpectable, expect, parse_duration, target_of
 from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
 from notifier.cli.options import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
-from notifier.cli.output import Printer, camel_case, job_document, job_table, render_show, status_text
+from notifier.cli.output import (
+    Printer,
+    camel_case,
+    expectation_document,
+    expectation_rows,
+    expectation_table,
+    job_document,
+    job_table,
+    render_show,
+    status_text,
+)
 from notifier.config import ConfigError, Settings
 from notifier.discovery import PARENT_KINDS, DiscoveryReport, discover, is_parent_arn, region_of
 from notifier.kinds import api_name
 from notifier.messages import readable_time
 from notifier.personalize import PersonalizeResources
-from notifier.ports import MalformedItem, TableNotFound
+from notifier.ports import MalformedItem, NotifierError, StaleVersion, TableNotFound
 from notifier.reachability import AccountMark
 from notifier.regions import known_regions
 from notifier.runtime import build_poller, build_store
@@ -181,6 +194,7 @@ def list_summaries(args: argparse.Namespace, table: _Table, session: boto3.sessi
     for broken in (e for e in entries if isinstance(e, MalformedItem)):
         printer.warn(f"skipped a malformed item {broken.key}: {broken.reason}")
     unreachable = [e for e in entries if isinstance(e, AccountMark)]
+    expected = sorted((e for e in entries if isinstance(e, Expectation)), key=lambda e: e.due_at)
     for mark in unreachable:
         printer.warn(
             f"account {mark.account} cannot be read since {readable_time(mark.since)} (role {mark.role_arn}): "
@@ -193,27 +207,91 @@ def list_summaries(args: argparse.Namespace, table: _Table, session: boto3.sessi
         unreachableAccounts=[
             {"account": m.account, "roleArn": m.role_arn, "since": m.since, "reason": m.reason} for m in unreachable
         ],
+        expectations=[expectation_document(e) for e in expected],
     )
     if not listed:
         printer.line("No jobs are being watched." if not args.all else "No jobs are tracked.")
     else:
         printer.line(job_table(listed, wide=args.wide))
+    if expected:
+        printer.line("\nExpected cadences\n" + expectation_table(expected))
     return EXIT_OK
 
 
 @_with_table
 def show_job(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
-    good, bad = _parse_arns([args.arn], printer)
+    good, bad = _parse_arns([args.arn], printer) if not _expectable(args.arn) else ([args.arn.strip()], 0)
     if bad:
         return EXIT_BAD_INPUT
     found = table.store.get(good[0])
-    if found is None:
+    expectation = table.store.expectation(good[0])
+    if found is None and not isinstance(expectation, Expectation):
         raise UsageError(f"{good[0]} is not tracked in table {table.name!r} (track it with `notifier track ARN`)")
     if isinstance(found, MalformedItem):
         raise CommandFailed(f"the table item for {found.key} is malformed: {found.reason}")
-    printer.document("show", job={**job_document(found), "statusText": status_text(found)})
-    printer.line(render_show(found))
+    expected = expectation if isinstance(expectation, Expectation) else None
+    printer.document(
+        "show",
+        job={**job_document(found), "statusText": status_text(found)} if found else None,
+        expectation=expectation_document(expected) if expected else None,
+    )
+    lines = [render_show(found)] if found else [good[0]]
+    if expected:
+        lines += [f"{label + ':':<11} {value}" for label, value in expectation_rows(expected)]
+    printer.line("\n".join(lines))
     return EXIT_OK
+
+
+@_with_table
+def expect_cadence(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
+    arn = args.arn.strip()
+    try:
+        target_of(arn)
+        every = None if args.clear else parse_duration(args.every or "")
+    except NotExpectable as exc:
+        raise UsageError(str(exc) if args.clear or args.every else f"{exc}; give --every DURATION or --clear") from None
+    if every is None:
+        removed = table.store.delete_expectation(arn)
+        if not removed:
+            raise UsageError(f"no cadence is expected of {arn} in table {table.name!r}")
+        printer.line(f"no longer expecting anything of {arn}")
+        printer.document("expect", arn=arn, expectation=None, cleared=True)
+        return EXIT_OK
+    current = table.store.expectation(arn)
+    kept = current if isinstance(current, Expectation) else None
+    if kept is not None and kept.declared:
+        raise UsageError(f"the cadence of {arn} is declared at deploy time (-c expectations): change it there")
+    if kept is not None:  # set again: the new period, and all it has seen and told kept
+        made = replace(kept, version=kept.version + 1, every_seconds=int(every.total_seconds()))
+    else:
+        made = expect(arn, every, _now())
+        try:  # one look, so `show` has a last satisfaction from the start
+            looked = PersonalizeResources(session, config=client_config()).last_met(target_of(arn), arn)
+        except NotifierError as exc:
+            looked = None
+            printer.warn(f"could not look up when it was last met ({exc}); the poll looks when it falls due")
+        if looked:
+            made = replace(made, last_met=looked[0], last_met_by=looked[1])
+    try:
+        table.store.save_expectation(made, kept.version if kept else None)
+    except StaleVersion:
+        raise CommandFailed(f"the expectation of {arn} changed meanwhile; run the command again") from None
+    rows = expectation_rows(made)
+    printer.line(f"expecting of {arn}:\n" + "\n".join(f"  {label + ':':<11} {value}" for label, value in rows))
+    printer.document("expect", arn=arn, expectation=expectation_document(made), cleared=False)
+    return EXIT_OK
+
+
+def _expectable(arn: str) -> bool:
+    """A dataset's ARN (not a watched kind) is one `show` takes: expectations are about datasets too."""
+    try:
+        return target_of(arn.strip()).value == "dataset"
+    except NotExpectable:
+        return False
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @_with_table
@@ -368,4 +446,5 @@ COMMANDS: dict[str, Command] = {
     "show": show_job,
     "poll": poll_once,
     "discover": discover_jobs,
+    "expect": expect_cadence,
 }

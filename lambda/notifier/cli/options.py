@@ -63,6 +63,11 @@ EXAMPLES = {
   notifier discover --parent arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS
   notifier discover --all --regions us-east-1,eu-west-1
   notifier discover --all --accounts 210987654321,345678901234   # members, through a role you may assume there""",
+    "expect": """examples:
+  notifier expect arn:aws:personalize:us-east-1:123456789012:dataset-group/retail --every 26h
+  notifier expect arn:aws:personalize:us-east-1:123456789012:solution/movies --every 8d
+  notifier expect arn:aws:personalize:us-east-1:123456789012:campaign/home-page --every 10d
+  notifier expect arn:aws:personalize:us-east-1:123456789012:solution/movies --clear""",
     "local": """examples:
   notifier local                # prints the exports for another terminal, then takes commands:
   playground> create nightly-users
@@ -214,6 +219,17 @@ def build_parser() -> argparse.ArgumentParser:
         "which AWS Organizations creates in the accounts it creates)",
     )
     discover.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
+
+    expect = command(
+        "expect",
+        "expect a cadence: an import into a dataset group or dataset, a new version of a solution, a campaign "
+        "serving a version no older than DURATION; told once when it is overdue",
+    )
+    expect.add_argument("arn", metavar="ARN", help="a dataset group, dataset, solution or campaign")
+    cadence = expect.add_mutually_exclusive_group(required=True)
+    cadence.add_argument("--every", metavar="DURATION", help="26h, 8d, 90m, 2w (5 minutes to 366 days)")
+    cadence.add_argument("--clear", action="store_true", help="expect nothing of it any more")
+    expect.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
     demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)")
     demo.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, TextIO
 
 from notifier.arns import account_of
+from notifier.cadence import Expectation, format_period
 from notifier.cli.options import JSON_SCHEMA_VERSION
 from notifier.messages import format_duration, readable_time
 from notifier.watched import Watched, parse_iso
@@ -107,6 +108,59 @@ def render_show(job: Watched) -> str:
     if not job.history:
         lines.append("  (not described yet)")
     return "\n".join(lines)
+
+
+def expectation_state(expectation: Expectation) -> str:
+    if expectation.overdue:
+        return f"overdue since {readable_time(expectation.overdue_since)}"
+    return "on cadence"
+
+
+def expectation_document(expectation: Expectation) -> dict[str, Any]:
+    return {
+        "arn": expectation.arn,
+        "target": expectation.target.value,
+        "expected": expectation.target.expected_every(format_period(expectation.every_seconds)),
+        "everySeconds": expectation.every_seconds,
+        "since": expectation.since,
+        "lastMet": expectation.last_met,
+        "lastMetBy": expectation.last_met_by,
+        "dueAt": expectation.due_at.isoformat().replace("+00:00", "Z"),
+        "overdueSince": expectation.overdue_since,
+        "declared": expectation.declared,
+    }
+
+
+def expectation_rows(expectation: Expectation) -> list[tuple[str, str]]:
+    """What `show` says of an expected cadence: what, how often, last met (by what), when it falls due."""
+    last = readable_time(expectation.last_met) if expectation.last_met else "not seen since it was expected"
+    if expectation.last_met_by:
+        last += f" ({expectation.last_met_by})"
+    every = format_period(expectation.every_seconds)
+    return [
+        (
+            "Expected",
+            expectation.target.expected_every(every) + (" (declared at deploy)" if expectation.declared else ""),
+        ),
+        ("Last met", last),
+        ("Falls due", readable_time(expectation.due_at.isoformat())),
+        ("Cadence", expectation_state(expectation)),
+    ]
+
+
+def expectation_table(expectations: list[Expectation]) -> str:
+    header = ("EXPECTED OF", "EVERY", "LAST MET", "FALLS DUE", "STATE")
+    rows = [header]
+    for e in expectations:
+        name = e.arn.split(":", 5)[5]
+        last = readable_time(e.last_met) if e.last_met else "never"
+        rows.append(
+            (name, format_period(e.every_seconds), last, readable_time(e.due_at.isoformat()), expectation_state(e))
+        )
+    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
+    )
 
 
 def camel_case(name: str) -> str:
