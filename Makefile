@@ -67,8 +67,8 @@ infra: dev $(LAMBDA_ENV) ## the CDK stack: assertions, cdk-nag, cfn-lint, deploy
 e2e: dev ## the demo, end to end
 	$(BIN)/python -m pytest -m e2e
 
-test: dev $(LAMBDA_ENV) lint ## every test (what CI runs)
-	$(BIN)/python -m pytest
+test: dev $(LAMBDA_ENV) lint ## every test (what CI runs), on two workers
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 $(BENCH_DEPS): $(PY_DEPS) requirements-bench.txt
 	$(BIN)/python -m pip install --quiet -r requirements-bench.txt

@@ -502,13 +502,16 @@ def notice_main(args: argparse.Namespace) -> int:
     """`--notice`: adds `notice_latency` to results.json (the other results there are kept) and a chart."""
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    rows, checks = notice.run(args.latency_ms, args.out)
+    rows, waits, checks = notice.run(args.latency_ms, args.out)
     print(notice.render(rows))
+    print("\n" + notice.render_waits(waits))
     print(f"\nPrices: {notice.PRICES_AS_OF}. Simulated in {time.perf_counter() - started:.0f} s.")
     print_targets(checks)
     results_file = args.out / "results.json"
     saved = json.loads(results_file.read_text()) if results_file.exists() else {}
     saved["notice_latency"] = rows
+    saved["wait_latency"] = waits
+    saved["wait_measured"] = measured_on()
     saved["notice_measured"] = measured_on()
     results_file.write_text(json.dumps(saved, indent=2))
     print(f"\nWrote {results_file} (notice_latency) and {args.out / 'notice-latency.png'}")

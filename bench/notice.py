@@ -12,6 +12,11 @@ times) is played through four strategies on the same finish times:
 - step-functions-backoff: one Step Functions loop per job, as the Personalize MLOps solution runs it: first
   check 60 s after the start, each wait 1.02 times the one before, giving up after 100 checks.
 
+And for a pipeline that waits on each job (from its creation): `notifier wait` describing the job itself (its
+real interval schedule, notifier.waiting.next_interval, seeded), `notifier wait` reading the table that the fast
+mode's poll keeps (its looks are reads of the table; what it sees is what that poll told), beside the loop:
+time from the job's end to the look that sees it, and describe calls per waited hour.
+
 The peers are replayed from their schedules (their code is not run); each of their checks is priced as the
 same Lambda work as ours, so their figures differ from ours only by what their schedule makes them do.
 
@@ -47,6 +52,7 @@ from notifier.personalize import PersonalizeResources
 from notifier.poller import PollReport
 from notifier.runtime import PollCycle
 from notifier.tracking import track
+from notifier.waiting import LONGEST_INTERVAL_SECONDS, next_interval
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber, create_watch_table
 
@@ -133,6 +139,7 @@ class Outcome:
     days: float = 1.0  # how long the simulated day ran (jobs ending late are told the next morning)
     idle_usd_per_month: float = 0.0
     job_hours: float = 0.0
+    told_at: dict[str, float] = field(default_factory=dict)  # job name -> when its ending was published
 
     def summary(self) -> dict[str, Any]:
         ordered = sorted(self.delays)
@@ -155,6 +162,7 @@ class Day:
 
     def __init__(self, jobs: list[Job], recheck: int, latency: float) -> None:
         self.jobs, self.latency, self.now = jobs, latency, 0.0
+        self.told_at: dict[str, float] = {}
         self.session = boto3.session.Session(region_name=REGION)
         create_watch_table(self.session.client("dynamodb"), "notice-jobs")
         sns = self.session.client("sns")
@@ -230,6 +238,7 @@ class Day:
             job = self.job_of[delivered.document["jobArn"]]
             if delivered.document["status"] == job.status:
                 self.delays.append(self.now - job.finishes)
+                self.told_at[job.name] = self.now
         return report
 
     def invoke(self, at: float) -> PollReport:
@@ -273,6 +282,7 @@ def run_notifier(strategy: str, jobs: list[Job], recheck: int, latency: float) -
         days=SIMULATED_HOURS / 24,
         idle_usd_per_month=idle_invocation * MONTH_SECONDS / 60,
         job_hours=sum(job.hours for job in jobs),
+        told_at=day.told_at,
     )
     return outcome, idle_invocation
 
@@ -373,11 +383,57 @@ def run_step_functions(jobs: list[Job], check_usd: Callable[[int], float]) -> Ou
 # --- the run ---
 
 
-def run(latency_ms: float, out: Path) -> tuple[list[dict[str, Any]], list[tuple[bool, str]]]:
+def wait_look_times(created: float, until: float, rng: random.Random) -> list[float]:
+    """When `notifier wait` started at `created` looks, as notifier.waiting schedules its looks."""
+    times, at, interval = [], created, None
+    while at <= until:
+        interval = next_interval(interval, throttled=False, draw=rng.random)
+        at += interval
+        times.append(at)
+    return times
+
+
+def run_waits(jobs: list[Job], told_fast: dict[str, float]) -> list[dict[str, Any]]:
+    """Each job waited on from its creation: by describing (each look a describe), on the table (each look a
+    read; the end is seen once the fast poll told it), and by the Step Functions loop."""
+    rng = random.Random(11)
+    rows = []
+    for strategy in ("wait-describing", "wait-on-table", "step-functions-backoff"):
+        delays, describes, hours = [], 0, 0.0
+        for job in jobs:
+            seen_from = told_fast[job.name] if strategy == "wait-on-table" else job.finishes
+            if strategy == "step-functions-backoff":
+                looks = sfn_check_times(job.created)
+            else:
+                looks = wait_look_times(job.created, seen_from + LONGEST_INTERVAL_SECONDS + 60, rng)
+            seen = next((at for at in looks if at >= seen_from), None)
+            if seen is None:
+                continue  # the loop gave up first
+            delays.append(seen - job.finishes)
+            made = looks.index(seen) + 1
+            describes += 0 if strategy == "wait-on-table" else made
+            hours += (seen - job.created) / 3600
+        ordered = sorted(delays)
+        rows.append(
+            {
+                "strategy": strategy,
+                "p50_seconds": round(statistics.median(ordered), 1),
+                "p95_seconds": round(ordered[math.ceil(0.95 * len(ordered)) - 1], 1),
+                "describes_per_waited_hour": round(describes / hours, 1),
+                "jobs": len(ordered),
+            }
+        )
+    return rows
+
+
+def run(
+    latency_ms: float, out: Path
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[tuple[bool | None, str]]]:
     jobs = day_of_jobs()
     latency = latency_ms / 1000
     default, idle_invocation = run_notifier("notifier-default", jobs, 0, latency)
     fast, _ = run_notifier("notifier-fast", jobs, RECHECK_SECONDS, latency)
+    waits = run_waits(jobs, fast.told_at)
 
     def check_usd(running: int) -> float:
         """A peer's check of `running` jobs, priced as our poll of that many: our idle invocation plus one round
@@ -393,6 +449,8 @@ def run(latency_ms: float, out: Path) -> tuple[list[dict[str, Any]], list[tuple[
     ]
     rows = [outcome.summary() for outcome in outcomes]
     by = {row["strategy"]: row for row in rows}
+    waited = {row["strategy"]: row for row in waits}
+    loop = waited["step-functions-backoff"]["describes_per_waited_hour"]
     checks = [
         (by["notifier-default"]["p95_seconds"] <= 60, f"default: p95 {by['notifier-default']['p95_seconds']} s ≤ 60 s"),
         (
@@ -407,9 +465,42 @@ def run(latency_ms: float, out: Path) -> tuple[list[dict[str, Any]], list[tuple[
             f"the Step Functions loop's ${by['step-functions-backoff']['usd_per_active_job_hour']:.6f}",
         ),
         (all(row["jobs"] == len(jobs) for row in rows[:2]), f"every one of the {len(jobs)} endings was told"),
+        (
+            waited["wait-describing"]["p95_seconds"] <= 30 and waited["wait-on-table"]["p95_seconds"] <= 30,
+            f"wait: p95 {waited['wait-describing']['p95_seconds']} s describing, "
+            f"{waited['wait-on-table']['p95_seconds']} s on the table (fast mode) ≤ 30 s",
+        ),
+        (
+            waited["wait-on-table"]["describes_per_waited_hour"] <= loop / 10,
+            f"wait on the table: {waited['wait-on-table']['describes_per_waited_hour']} describes per waited hour "
+            f"of its own ≤ a tenth of the loop's {loop}",
+        ),
+        (
+            None,
+            f"wait describing directly: {waited['wait-describing']['describes_per_waited_hour']} describes per "
+            f"waited hour (the loop: {loop}); a 30 s ceiling costs up to 120 an hour: the table is the cheap way",
+        ),
     ]
     chart(rows, out / "notice-latency.png")
-    return rows, checks
+    return rows, waits, checks
+
+
+def render_waits(rows: list[dict[str, Any]]) -> str:
+    lines = [("pipeline waits by", "p50 s", "p95 s", "describes/waited hour", "told")] + [
+        (
+            row["strategy"],
+            f"{row['p50_seconds']:.1f}",
+            f"{row['p95_seconds']:.1f}",
+            f"{row['describes_per_waited_hour']:.1f}",
+            str(row["jobs"]),
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    return "\n".join(
+        "  ".join(cell.rjust(w) if i else cell.ljust(w) for i, (cell, w) in enumerate(zip(line, widths, strict=True)))
+        for line in lines
+    )
 
 
 def render(rows: list[dict[str, Any]]) -> str:

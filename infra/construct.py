@@ -14,9 +14,11 @@ import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from notifier.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
@@ -121,6 +123,34 @@ class PersonalizeJobNotifier(Construct):
         self.topic = self.notifications.topic
         self.alarm_topic = self.notifications.alarm_topic
         self.poll_function = self.poller.function
+
+    def wait_task(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        arn_path: str = "$.arn",
+        timeout: Duration | None = None,
+        result_path: str | None = None,
+    ) -> tasks.LambdaInvoke:
+        """A task for your own state machine that waits until the job or resource whose ARN is at `arn_path`
+        settles, without a loop: it invokes the track function with its task token
+        (lambda:invoke.waitForTaskToken) and the poll answers it. Its output is the JSON document subscribers
+        get; a failure's error is the outcome (`failed`, `not_found`, ...) and its cause the failure reason.
+        The state machine's role is granted the invocation. Needs auto-tracking (the track function)."""
+        if self.tracking is None:
+            raise ValueError("PersonalizeJobNotifier.wait_task needs the track function: auto_track must be True")
+        return tasks.LambdaInvoke(
+            scope,
+            construct_id,
+            lambda_function=self.tracking.function,
+            integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+            payload=sfn.TaskInput.from_object(
+                {"arn": sfn.JsonPath.string_at(arn_path), "taskToken": sfn.JsonPath.task_token}
+            ),
+            task_timeout=sfn.Timeout.duration(timeout) if timeout else None,
+            result_path=result_path,
+        )
 
     @classmethod
     def from_settings(cls, scope: Construct, construct_id: str, settings: DeploySettings) -> PersonalizeJobNotifier:

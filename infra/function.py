@@ -115,8 +115,9 @@ class NotifierFunction(Construct):
         Validations.of(self.role).acknowledge(
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="X-Ray PutTraceSegments and PutTelemetryRecords (tracing), and Personalize's List... "
-                "actions (discovery, a solution's new versions) take no resource ARN.",
+                reason="X-Ray PutTraceSegments and PutTelemetryRecords (tracing), Personalize's List... "
+                "actions (discovery, a solution's new versions) and Step Functions' SendTaskSuccess and "
+                "SendTaskFailure (answering a waiting task: the call names its token) take no resource ARN.",
             )
         )
 

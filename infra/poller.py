@@ -116,6 +116,18 @@ class Poller(Construct):
                 conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": deleted}},
             )
         )
+        # Answering the Step Functions tasks that wait on a job (lambda:invoke.waitForTaskToken). These calls name a
+        # task token, not a state machine: IAM cannot scope them to one (Step Functions developer guide, "Creating
+        # granular permissions for non-admin users": the callback actions take the token of the task), so "*" with
+        # the token as the only key: the poll can answer only tokens a state machine handed to the track function.
+        self.lambda_.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="AnswerWaitingTasks",
+                actions=["states:SendTaskFailure", "states:SendTaskSuccess"],
+                resources=["*"],
+            )
+        )
+        self.lambda_.acknowledge_star_resources()
         # Publishing to a KMS-encrypted topic: sns:Publish there, and the two key actions SNS needs, on its key.
         self.lambda_.role.add_to_policy(
             iam.PolicyStatement(sid="PublishNotifications", actions=["sns:Publish"], resources=[topic.topic_arn])

@@ -13,15 +13,23 @@
   here for another account's roles; an account's own roles (the CDK CLI's bootstrap roles) are left as moto has
   them, and so is OrganizationAccountAccessRole, which AWS Organizations creates in every account it creates
   ("Accessing member accounts", Organizations user guide): how a management account's admin reaches a member.
+- Step Functions: moto accepts SendTaskSuccess and SendTaskFailure for any token and keeps nothing. AWS answers
+  TaskTimedOut (or TaskDoesNotExist, InvalidToken) for a token whose task ended. Here every answer is kept in
+  `task_answers`, `end_task(token)` makes a token's answers fail as AWS's would, and `refuse_answers(token, n)`
+  makes its next n answers fail with an error botocore does not retry.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
+from moto.core.exceptions import AWSError
+from moto.core.responses import EmptyResult
 from moto.events.models import EventBus, Rule
 from moto.iam.models import iam_backends
+from moto.stepfunctions.responses import StepFunctionResponse
 from moto.sts.exceptions import STSClientError
 from moto.sts.models import STSBackend
 
@@ -67,12 +75,62 @@ def _assume_role(
     return _moto_assume_role(self, region_name, role_session_name, role_arn, *args, **kwargs)
 
 
+@dataclass(frozen=True)
+class TaskAnswer:
+    token: str
+    succeeded: bool
+    output: str | None = None
+    error: str | None = None
+    cause: str | None = None
+
+
+task_answers: list[TaskAnswer] = []
+_ended_tasks: dict[str, str] = {}
+_refusals: dict[str, tuple[int, str]] = {}
+
+
+def end_task(token: str, code: str = "TaskTimedOut") -> None:
+    """The execution that handed out this token ended (or its task timed out): answers to it fail with `code`."""
+    _ended_tasks[token] = code
+
+
+def refuse_answers(token: str, times: int = 1, code: str = "KmsAccessDeniedException") -> None:
+    """The next `times` answers to this token fail with `code` (by default, a KMS key policy that refuses Step
+    Functions: an error botocore does not retry, so the answer is the poll's to try again)."""
+    _refusals[token] = (times, code)
+
+
+def reset_tasks() -> None:
+    task_answers.clear()
+    _ended_tasks.clear()
+    _refusals.clear()
+
+
+def _answer(response: StepFunctionResponse, succeeded: bool) -> Any:
+    token = str(response._get_param("taskToken"))
+    if token in _ended_tasks:
+        raise AWSError("Task Timed Out: 'Provided task does not exist anymore'", _ended_tasks[token])
+    times, code = _refusals.get(token, (0, ""))
+    if times:
+        _refusals[token] = (times - 1, code)
+        raise AWSError("Refused by the state machine's KMS key policy", code)
+    params = (
+        {"output": response._get_param("output")}
+        if succeeded
+        else {"error": response._get_param("error"), "cause": response._get_param("cause")}
+    )
+    task_answers.append(TaskAnswer(token, succeeded, **params))
+    return EmptyResult()
+
+
 def install() -> None:
     # AWS answers AccessDenied, a common error botocore's STS model has no shape for; moto warns of that.
     warnings.filterwarnings("ignore", message=r"Exception\(STSClientError\) with code AccessDenied")
     Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
     EventBus.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
     STSBackend.assume_role = _assume_role  # type: ignore[method-assign]
+    StepFunctionResponse.send_task_success = lambda self: _answer(self, True)  # type: ignore[method-assign]
+    StepFunctionResponse.send_task_failure = lambda self: _answer(self, False)  # type: ignore[method-assign]
 
 
 install()

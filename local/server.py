@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 from moto.ssm.models import Parameter, ssm_backends
 
@@ -57,8 +58,12 @@ def free_port() -> int:
 
 @contextmanager
 def embedded_aws(port: int | None = None) -> Iterator[EmbeddedAws]:
-    """Serve moto on loopback only; stopped on exit, on error and on Ctrl-C alike."""
+    """Serve moto on loopback only, starting empty; stopped on exit, on error and on Ctrl-C alike.
+
+    moto's state lives in this process, shared by every server and mock it runs: a new embedded AWS starts from
+    none of what an earlier one in this process made (a stack of the same name would be updated, not created)."""
     port = port or free_port()
+    moto_api_backend.reset()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the demo's output
     # moto says so for each resource type its CloudFormation does not create; the demo accounts for those.
     logging.getLogger("moto").setLevel(logging.ERROR)

@@ -280,6 +280,11 @@ def organization_performance(results: dict[str, Any]) -> str:
     )
 
 
+WAIT_LABELS = {
+    "wait-describing": "`notifier wait`, describing each job itself",
+    "wait-on-table": "`notifier wait` on the table of a fast-mode poll (its own looks read the table)",
+    "step-functions-backoff": "Step Functions loop with back-off",
+}
 NOTICE_LABELS = {
     "notifier-default": "notifier, default (a poll a minute)",
     "notifier-fast": "notifier, fast mode (`recheckSeconds=10`)",
@@ -298,7 +303,24 @@ def time_to_notice(results: dict[str, Any]) -> str:
             f"| {NOTICE_LABELS.get(row['strategy'], row['strategy'])} | {row['p50_seconds']:.0f} s | "
             f"{row['p95_seconds']:.0f} s | ${row['idle_usd_per_month']:.3f} | ${row['usd_per_active_job_hour']:.6f} |"
         )
-    return f"One run, {_measured(results.get('notice_measured'))}:\n\n" + "\n".join(rows) + "\n"
+    waits = results.get("wait_latency")
+    waited = ""
+    if waits:
+        lines = ["| a pipeline waits by | p50 | p95 | describes per waited hour |", "| --- | ---: | ---: | ---: |"]
+        lines += [
+            f"| {WAIT_LABELS.get(w['strategy'], w['strategy'])} | {w['p50_seconds']:.0f} s | {w['p95_seconds']:.0f} s "
+            f"| {w['describes_per_waited_hour']:.1f} |"
+            for w in waits
+        ]
+        waited = (
+            "\nA pipeline waiting on each of the same jobs from its creation (`notifier wait`), beside the loop, "
+            f"{_measured(results.get('wait_measured') or results.get('notice_measured'))}:\n\n"
+            + "\n".join(lines)
+            + "\n"
+        )
+    else:
+        waited = "\nA pipeline's wait: not measured yet (`make bench ARGS=--notice`).\n"
+    return f"One run, {_measured(results.get('notice_measured'))}:\n\n" + "\n".join(rows) + "\n" + waited
 
 
 # --- all of it ---

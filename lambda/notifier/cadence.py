@@ -64,15 +64,26 @@ def target_of(arn: str) -> Target:
     return Target(kind)
 
 
-def parse_duration(text: str) -> timedelta:
-    """`26h`, `8d`, `90m`, `2w` or seconds; between 5 minutes and a year (a poll runs at most once a minute)."""
+def parse_duration(text: str, bounds: tuple[timedelta, timedelta] = (SHORTEST, LONGEST)) -> timedelta:
+    """`26h`, `8d`, `90m`, `90s`, `2w` or seconds, within `bounds` (an expectation's: 5 minutes to a year, as a
+    poll runs at most once a minute)."""
     matched = _DURATION.fullmatch(text.strip().lower())
     if not matched:
         raise NotExpectable(f"{text!r} is not a duration (like 26h, 8d, 90m or 2w)")
     period = timedelta(seconds=float(matched["amount"]) * _UNITS[matched["unit"]])
-    if not SHORTEST <= period <= LONGEST:
-        raise NotExpectable(f"{text!r} is outside 5 minutes to 366 days")
+    low, high = bounds
+    if not low <= period <= high:
+        raise NotExpectable(f"{text!r} is outside {_in_words(low)} to {_in_words(high)}")
     return period
+
+
+def _in_words(span: timedelta) -> str:
+    seconds = int(span.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60), ("second", 1)):
+        if seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
 
 
 def format_period(seconds: int) -> str:

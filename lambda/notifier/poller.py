@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 
-from notifier import account_notices, delivery, listing, training, watched
+from notifier import account_notices, answers, delivery, listing, training, watched
 from notifier.arns import account_of
 from notifier.cadence import Expectation
 from notifier.cycle import Cycle
@@ -35,6 +35,7 @@ from notifier.ports import (
     Publisher,
     ResourceNotFound,
     ResourceRejected,
+    TaskAnswers,
     WatchStore,
 )
 from notifier.reachability import AccountMark
@@ -75,8 +76,10 @@ class Poller:
         lister: Lister | None = None,
         metrics: ModelMetrics | None = None,
         looker: CadenceLooker | None = None,
+        answers: TaskAnswers | None = None,
     ) -> None:
         self._looker = looker
+        self._answers = answers
         self._lister = lister
         self._metrics = metrics
         self._store = store
@@ -141,6 +144,8 @@ class Poller:
                 report.deferred += 1
                 return
             job = delivery.republish(cycle, entry)
+        if job is not None and job.answerable:
+            job = answers.answer(cycle, self._answers, job)  # a task waited on it: it ended, or was told since
         if job is None or job.finished or job.pending:
             return
         now = self._clock()
@@ -150,7 +155,7 @@ class Poller:
         rested = watched.doze(job, now)
         if rested is not None and cycle.save(rested, job.version):
             report.dozed += 1
-            job = rested
+            job = answers.answer(cycle, self._answers, rested)
         if watched.versions_check_due(job, now):
             to_check.append(job)
         elif rested is None:
@@ -285,7 +290,9 @@ class Poller:
                     "Status changed",
                     extra={"job_arn": job.arn, "old_status": job.status, "new_status": changed.status},
                 )
-            delivery.deliver(cycle, changed)
+            changed = delivery.deliver(cycle, answers.answer(cycle, self._answers, changed))
+        else:
+            changed = answers.answer(cycle, self._answers, changed)
         if became_active:
             training.wake_followers(cycle, changed)
 
@@ -295,4 +302,4 @@ class Poller:
             logger.info(
                 "It can no longer be described; watching ends", extra={"job_arn": job.arn, "event": str(ended.ended_by)}
             )
-            delivery.deliver(cycle, ended)
+            delivery.deliver(cycle, answers.answer(cycle, self._answers, ended))

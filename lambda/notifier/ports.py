@@ -79,6 +79,19 @@ class PublishFailed(NotifierError):
     pass
 
 
+class TaskGone(NotifierError):
+    """Step Functions no longer waits for this token (TaskTimedOut, TaskDoesNotExist, InvalidToken): its
+    execution ended or timed out. Nothing to retry."""
+
+
+class TaskAnswers(Protocol):
+    """Answers Step Functions tasks waiting on a token: PublishFailed to retry later, TaskGone to drop it."""
+
+    def succeed(self, token: str, output: str) -> None: ...
+
+    def fail(self, token: str, error: str, cause: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class MalformedItem:
     """A table item that is not a readable tracked job; it is logged and left in place, never deleted."""

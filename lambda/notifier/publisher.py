@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from notifier.messages import Notification
-from notifier.ports import PublishFailed
+from notifier.ports import PublishFailed, TaskGone
 
 # The part of a custom EventBridge source that cannot be used: AWS reserves "aws." sources.
 RESERVED_SOURCE_PREFIX = "aws."
@@ -70,3 +71,37 @@ class EventBridgePublisher:
         if response.get("FailedEntryCount"):
             [failed] = response["Entries"]
             raise PublishFailed(f"{failed.get('ErrorCode')}: {failed.get('ErrorMessage')} (bus {self._bus_name})")
+
+
+class StepFunctionsAnswers:
+    """SendTaskSuccess and SendTaskFailure; a token whose task ended is TaskGone (nothing to retry), any other
+    refusal PublishFailed (tried again next poll). Tokens are secrets of the execution: never logged."""
+
+    GONE = ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken")
+
+    def __init__(self, client: Callable[[], Any]) -> None:
+        self._make, self._client = client, None  # made at the first answer: most polls answer none
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            self._client = self._make()
+        return self._client
+
+    def succeed(self, token: str, output: str) -> None:
+        self._call("send_task_success", taskToken=token, output=output)
+
+    def fail(self, token: str, error: str, cause: str) -> None:
+        self._call("send_task_failure", taskToken=token, error=error, cause=cause)
+
+    def _call(self, operation: str, **params: str) -> None:
+        try:
+            getattr(self.client, operation)(**params)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            code = str(error.get("Code"))
+            if code in self.GONE:
+                raise TaskGone(f"{code}: {error.get('Message')}") from exc
+            raise PublishFailed(f"{code}: {error.get('Message')} (Step Functions)") from exc
+        except BotoCoreError as exc:
+            raise PublishFailed(f"{exc} (Step Functions)") from exc

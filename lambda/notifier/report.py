@@ -62,6 +62,8 @@ class PollReport:
     expectations_read: int = 0
     cadence_looks: int = 0  # expectations due, looked up in Personalize's lists
     overdue: int = 0  # overdue notices decided
+    tasks_answered: int = 0  # Step Functions tasks told how what they waited on settled
+    tasks_gone: int = 0  # tokens dropped: their executions ended before the answer
     published: list[Notification] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one readable line per error: what, which job, why
     finished: list[Finished] = field(default_factory=list)

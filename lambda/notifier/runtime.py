@@ -15,7 +15,7 @@ from notifier.observability import logger
 from notifier.personalize import PersonalizeResources
 from notifier.poller import Poller, PollReport, unlimited_time
 from notifier.ports import NotifierError, Publisher
-from notifier.publisher import EventBridgePublisher, SnsPublisher
+from notifier.publisher import EventBridgePublisher, SnsPublisher, StepFunctionsAnswers
 from notifier.store import DynamoWatchStore
 
 
@@ -76,6 +76,7 @@ class PollCycle:
             lister=self._personalize,
             metrics=self._personalize,
             looker=self._personalize,
+            answers=StepFunctionsAnswers(lambda: session.client("stepfunctions")),
         )
 
     def run(

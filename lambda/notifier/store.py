@@ -27,7 +27,7 @@ from notifier.kinds import KINDS
 from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable, TableNotFound, WatchEnding
 from notifier.quality import Assessment, Metrics, ModelBaseline, Quality
 from notifier.reachability import AccountMark, expires_at
-from notifier.watched import Event, PendingNotification, StatusChange, Update, Watched, iso, parse_iso
+from notifier.watched import Event, PendingNotification, StatusChange, TaskToken, Update, Watched, iso, parse_iso
 
 ACTIVE_INDEX = "active-jobs"
 FOLLOWERS_INDEX = "followers"
@@ -273,6 +273,7 @@ def encode(job: Watched) -> dict[str, Any]:
         "watchId": job.watch_id,
         FOLLOWS_ATTRIBUTE: None if job.finished else job.follows,
         "assessment": _encode_assessment(job.assessment),
+        "taskTokens": [{"token": task.token, "since": task.since} for task in job.task_tokens] or None,
     }
 
 
@@ -579,7 +580,14 @@ def decode(item: dict[str, Any]) -> Watched:
         next_versions_check=_optional_text(item, "nextVersionsCheck"),
         watch_id=_optional_text(item, "watchId"),
         assessment=_decode_assessment(item.get("assessment")),
+        task_tokens=tuple(_decode_token(task) for task in _list(item, "taskTokens")),
     )
+
+
+def _decode_token(task: Any) -> TaskToken:
+    if not isinstance(task, dict):
+        raise _Malformed(f"taskTokens entry {task!r} is not a map")
+    return TaskToken(token=_text(task, "token"), since=_timestamp(task, "since"))
 
 
 def _decode_update(update: Any) -> Update | None:

@@ -120,3 +120,43 @@ def track(
     except AlreadyTracked:
         return TrackResult(arn=arn, outcome="already_tracked", message="already tracked; nothing changed")
     return TrackResult(arn=arn, outcome="tracked", job=job, message=note, describe_error=describe_error)
+
+
+class InvalidTaskInput(ValueError):
+    """A Step Functions task invoked the track function with input it cannot wait on: the task fails at once
+    with this error and its one-line message (the token itself is never in it: it is the execution's secret)."""
+
+
+TOKEN_MAX_CHARS = 2048  # SendTaskSuccess taskToken: 1 to 2048 characters (botocore's model)
+
+
+def await_task(
+    arn: object, token: object, store: RecordStore, describer: Describer | None, clock: Callable[[], datetime] = utc_now
+) -> TrackResult:
+    """A task waits on this ARN with this token (lambda:invoke.waitForTaskToken): it is watched (tracked now if
+    it was not), and the token kept on its record until the poll answers it. Bad input raises InvalidTaskInput."""
+    if not isinstance(token, str) or not 1 <= len(token) <= TOKEN_MAX_CHARS:
+        length = len(token) if isinstance(token, str) else type(token).__name__
+        raise InvalidTaskInput(f"taskToken must be a string of 1 to {TOKEN_MAX_CHARS} characters (got {length})")
+    try:
+        parsed = parse_arn(arn)
+    except InvalidArn as exc:
+        raise InvalidTaskInput(f"arn: {exc}") from None
+    tracked = track(parsed.arn, store, describer, clock, refuse_unknown=True)
+    if tracked.outcome == "unknown":
+        raise InvalidTaskInput(f"arn: Personalize does not know {parsed.arn} (check its region, account and name)")
+    for _ in range(WAKE_ATTEMPTS):
+        record = store.get(parsed.arn)
+        if record is None:
+            continue  # untracked this very moment: track it again
+        if isinstance(record, MalformedItem):
+            raise InvalidTaskInput(f"arn: the table item of {parsed.arn} is malformed: {record.reason}")
+        waiting = watched.await_task(record, token, clock())
+        if waiting is None:
+            return TrackResult(arn=parsed.arn, outcome="waiting", job=record, message="this task waits already")
+        try:
+            store.save(waiting, record.version)
+        except StaleVersion:
+            continue  # a poll wrote it meanwhile: read it again
+        return TrackResult(arn=parsed.arn, outcome="waiting", job=waiting, message=tracked.outcome)
+    raise RuntimeError(f"{parsed.arn}: changed by polls at the same moment {WAKE_ATTEMPTS} times; invoke again")

@@ -95,6 +95,14 @@ class PendingNotification:
 
 
 @dataclass(frozen=True)
+class TaskToken:
+    """A Step Functions task waiting on this record (lambda:invoke.waitForTaskToken): answered once it settles."""
+
+    token: str
+    since: str  # when it was handed over
+
+
+@dataclass(frozen=True)
 class Watched:
     """One item of the table: a job or resource under watch."""
 
@@ -129,6 +137,7 @@ class Watched:
     # records written before watches had ids (their ids stay what they were).
     watch_id: str | None = None
     assessment: Assessment | None = None  # an ACTIVE solution version's metrics and verdict
+    task_tokens: tuple[TaskToken, ...] = ()  # Step Functions tasks waiting for it to settle
 
     @property
     def outcome(self) -> Outcome:
@@ -164,11 +173,20 @@ class Watched:
 
         A resource at rest is not read at all: it costs nothing until something wakes it.
         """
-        if self.pending:
+        if self.pending or self.task_tokens:
             return True
         if self.finished:
             return False
         return not self.settled or self.wake_until is not None or self.next_versions_check is not None
+
+    @property
+    def answerable(self) -> bool:
+        """Tasks wait on it and it has settled: a job that ended, a resource gone, or one at rest again after the
+        look its task woke it for (its change settled, or nothing changed in the window). Its notifications are
+        another channel: a task is answered whether or not they are published yet."""
+        if not self.task_tokens:
+            return False
+        return self.finished or (self.kind.lives_on and self.settled and self.wake_until is None)
 
     @property
     def follows(self) -> str | None:
@@ -309,6 +327,24 @@ def wake(record: Watched, now: datetime, woken_by: str) -> Watched | None:
     if not record.kind.lives_on or record.finished:
         return None
     return record.evolve(version=record.version + 1, wake_until=iso(now + WAKE_WINDOW), woken_by=woken_by)
+
+
+WAITED_ON = "a Step Functions task waits on it"
+
+
+def await_task(record: Watched, token: str, now: datetime) -> Watched | None:
+    """A task hands over its token: kept (once) until it can be answered; a resource is woken so that a change
+    its state machine just asked for is seen before the task is answered. None when the token is there already."""
+    if any(kept.token == token for kept in record.task_tokens):
+        return None
+    waiting = record.evolve(version=record.version + 1, task_tokens=(*record.task_tokens, TaskToken(token, iso(now))))
+    return wake(waiting, now, WAITED_ON) or waiting
+
+
+def answered(record: Watched, tokens: set[str]) -> Watched:
+    """These tokens were answered (or their tasks are gone): no longer kept."""
+    kept = tuple(task for task in record.task_tokens if task.token not in tokens)
+    return record.evolve(version=record.version + 1, task_tokens=kept)
 
 
 def needs_describe(record: Watched, now: datetime) -> bool:

@@ -152,3 +152,45 @@ def test_the_construct_from_a_built_wheel_in_a_fresh_virtualenv(tmp_path: Path) 
         check=True,
     ).stdout.strip()
     assert shipped.startswith(str(venv)) and shipped.endswith("notifier_cdk/_lambda")
+
+
+def test_the_readme_state_machine_in_cdk_synthesizes_and_may_invoke_the_track_function(tmp_path: Path) -> None:
+    """The README's import → train → campaign state machine, run as written: three callback tasks handing the
+    track function their tokens, and the state machine's role allowed to invoke it (evaluated as IAM would)."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    code = readme.split("<!-- state-machine-cdk -->\n```python\n", 1)[1].split("\n```", 1)[0]
+    code = code.replace("app = cdk.App()", f"app = cdk.App(outdir={str(tmp_path)!r})")
+    exec(compile(code, "README.md (state-machine-cdk)", "exec"), {"__name__": "readme_state_machine"})
+    template = json.loads((tmp_path / "Retraining.template.json").read_text())
+    resources = template["Resources"]
+    [machine] = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    definition = json.dumps(machine["Properties"]["DefinitionString"])
+    assert definition.count("lambda:invoke.waitForTaskToken") == 3 and definition.count("$$.Task.Token") == 3
+    [track] = [
+        k
+        for k, r in resources.items()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == "notifier.handlers.track.handler"
+    ]
+    role_id = machine["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    resolve = Resolver(template)
+    policies = resolve(
+        [
+            r["Properties"]["PolicyDocument"]
+            for r in resources.values()
+            if r["Type"] == "AWS::IAM::Policy" and {"Ref": role_id} in r["Properties"]["Roles"]
+        ]
+    )
+    caller = {"AWS": f"arn:aws:iam::123456789012:role/{role_id}"}
+    assert decide(policies, Request("lambda:InvokeFunction", resolve.arn(track), caller)) == "allow"
+    elsewhere = resolve.arn(track).replace(track, "SomeOtherFunction")
+    assert decide(policies, Request("lambda:InvokeFunction", elsewhere, caller)) == "implicit-deny"
+
+
+def test_wait_task_needs_the_track_function() -> None:
+    import aws_cdk as cdk
+    from notifier_cdk import PersonalizeJobNotifier
+
+    stack = cdk.Stack(cdk.App(), "NoTrail")
+    notifier = PersonalizeJobNotifier(stack, "Notifier", auto_track=False)
+    with pytest.raises(ValueError, match="auto_track must be True"):
+        notifier.wait_task(stack, "Wait")

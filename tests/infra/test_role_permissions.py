@@ -271,6 +271,9 @@ def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_pa
             None, eventName="UpdateCampaign", requestParameters={"campaignArn": campaign}, responseElements=None
         )
         assert track.handler(change, FakeLambdaContext())["outcome"] == "woken"
+        # A Step Functions task waits on the update (lambda:invoke.waitForTaskToken): the poll answers it.
+        waits = {"arn": campaign, "taskToken": "roles-task-token"}
+        assert track.handler(waits, FakeLambdaContext())["outcome"] == "waiting"
     track_calls += recording.calls()
     # A cadence expected of the dataset group (as `notifier expect` writes it) that fell due long ago.
     store = build_store(stack.outputs["TableName"], session)
@@ -303,6 +306,7 @@ def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_pa
     assert {"personalize:ListSolutionVersions", "personalize:DescribeCampaign", "dynamodb:Query"} <= poll_actions
     assert {"personalize:GetSolutionMetrics", "dynamodb:GetItem"} <= poll_actions  # the new model's quality
     assert "personalize:ListDatasets" in poll_actions  # the look when the group's cadence fell due
+    assert "states:SendTaskSuccess" in poll_actions  # the waiting task answered
     baseline = {"S": f"model-baseline/{solution}"}
     assert any(c.operation == "PutItem" and c.params["Item"]["jobArn"] == baseline for c in poll_calls)
     assert any(c.params.get("IndexName") == "followers" for c in poll_calls), "the followers index was queried"

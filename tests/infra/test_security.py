@@ -26,6 +26,9 @@ NO_RESOURCE_LEVEL = {
     "personalize:ListDatasets",  # a dataset group's datasets, when its expected cadence falls due
     "personalize:ListDatasetImportJobs",
     "personalize:ListSolutionVersions",
+    # Answering a waiting task names its token, not a state machine (Step Functions developer guide).
+    "states:SendTaskSuccess",
+    "states:SendTaskFailure",
 }
 SECRET_NAMES = re.compile(r"SECRET|PASSWORD|TOKEN|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY", re.IGNORECASE)
 SECRET_VALUES = re.compile(r"AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|xox[abp]-|-----BEGIN")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import botocore.session
 import pytest
 
 from notifier.config import ENVIRONMENT, Settings
@@ -75,3 +76,36 @@ def test_make_docs_right_after_make_docs_keeps_the_transcript_it_has() -> None:
     assert docs.with_sections(README, {"demo": docs.demo_part(README, rerun)}) == README
     changed = rerun.replace("got 8", "got 7")
     assert docs.with_sections(README, {"demo": docs.demo_part(README, changed)}) != README
+
+
+def _block_after(marker: str, language: str) -> str:
+    readme = docs.README.read_text()
+    after = readme.split(f"<!-- {marker} -->\n", 1)[1]
+    return after.split(f"```{language}\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_the_readme_state_machine_in_asl_is_one_a_state_machine_can_run() -> None:
+    """Every state reachable and ending, each Task a real integration, each callback handing over its token."""
+    definition = json.loads(_block_after("state-machine-asl", "json"))
+    states = definition["States"]
+    seen, state = [], definition["StartAt"]
+    while state:
+        seen.append(state)
+        step = states[state]
+        assert step["Type"] == "Task"
+        resource = step["Resource"]
+        if resource.endswith("lambda:invoke.waitForTaskToken"):
+            payload = step["Parameters"]["Payload"]
+            assert payload["taskToken.$"] == "$$.Task.Token" and set(payload) == {"arn.$", "taskToken.$"}
+        else:
+            assert resource.startswith("arn:aws:states:::aws-sdk:personalize:")
+            action = resource.rsplit(":", 1)[1]
+            operation = (
+                botocore.session.get_session()
+                .get_service_model("personalize")
+                .operation_model(action[0].upper() + action[1:])
+            )  # a Personalize API, with the parameters it takes (PascalCase in SDK integrations)
+            members = {name[0].upper() + name[1:] for name in operation.input_shape.members}
+            assert {key.removesuffix(".$") for key in step["Parameters"]} <= members, step["Parameters"]
+        state = None if step.get("End") else step["Next"]
+    assert sorted(seen) == sorted(states) and states[seen[-1]]["End"] is True

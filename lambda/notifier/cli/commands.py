@@ -6,7 +6,7 @@ import argparse
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from notifier.arns import InvalidArn, account_of, parse_arn
 from notifier.cadence import Expectation, NotExpectable, expect, parse_duration, target_of
 from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
-from notifier.cli.options import EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK
+from notifier.cli.options import DEFAULT_STACK, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, EXIT_TIMED_OUT
 from notifier.cli.output import (
     Printer,
     camel_case,
@@ -26,6 +26,7 @@ from notifier.cli.output import (
     render_show,
     status_text,
 )
+from notifier.cli.progress import ProgressLine
 from notifier.config import ConfigError, Settings
 from notifier.discovery import PARENT_KINDS, DiscoveryReport, discover, is_parent_arn, region_of
 from notifier.kinds import api_name
@@ -37,6 +38,7 @@ from notifier.regions import known_regions
 from notifier.runtime import build_poller, build_store
 from notifier.store import DynamoWatchStore
 from notifier.tracking import track
+from notifier.waiting import Describing, NotKnown, ReadingTable, Settled, WaitTimedOut, wait_on
 from notifier.watched import Watched
 
 Command = Callable[[argparse.Namespace, boto3.session.Session, Printer], int]
@@ -294,6 +296,70 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+WAIT_BOUNDS = (timedelta(seconds=1), timedelta(days=30))
+
+
+def wait_until_settled(args: argparse.Namespace, session: boto3.session.Session, printer: Printer) -> int:
+    good, bad = _parse_arns(args.arns, printer)
+    if bad:
+        return EXIT_BAD_INPUT
+    try:
+        timeout = parse_duration(args.timeout, WAIT_BOUNDS).total_seconds() if args.timeout else None
+    except NotExpectable as exc:
+        raise UsageError(f"--timeout: {exc}") from None
+    describer = PersonalizeResources(session, config=client_config())
+    progress = ProgressLine(printer)
+    source = _wait_source(args, session, describer, progress)
+
+    def told(result: Settled) -> None:
+        progress.clear()
+        said = result.output_path or result.status or ""
+        if not result.succeeded:
+            said = result.failure_reason or said
+        printer.line(f"{result.outcome}  {result.arn}" + (f"  {said}" if said else ""))
+
+    try:
+        results = wait_on(source, good, timeout=timeout, on_settled=told, on_progress=progress.show)
+    except NotKnown as exc:
+        progress.clear()
+        raise UsageError(f"{exc} (check its region, account and name)") from None
+    except WaitTimedOut as exc:
+        progress.clear()
+        printer.error(str(exc))
+        printer.document("wait", results=[_waited(r) for r in exc.settled], pending=[j.arn for j in exc.pending])
+        return EXIT_TIMED_OUT
+    progress.clear()
+    printer.document("wait", results=[_waited(r) for r in results], pending=[])
+    return EXIT_OK if all(result.succeeded for result in results) else EXIT_ERROR
+
+
+def _wait_source(
+    args: argparse.Namespace, session: boto3.session.Session, describer: PersonalizeResources, progress: ProgressLine
+) -> Describing | ReadingTable:
+    """The table the poll keeps, where one is named or the default stack has one; else describing directly."""
+    named = args.table or os.environ.get("TABLE_NAME") or os.environ.get("NOTIFIER_STACK")
+    named = named or args.stack != DEFAULT_STACK
+    try:
+        name, _ = locate_table(args, session)
+    except UsageError:
+        if named:
+            raise
+        progress.note(f"no stack {args.stack} in {session.region_name}: describing each ARN directly")
+        return Describing(describer, _now)
+    return ReadingTable(build_store(name, session), describer, _now)
+
+
+def _waited(result: Settled) -> dict[str, object]:
+    return {
+        "jobArn": result.arn,
+        "outcome": result.outcome,
+        "status": result.status,
+        "outputPath": result.output_path,
+        "failureReason": result.failure_reason,
+        "document": result.document,
+    }
+
+
 @_with_table
 def poll_once(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
     topic = locate_topic(args, session)
@@ -447,4 +513,5 @@ COMMANDS: dict[str, Command] = {
     "poll": poll_once,
     "discover": discover_jobs,
     "expect": expect_cadence,
+    "wait": wait_until_settled,
 }

@@ -7,12 +7,13 @@ import argparse
 import difflib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
 DEFAULT_STACK = "PersonalizeJobNotifier"
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130  # as EXIT_CODES below says
+EXIT_TIMED_OUT = 124  # `wait` only: --timeout passed first (GNU timeout's code, for scripts that know it)
 JSON_SCHEMA_VERSION = 1
 
 DEMO_EXIT_CODES = """exit codes:
@@ -26,12 +27,20 @@ LOCAL_EXIT_CODES = """exit codes:
 
 OWN_EXIT_CODES = {"demo": DEMO_EXIT_CODES, "local": LOCAL_EXIT_CODES}  # commands that bring their own AWS
 
+WAIT_EXIT_CODES = """exit codes:
+  0    every job and resource succeeded
+  1    one failed, stopped or vanished (its reason is printed), or AWS or the network failed
+  2    bad input, named in the message: a malformed ARN or --timeout, an ARN Personalize does not know
+  124  --timeout passed before everything settled (what is still under way is printed)
+  130  interrupted (Ctrl-C)"""
+
 EXIT_CODES = """exit codes:
   0    success
   1    AWS or the network failed: access denied, throttling, an unreachable endpoint, a missing
        profile or region, a describe or publish that failed during poll (each reason is printed)
   2    bad input, named in the message: a malformed ARN, option or region; an ARN, stack or table that
        does not exist; a missing --topic
+  124  wait only: --timeout passed before everything settled
   130  interrupted (Ctrl-C)"""
 
 WHERE = """where the table comes from: --table, else $TABLE_NAME, else the outputs of the deployed stack
@@ -68,6 +77,13 @@ EXAMPLES = {
   notifier expect arn:aws:personalize:us-east-1:123456789012:solution/movies --every 8d
   notifier expect arn:aws:personalize:us-east-1:123456789012:campaign/home-page --every 10d
   notifier expect arn:aws:personalize:us-east-1:123456789012:solution/movies --clear""",
+    "wait": """examples:
+  notifier wait arn:aws:personalize:us-east-1:123456789012:dataset-import-job/nightly --timeout 6h
+  notifier wait ARN1 ARN2 --json | jq -r '.results[].outputPath'
+  notifier --table MyJobsTable wait ARN   # read the table the deployed poll keeps: no describe calls
+
+where it looks: the table (as for the other commands) when a stack or table is found, else it describes
+each ARN itself. The first look is after 5 s, then further apart (with jitter), at most 30 s apart.""",
     "local": """examples:
   notifier local                # prints the exports for another terminal, then takes commands:
   playground> create nightly-users
@@ -159,11 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         uses_aws = name not in OWN_EXIT_CODES  # the demo and the playground bring their own AWS
+        codes = WAIT_EXIT_CODES if name == "wait" else EXIT_CODES if uses_aws else OWN_EXIT_CODES[name]
         sub = commands.add_parser(
             name,
             help=help_text,
             description=help_text[0].upper() + help_text[1:] + ".",
-            epilog=f"{EXAMPLES[name]}\n\n{EXIT_CODES if uses_aws else OWN_EXIT_CODES[name]}",
+            epilog=f"{EXAMPLES[name]}\n\n{codes}",
             formatter_class=formatter,
         )
         if uses_aws:  # --table, --region and the rest mean nothing to a command that brings its own AWS
@@ -220,6 +237,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     discover.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
+    _pipeline_commands(command)
+
+    demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)")
+    demo.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
+
+    local = command("local", "an embedded AWS with the stack deployed, to try every command by hand")
+    local.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
+    local.add_argument("--port", type=int, default=None, help="the port to serve on (default: a free one)")
+    return parser
+
+
+def _pipeline_commands(command: Callable[[str, str], argparse.ArgumentParser]) -> None:
+    """The commands pipelines use: an expected cadence, and waiting until jobs settle."""
     expect = command(
         "expect",
         "expect a cadence: an import into a dataset group or dataset, a new version of a solution, a campaign "
@@ -231,10 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     cadence.add_argument("--clear", action="store_true", help="expect nothing of it any more")
     expect.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
-    demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)")
-    demo.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
-
-    local = command("local", "an embedded AWS with the stack deployed, to try every command by hand")
-    local.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
-    local.add_argument("--port", type=int, default=None, help="the port to serve on (default: a free one)")
-    return parser
+    wait = command("wait", "block until jobs and resources settle: exit 0 when all succeeded, 1 when one did not")
+    wait.add_argument("arns", nargs="+", metavar="ARN", help="ARNs of jobs and resources")
+    wait.add_argument("--timeout", metavar="DURATION", help="give up after 90s, 30m, 6h (or seconds): exit 124")
+    wait.add_argument("--json", action="store_true", help="one JSON document on stdout: the documents subscribers get")

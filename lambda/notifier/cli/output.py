@@ -19,6 +19,10 @@ class Printer:
         self._out, self._err = out, err
         self.json_output, self.quiet = json_output, quiet
 
+    @property
+    def err(self) -> TextIO:
+        return self._err
+
     def line(self, text: str) -> None:
         """A line for a person reading stdout (not with --json or --quiet)."""
         if not (self.json_output or self.quiet):

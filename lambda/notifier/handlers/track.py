@@ -1,5 +1,6 @@
 """CloudTrail auto-tracking: a Create... call (via EventBridge) puts what it made under watch; an
-Update/Start/Stop/Delete call wakes the resource it changes."""
+Update/Start/Stop/Delete call wakes the resource it changes. Invoked directly by a Step Functions task with
+`{"arn": ..., "taskToken": ...}` (lambda:invoke.waitForTaskToken), it keeps the token for the poll to answer."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from notifier.config import TrackSettings
 from notifier.observability import logger, metrics, tracer
 from notifier.personalize import PersonalizeResources
 from notifier.runtime import account_sessions, build_store
-from notifier.tracking import TrackResult, follow_call
+from notifier.tracking import InvalidTaskInput, TrackResult, await_task, follow_call
 
 SETTINGS = TrackSettings.from_env()  # cold start: a missing TABLE_NAME fails here, by name
 
@@ -35,6 +36,8 @@ def _adapters() -> tuple[Any, PersonalizeResources]:
 @tracer.capture_lambda_handler
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    if isinstance(event, dict) and "taskToken" in event:
+        return _task_waits(event, context)
     try:
         call = call_from_cloudtrail(event)
     except IgnoredEvent as exc:
@@ -49,6 +52,22 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
     logger.info("Auto-track", extra={"job_arn": call.arn, "call": call.name, "outcome": result.outcome})
     metrics.add_metric(name=_OUTCOME_METRICS.get(result.outcome, "EventsIgnored"), unit=MetricUnit.Count, value=1)
     return {"outcome": result.outcome, "jobArn": call.arn, "call": call.name}
+
+
+def _task_waits(event: dict[str, Any], context: LambdaContext) -> dict[str, str]:
+    """A task's direct invocation: not a CloudTrail event (EventBridge's have `detail-type`). Bad input raises
+    InvalidTaskInput, which fails the task at once with that message."""
+    store, describer = _adapters()
+    describer.deadline.bind(lambda: context.get_remaining_time_in_millis() / 1000)
+    try:
+        result = await_task(event.get("arn"), event.get("taskToken"), store, describer)
+    except InvalidTaskInput as exc:
+        logger.warning("A task's input was refused", extra={"reason": str(exc)})
+        metrics.add_metric(name="TasksRefused", unit=MetricUnit.Count, value=1)
+        raise
+    logger.info("A task waits", extra={"job_arn": result.arn, "outcome": result.outcome})
+    metrics.add_metric(name="TasksWaiting", unit=MetricUnit.Count, value=1)
+    return {"outcome": result.outcome, "jobArn": result.arn}
 
 
 def _event_id(event: Any) -> str | None:

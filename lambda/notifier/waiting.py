@@ -1,0 +1,264 @@
+"""Waiting until jobs and resources settle, for pipelines: `notifier wait` and `wait_for` from Python.
+
+Two ways to know: describing each ARN directly (no stack needed), or reading the table the deployed poll keeps
+(the ARN tracked first if it is not), so a hundred waiting pipelines add no describe calls at all. Either way the
+wait looks again after a short first interval, then further apart with jitter, never longer than a ceiling, so
+the end is told within that ceiling of the look that sees it; a throttled look waits longer.
+
+    from notifier import wait_for
+    [done] = wait_for(["arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly"], timeout=6 * 3600)
+    if not done.succeeded:
+        raise RuntimeError(done.failure_reason)
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
+
+from notifier import watched
+from notifier.arns import parse_arn
+from notifier.kinds import Outcome
+from notifier.messages import event_document
+from notifier.ports import DescribeFailed, MalformedItem, NotifierError, ResourceNotFound, ResourceRejected
+from notifier.watched import Event, PendingNotification, Watched, iso
+
+FIRST_INTERVAL_SECONDS = 5.0  # a job that ends at once is told at once
+GROWTH = 1.5
+LONGEST_INTERVAL_SECONDS = 30.0  # the longest between two looks: the end is told within it
+THROTTLED_INTERVAL_SECONDS = 60.0  # after a look Personalize throttled (botocore retried it already)
+JITTER = 0.2  # each interval drawn within ±20 %, so pipelines started together do not look together
+_LEASE = timedelta(minutes=2)  # a notification the wait decides is never published: the lease is nominal
+_ENDED = {
+    Event.NOT_FOUND: "no longer exists in Personalize",
+    Event.INVALID: "was rejected by Personalize",
+    Event.DELETED: "was deleted",
+}
+
+
+class NotKnown(NotifierError):
+    """Personalize does not know this ARN (or rejects it) when the wait begins: bad input, named."""
+
+
+class WaitTimedOut(NotifierError):
+    """The timeout passed before everything settled: what did, and what was still under way."""
+
+    def __init__(self, settled: list[Settled], pending: list[Watched], timeout: float) -> None:
+        self.settled, self.pending = settled, pending
+        waiting = ", ".join(f"{job.arn} ({job.status or 'status not known yet'})" for job in pending)
+        super().__init__(f"still waiting after {timeout:g} s: {waiting}")
+
+
+@dataclass(frozen=True)
+class Settled:
+    """How one job or resource settled, and the JSON document a subscriber gets for it."""
+
+    arn: str
+    outcome: str  # succeeded, failed, stopped, not_found, invalid, deleted
+    status: str | None
+    output_path: str | None
+    failure_reason: str | None
+    document: dict[str, Any] = field(repr=False)
+
+    @property
+    def succeeded(self) -> bool:
+        return self.outcome == Outcome.SUCCEEDED.value
+
+
+class Source(Protocol):
+    """Where the wait learns how a job stands: `start` it (NotKnown if Personalize does not know it), `read` it."""
+
+    def start(self, arn: str) -> Watched: ...
+
+    def read(self, record: Watched) -> Watched: ...
+
+
+class Describing:
+    """Each look describes each ARN still under way, through the notifier's own decisions (watched.observe)."""
+
+    def __init__(self, describer: Any, clock: Callable[[], datetime]) -> None:
+        self._describer, self._clock = describer, clock
+
+    def start(self, arn: str) -> Watched:
+        try:
+            snapshot = self._describer.describe_arn(arn)
+        except (ResourceNotFound, ResourceRejected) as exc:
+            raise NotKnown(f"{arn}: {exc}") from None
+        return watched.start_watching(parse_arn(arn), self._clock(), snapshot)
+
+    def read(self, record: Watched) -> Watched:
+        now = self._clock()
+        try:
+            snapshot = self._describer.describe(record)
+        except ResourceNotFound as exc:
+            return watched.gone(record, str(exc), now, _LEASE)
+        except ResourceRejected as exc:
+            return watched.end_watching(record, Event.INVALID, str(exc), now, _LEASE)
+        return watched.observe(record, snapshot, now, _LEASE) or record
+
+
+class ReadingTable:
+    """Each look reads the records the deployed poll keeps (no Personalize call); an ARN not yet tracked is
+    tracked first, as `notifier track` would."""
+
+    def __init__(self, store: Any, describer: Any, clock: Callable[[], datetime]) -> None:
+        self._store, self._describer, self._clock = store, describer, clock
+
+    def start(self, arn: str) -> Watched:
+        from notifier.tracking import track  # noqa: PLC0415 - the table's way in, only in this mode
+
+        result = track(arn, self._store, self._describer, refuse_unknown=True, clock=self._clock)
+        if result.outcome == "unknown":
+            raise NotKnown(f"{arn}: {result.message}")
+        return self.read(result.job) if result.job is not None else self._record(arn)
+
+    def read(self, record: Watched) -> Watched:
+        return self._record(record.arn)
+
+    def _record(self, arn: str) -> Watched:
+        found = self._store.get(arn)
+        if isinstance(found, MalformedItem):
+            raise NotifierError(f"the table item for {arn} is malformed: {found.reason}")
+        if found is None:
+            raise NotifierError(f"{arn} is no longer tracked in the table (untracked while waiting)")
+        return found
+
+
+def settled(record: Watched, started: datetime) -> Settled | None:
+    """How it settled, or None while something is under way. A resource's latest update is what it settles
+    with when it began at most WAKE_WINDOW before the wait did (a pipeline calls UpdateCampaign, then waits);
+    an older one is history."""
+    if record.ended_by is not None:
+        outcome = record.ended_by.value
+    elif not record.settled:
+        return None
+    else:
+        outcome = record.outcome.value
+        update = record.update
+        if update is not None and update.started_at and update.started_at >= iso(started - watched.WAKE_WINDOW):
+            outcome = record.kind.outcome(update.status).value
+    failure = record.failure_reason if outcome == "failed" else None
+    if record.update is not None and outcome == "failed":
+        failure = record.update.failure_reason or failure
+    if record.ended_by is not None:  # Personalize's own words when the wait saw it, else what they meant
+        said = next((owed.detail for owed in reversed(record.pending) if owed.detail), None)
+        failure = said or f"{record.kind.label} {record.name} {_ENDED[record.ended_by]}"
+    return Settled(
+        arn=record.arn,
+        outcome=outcome,
+        status=record.status,
+        output_path=record.output_path if outcome == "succeeded" else None,
+        failure_reason=failure,
+        document=_document(record, outcome, failure),
+    )
+
+
+def _document(record: Watched, outcome: str, failure: str | None) -> dict[str, Any]:
+    """The JSON document subscribers get: the notification the wait saw decided, else one built the same way
+    from the record (in the table, the poll's own may be published and gone)."""
+    if record.pending:
+        return event_document(record, record.pending[-1])
+    event = record.ended_by or Event.TRANSITION
+    previous = record.history[-2].status if len(record.history) > 1 else None
+    owed = PendingNotification(
+        id=watched.notification_id(record.arn, record.version, record.watch_id),
+        event=event,
+        old_status=previous,
+        new_status=record.status,
+        at=record.history[-1].at if record.history else record.last_checked_at,
+        output_path=record.output_path if outcome == "succeeded" else None,
+        failure_reason=failure if event is Event.TRANSITION else None,
+        detail=failure if event is not Event.TRANSITION else None,
+    )
+    return event_document(record, owed)
+
+
+def next_interval(previous: float | None, throttled: bool, draw: Callable[[], float] = random.random) -> float:
+    """The first look soon, then further apart, at most the ceiling (longer after a throttle), with jitter."""
+    base = FIRST_INTERVAL_SECONDS if previous is None else previous * GROWTH
+    if throttled:
+        return max(base, THROTTLED_INTERVAL_SECONDS) * (1 - JITTER + 2 * JITTER * draw())
+    return min(base * (1 - JITTER + 2 * JITTER * draw()), LONGEST_INTERVAL_SECONDS)  # the ceiling holds jittered
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def wait_on(
+    source: Source,
+    arns: Sequence[str],
+    *,
+    timeout: float | None = None,
+    on_settled: Callable[[Settled], None] | None = None,
+    on_progress: Callable[[list[Watched], float], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+    clock: Callable[[], datetime] = _utc_now,
+) -> list[Settled]:
+    """Until every ARN settles (in the order given), or WaitTimedOut; NotKnown for an ARN Personalize does not
+    know at the start. `on_settled` hears each as it settles; `on_progress` what is still under way."""
+    begun, started = monotonic(), clock()
+    records = {arn: source.start(arn) for arn in dict.fromkeys(arns)}
+    done: dict[str, Settled] = {}
+    interval: float | None = None
+    throttled = False
+    while True:
+        for arn, record in records.items():
+            if arn not in done and (result := settled(record, started)) is not None:
+                done[arn] = result
+                if on_settled:
+                    on_settled(result)
+        pending = [record for arn, record in records.items() if arn not in done]
+        if not pending:
+            return [done[arn] for arn in dict.fromkeys(arns)]
+        elapsed = monotonic() - begun
+        if on_progress:
+            on_progress(pending, elapsed)
+        interval = next_interval(interval, throttled)
+        if timeout is not None:
+            if elapsed >= timeout:
+                raise WaitTimedOut([done[a] for a in records if a in done], pending, timeout)
+            interval = min(interval, timeout - elapsed)
+        sleep(interval)
+        throttled = False
+        for record in pending:
+            try:
+                records[record.arn] = source.read(record)
+            except DescribeFailed as exc:
+                throttled = throttled or "Throttl" in exc.code or "TooManyRequests" in exc.code
+
+
+def wait_for(
+    arns: Sequence[str],
+    *,
+    timeout: float | None = None,
+    table: str | None = None,
+    session: Any = None,
+    on_settled: Callable[[Settled], None] | None = None,
+) -> list[Settled]:
+    """Block until every job or resource settles; each result says how (`succeeded`, `outcome`, `output_path`,
+    `failure_reason`, and `document`, the JSON subscribers get). With `table` (the deployed stack's TableName)
+    the wait reads the records the poll keeps; without, it describes each ARN itself.
+
+    Raises InvalidArn for a malformed ARN, NotKnown for one Personalize does not know, WaitTimedOut when
+    `timeout` seconds pass first, and the adapters' errors (DescribeFailed ...) when AWS cannot be asked."""
+    import boto3  # noqa: PLC0415 - the package imports without boto3 until something waits
+
+    from notifier.personalize import PersonalizeResources  # noqa: PLC0415
+
+    for arn in arns:
+        parse_arn(arn)
+    session = session or boto3.session.Session()
+    describer = PersonalizeResources(session)
+    if table:
+        from notifier.runtime import build_store  # noqa: PLC0415
+
+        source: Source = ReadingTable(build_store(table, session), describer, _utc_now)
+    else:
+        source = Describing(describer, _utc_now)
+    return wait_on(source, arns, timeout=timeout, on_settled=on_settled)

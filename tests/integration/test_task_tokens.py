@@ -1,0 +1,142 @@
+"""Step Functions tasks that wait on a job without a loop (lambda:invoke.waitForTaskToken): the track function
+keeps the token, the poll answers it once what it waits on settles; as Step Functions receives the answers (moto
+keeps them, `notifier_local.moto_fixes`): success, failure, an execution that ended, an answer that fails."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from notifier.tracking import InvalidTaskInput
+from notifier_local import moto_fixes
+from notifier_local import personalize as emulator
+from tests.conftest import ACCOUNT, REGION, World
+from tests.integration.test_auto_tracking import track_handler  # noqa: F401 (a fixture)
+from tests.integration.test_poll_handler import FakeLambdaContext
+from tests.integration.test_resources import Resources
+
+pytestmark = pytest.mark.integration
+
+TOKEN = "AQCEAAAAKgAAAAMAAAAAAAAAAWV4YW1wbGUtdG9rZW4tMQ=="  # its shape, as a state machine hands one over
+
+
+@pytest.fixture(autouse=True)
+def answers():
+    moto_fixes.reset_tasks()
+    yield moto_fixes.task_answers
+    moto_fixes.reset_tasks()
+
+
+@pytest.fixture
+def waits(track_handler):  # noqa: F811
+    def call(arn: object, token: object = TOKEN) -> dict:
+        return track_handler({"arn": arn, "taskToken": token}, FakeLambdaContext())
+
+    return call
+
+
+def test_a_finished_job_answers_its_task_with_the_subscribers_document(world: World, waits, answers) -> None:
+    arn = world.export_job("nightly")
+    assert waits(arn) == {"outcome": "waiting", "jobArn": arn}
+    emulator.set_status(arn, "CREATE IN_PROGRESS")
+    world.poll()
+    assert answers == []  # still running: nothing to say
+    emulator.set_status(arn, "ACTIVE")
+    world.poll()
+    [answer] = answers
+    document = json.loads(answer.output)
+    assert answer.succeeded and answer.token == TOKEN
+    assert (document["jobArn"], document["outcome"], document["outputPath"]) == (
+        arn,
+        "succeeded",
+        "s3://exports-bucket/nightly/",
+    )
+    assert document["id"] == world.delivered()[-1].document["id"]  # the very notification subscribers got
+    assert not world.store.get(arn).in_active_index  # answered: no longer read
+    world.poll()
+    assert len(answers) == 1  # never twice
+
+
+def test_a_failure_is_the_outcome_and_the_reason_verbatim(world: World, waits, answers) -> None:
+    arn = world.export_job("broken")
+    waits(arn)
+    reason = "Insufficient privileges for accessing data in S3: s3://exports-bucket/broken/"
+    emulator.set_status(arn, "CREATE FAILED", failure_reason=reason)
+    world.poll()
+    [answer] = answers
+    assert (answer.succeeded, answer.error, answer.cause) == (False, "failed", reason)
+
+
+def test_a_job_that_vanishes_fails_its_task_as_not_found(world: World, waits, answers) -> None:
+    arn = world.export_job("gone")
+    waits(arn)
+    emulator.delete_job(arn)
+    world.poll()
+    [answer] = answers
+    assert answer.error == "not_found" and "Could not find resource" in answer.cause
+
+
+def test_a_job_finished_before_the_task_asked_is_answered_by_the_next_poll(world: World, waits, answers) -> None:
+    arn = world.export_job("early")
+    emulator.set_status(arn, "ACTIVE")
+    waits(arn)
+    world.poll()
+    assert [a.succeeded for a in answers] == [True]
+
+
+def test_several_tasks_wait_on_one_campaign_update(world: World, waits, answers) -> None:
+    _, _, campaign = Resources(world).active_campaign()
+    world.delivered()
+    Resources(world).client.update_campaign(campaignArn=campaign, minProvisionedTPS=2)
+    waits(campaign, "token-a"), waits(campaign, "token-b"), waits(campaign, "token-a")  # a retried invocation
+    world.poll()
+    assert answers == []  # the update is under way
+    emulator.set_update_status(campaign, "ACTIVE")
+    world.poll()
+    assert sorted(a.token for a in answers) == ["token-a", "token-b"] and all(a.succeeded for a in answers)
+    assert json.loads(answers[0].output)["update"] is True
+
+
+def test_a_task_whose_execution_ended_is_dropped_without_retrying(world: World, waits, answers) -> None:
+    arn = world.export_job("abandoned")
+    waits(arn)
+    moto_fixes.end_task(TOKEN)
+    emulator.set_status(arn, "ACTIVE")
+    report = world.poll()
+    assert answers == [] and report.tasks_gone == 1 and report.publish_errors == 0
+    assert world.store.get(arn).task_tokens == ()
+    assert world.poll().tasks_gone == 0  # not tried again
+
+
+def test_an_answer_that_fails_is_retried_by_the_next_poll_and_sent_once(world: World, waits, answers) -> None:
+    arn = world.export_job("throttled")
+    waits(arn)
+    moto_fixes.refuse_answers(TOKEN, 1)
+    emulator.set_status(arn, "ACTIVE")
+    first = world.poll()
+    assert answers == [] and first.publish_errors == 1 and "could not answer a task" in first.problems[0]
+    assert TOKEN not in " ".join(first.problems)  # a token is the execution's secret: never in a message
+    world.poll()
+    world.poll()
+    assert [a.token for a in answers] == [TOKEN]
+
+
+@pytest.mark.parametrize(
+    ("arn", "token", "named"),
+    [
+        ("not-an-arn", TOKEN, "arn: 'not-an-arn' is not an ARN"),
+        (f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/never-made", TOKEN, "does not know"),
+        (None, TOKEN, "arn: None"),
+        ("ARN", "", "taskToken must be a string of 1 to 2048 characters (got 0)"),
+        ("ARN", "x" * 2049, "(got 2049)"),
+        ("ARN", 42, "(got int)"),
+    ],
+)
+def test_bad_input_fails_the_task_at_once_naming_what_is_wrong(world: World, waits, arn, token, named) -> None:
+    arn = world.export_job("fine") if arn == "ARN" else arn
+    with pytest.raises(InvalidTaskInput, match=None) as refused:
+        waits(arn, token)
+    assert named in str(refused.value) and (
+        not isinstance(token, str) or len(token) < 8 or token not in str(refused.value)
+    )
