@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["Settled", "WaitTimedOut", "wait_for"]
+__all__ = ["NotKnown", "Settled", "WaitTimedOut", "wait_for"]
 
 if TYPE_CHECKING:
-    from notifier.waiting import Settled, WaitTimedOut, wait_for
+    from notifier.waiting import NotKnown, Settled, WaitTimedOut, wait_for
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ import json
 
 from notifier import watched
 from notifier.cycle import Cycle
-from notifier.messages import REASON_CAP_CHARS, shorten
+from notifier.messages import shorten
 from notifier.observability import logger
 from notifier.ports import PublishFailed, TaskAnswers, TaskGone
 from notifier.waiting import settled
@@ -52,10 +52,29 @@ def answer(cycle: Cycle, answers: TaskAnswers | None, record: Watched) -> Watche
     return kept if cycle.save(kept, record.version) else record
 
 
+# What a task's output keeps when the whole document would pass Step Functions' limit: where it stands, and where
+# the output landed (the notification subscribers got carries the rest).
+_ESSENTIAL = (
+    "version",
+    "id",
+    "event",
+    "jobKind",
+    "jobArn",
+    "jobName",
+    "account",
+    "region",
+    "status",
+    "outcome",
+    "outputPath",
+    "durationSeconds",
+    "consoleUrl",
+)
+
+
 def _output(document: dict[str, object]) -> str:
-    """The document as the task's output; a failure reason that would not fit is cut (the document says so)."""
+    """The document as the task's output; one too large for Step Functions keeps its essentials only."""
     output = json.dumps(document, sort_keys=True)
     if len(output.encode()) <= OUTPUT_MAX_BYTES:
         return output
-    cut = {**document, "failureReason": shorten(str(document.get("failureReason") or ""), REASON_CAP_CHARS)}
-    return json.dumps({**cut, "failureReasonTruncated": True}, sort_keys=True)
+    essential = {key: document.get(key) for key in _ESSENTIAL}
+    return json.dumps({**essential, "truncated": True}, sort_keys=True)

@@ -76,10 +76,10 @@ class Poller:
         lister: Lister | None = None,
         metrics: ModelMetrics | None = None,
         looker: CadenceLooker | None = None,
-        answers: TaskAnswers | None = None,
+        task_answers: TaskAnswers | None = None,
     ) -> None:
         self._looker = looker
-        self._answers = answers
+        self._answers = task_answers
         self._lister = lister
         self._metrics = metrics
         self._store = store

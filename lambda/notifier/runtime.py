@@ -76,7 +76,7 @@ class PollCycle:
             lister=self._personalize,
             metrics=self._personalize,
             looker=self._personalize,
-            answers=StepFunctionsAnswers(lambda: session.client("stepfunctions")),
+            task_answers=StepFunctionsAnswers(lambda: session.client("stepfunctions")),
         )
 
     def run(

@@ -41,7 +41,7 @@ EXPECTATION_KEY_PREFIX = "expectation/"
 BASELINE_KIND = "modelBaseline"
 BASELINE_KEY_PREFIX = "model-baseline/"
 # Present only on a record whose watch ended, and only while notifications are owed (None values are not stored).
-_ENDED, _OWED = "endedBy", "pending"
+_ENDED, _OWED, _TOKENS = "endedBy", "pending", "taskTokens"
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -120,17 +120,19 @@ class DynamoWatchStore:
         except StaleVersion as exc:
             # The item that stood in the way comes back with the refusal (ALL_OLD: no read, no more permission).
             # Only the condition's attributes are looked at: refusals are common (discovery lists known jobs).
-            if exc.current is not None and _ENDED in exc.current and _OWED in exc.current:
-                raise WatchEnding(f"{job.arn}: its last watch still owes notifications") from exc
+            current = exc.current
+            if current is not None and _ENDED in current and (_OWED in current or _TOKENS in current):
+                raise WatchEnding(f"{job.arn}: its last watch still owes notifications or task answers") from exc
             raise AlreadyTracked(job.arn) from exc
 
     def save(self, job: Watched, expected_version: int | None) -> None:
         if expected_version is None:
             # A new watch: nothing recorded, or a watch that ended (deleted, not found) and owes nothing, as when a
             # resource is re-created under the name of one deleted.
+            # Never one that tasks still wait on (they are answered by the poll first).
             condition: dict[str, Any] = {
                 "ConditionExpression": f"attribute_not_exists(jobArn) OR "
-                f"(attribute_exists({_ENDED}) AND attribute_not_exists({_OWED}))",
+                f"(attribute_exists({_ENDED}) AND attribute_not_exists({_OWED}) AND attribute_not_exists({_TOKENS}))",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         else:
@@ -186,9 +188,13 @@ class DynamoWatchStore:
         condition = newer if values else {"ConditionExpression": "attribute_not_exists(versionCreatedAt)"}
         self._call("put_item", TableName=self._table, Item=_to_wire(encode_baseline(baseline)), **condition, **values)
 
-    def delete(self, arn: str) -> bool:
+    def delete(self, arn: str) -> int | None:
+        """Remove the record: None when there was none, else how many Step Functions tasks waited on it (they are
+        left to their own timeouts)."""
         response = self._call("delete_item", TableName=self._table, Key={"jobArn": {"S": arn}}, ReturnValues="ALL_OLD")
-        return "Attributes" in response
+        if "Attributes" not in response:
+            return None
+        return len(response["Attributes"].get(_TOKENS, {}).get("L", []))
 
     # --- plumbing ---
 
@@ -273,7 +279,7 @@ def encode(job: Watched) -> dict[str, Any]:
         "watchId": job.watch_id,
         FOLLOWS_ATTRIBUTE: None if job.finished else job.follows,
         "assessment": _encode_assessment(job.assessment),
-        "taskTokens": [{"token": task.token, "since": task.since} for task in job.task_tokens] or None,
+        _TOKENS: [{"token": task.token, "since": task.since} for task in job.task_tokens] or None,
     }
 
 
@@ -580,7 +586,7 @@ def decode(item: dict[str, Any]) -> Watched:
         next_versions_check=_optional_text(item, "nextVersionsCheck"),
         watch_id=_optional_text(item, "watchId"),
         assessment=_decode_assessment(item.get("assessment")),
-        task_tokens=tuple(_decode_token(task) for task in _list(item, "taskTokens")),
+        task_tokens=tuple(_decode_token(task) for task in _list(item, _TOKENS)),
     )
 
 

@@ -128,6 +128,9 @@ class InvalidTaskInput(ValueError):
 
 
 TOKEN_MAX_CHARS = 2048  # SendTaskSuccess taskToken: 1 to 2048 characters (botocore's model)
+# Tasks one record keeps: each token is up to 2 KB and a DynamoDB item at most 400 KB (developer guide, "Service,
+# account, and table quotas"): well inside it, with the record's own history.
+TASKS_PER_RECORD = 50
 
 
 def await_task(
@@ -142,7 +145,12 @@ def await_task(
         parsed = parse_arn(arn)
     except InvalidArn as exc:
         raise InvalidTaskInput(f"arn: {exc}") from None
-    tracked = track(parsed.arn, store, describer, clock, refuse_unknown=True)
+    try:
+        tracked = track(parsed.arn, store, describer, clock, refuse_unknown=True)
+    except WatchEnding:
+        raise RuntimeError(
+            f"{parsed.arn}: its last watch ends with the next poll (notifications owed); invoke again after it"
+        ) from None
     if tracked.outcome == "unknown":
         raise InvalidTaskInput(f"arn: Personalize does not know {parsed.arn} (check its region, account and name)")
     for _ in range(WAKE_ATTEMPTS):
@@ -151,6 +159,8 @@ def await_task(
             continue  # untracked this very moment: track it again
         if isinstance(record, MalformedItem):
             raise InvalidTaskInput(f"arn: the table item of {parsed.arn} is malformed: {record.reason}")
+        if len(record.task_tokens) >= TASKS_PER_RECORD:
+            raise InvalidTaskInput(f"arn: {TASKS_PER_RECORD} tasks wait on {parsed.arn} already")
         waiting = watched.await_task(record, token, clock())
         if waiting is None:
             return TrackResult(arn=parsed.arn, outcome="waiting", job=record, message="this task waits already")

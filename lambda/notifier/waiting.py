@@ -29,9 +29,23 @@ from notifier.watched import Event, PendingNotification, Watched, iso
 
 FIRST_INTERVAL_SECONDS = 5.0  # a job that ends at once is told at once
 GROWTH = 1.5
-LONGEST_INTERVAL_SECONDS = 30.0  # the longest between two looks: the end is told within it
+LONGEST_INTERVAL_SECONDS = 30.0  # the longest between two describes: the end is told within it
+# The longest between two reads of the table: a read costs no Personalize call, and the poll that told the end
+# took some seconds of the 30 already (fast mode: p95 10 s, `make bench ARGS=--notice`).
+LONGEST_TABLE_INTERVAL_SECONDS = 10.0
 THROTTLED_INTERVAL_SECONDS = 60.0  # after a look Personalize throttled (botocore retried it already)
-JITTER = 0.2  # each interval drawn within ±20 %, so pipelines started together do not look together
+LONGEST_THROTTLED_SECONDS = 120.0
+JITTER = 0.2  # each interval drawn between 80 % and 100 % of its length, so pipelines started together drift apart
+# Refusals that looking again will not mend (the identity's permissions, its credentials): the wait ends with them.
+LASTING_FAILURES = (
+    "AccessDenied",
+    "AccessDeniedException",
+    "ExpiredToken",
+    "ExpiredTokenException",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+)
+FAILURES_IN_A_ROW = 5  # other failures of one ARN's look end the wait after this many in a row
 _LEASE = timedelta(minutes=2)  # a notification the wait decides is never published: the lease is nominal
 _ENDED = {
     Event.NOT_FOUND: "no longer exists in Personalize",
@@ -70,7 +84,10 @@ class Settled:
 
 
 class Source(Protocol):
-    """Where the wait learns how a job stands: `start` it (NotKnown if Personalize does not know it), `read` it."""
+    """Where the wait learns how a job stands: `start` it (NotKnown if Personalize does not know it), `read` it;
+    `longest` apart at most."""
+
+    longest: float
 
     def start(self, arn: str) -> Watched: ...
 
@@ -80,6 +97,8 @@ class Source(Protocol):
 class Describing:
     """Each look describes each ARN still under way, through the notifier's own decisions (watched.observe)."""
 
+    longest = LONGEST_INTERVAL_SECONDS
+
     def __init__(self, describer: Any, clock: Callable[[], datetime]) -> None:
         self._describer, self._clock = describer, clock
 
@@ -88,10 +107,14 @@ class Describing:
             snapshot = self._describer.describe_arn(arn)
         except (ResourceNotFound, ResourceRejected) as exc:
             raise NotKnown(f"{arn}: {exc}") from None
-        return watched.start_watching(parse_arn(arn), self._clock(), snapshot)
+        started = watched.start_watching(parse_arn(arn), self._clock(), snapshot)
+        return watched.wake(started, self._clock(), "the wait began") or started
 
     def read(self, record: Watched) -> Watched:
         now = self._clock()
+        rested = watched.doze(record, now)
+        if rested is not None:
+            return rested  # the window closed with nothing under way
         try:
             snapshot = self._describer.describe(record)
         except ResourceNotFound as exc:
@@ -105,16 +128,22 @@ class ReadingTable:
     """Each look reads the records the deployed poll keeps (no Personalize call); an ARN not yet tracked is
     tracked first, as `notifier track` would."""
 
+    longest = LONGEST_TABLE_INTERVAL_SECONDS
+
     def __init__(self, store: Any, describer: Any, clock: Callable[[], datetime]) -> None:
         self._store, self._describer, self._clock = store, describer, clock
 
     def start(self, arn: str) -> Watched:
-        from notifier.tracking import track  # noqa: PLC0415 - the table's way in, only in this mode
+        # Imported here: notifier.tracking imports the poll, which answers tasks with this module's decisions.
+        from notifier.cloudtrail import ApiCall  # noqa: PLC0415
+        from notifier.tracking import follow_call, track  # noqa: PLC0415
 
         result = track(arn, self._store, self._describer, refuse_unknown=True, clock=self._clock)
         if result.outcome == "unknown":
             raise NotKnown(f"{arn}: {result.message}")
-        return self.read(result.job) if result.job is not None else self._record(arn)
+        if parse_arn(arn).kind.lives_on:  # the poll describes it again before the wait believes it at rest
+            follow_call(ApiCall(name="the wait began", arn=arn), self._store, None, self._clock)
+        return self._record(arn)
 
     def read(self, record: Watched) -> Watched:
         return self._record(record.arn)
@@ -129,13 +158,14 @@ class ReadingTable:
 
 
 def settled(record: Watched, started: datetime) -> Settled | None:
-    """How it settled, or None while something is under way. A resource's latest update is what it settles
-    with when it began at most WAKE_WINDOW before the wait did (a pipeline calls UpdateCampaign, then waits);
-    an older one is history."""
+    """How it settled, or None while something is under way. A resource is woken when the wait begins (a
+    pipeline calls UpdateCampaign, then waits: the change may not show at once): it has settled once a change
+    settled, or nothing changed within the wake window. Its latest update is what it settles with when it began at
+    most WAKE_WINDOW before the wait did; an older one is history."""
     if record.ended_by is not None:
         outcome = record.ended_by.value
-    elif not record.settled:
-        return None
+    elif not record.settled or (record.kind.lives_on and record.wake_until is not None):
+        return None  # under way, or a resource woken for a change that may not show yet
     else:
         outcome = record.outcome.value
         update = record.update
@@ -177,12 +207,17 @@ def _document(record: Watched, outcome: str, failure: str | None) -> dict[str, A
     return event_document(record, owed)
 
 
-def next_interval(previous: float | None, throttled: bool, draw: Callable[[], float] = random.random) -> float:
-    """The first look soon, then further apart, at most the ceiling (longer after a throttle), with jitter."""
+def next_interval(
+    previous: float | None,
+    throttled: bool,
+    draw: Callable[[], float] = random.random,
+    longest: float = LONGEST_INTERVAL_SECONDS,
+) -> float:
+    """The first look soon, then further apart, at most `longest` (longer, within a second ceiling, after a
+    throttle), each drawn between 80 % and 100 % of that: pipelines started together drift apart."""
     base = FIRST_INTERVAL_SECONDS if previous is None else previous * GROWTH
-    if throttled:
-        return max(base, THROTTLED_INTERVAL_SECONDS) * (1 - JITTER + 2 * JITTER * draw())
-    return min(base * (1 - JITTER + 2 * JITTER * draw()), LONGEST_INTERVAL_SECONDS)  # the ceiling holds jittered
+    floor, ceiling = (THROTTLED_INTERVAL_SECONDS, LONGEST_THROTTLED_SECONDS) if throttled else (0.0, longest)
+    return min(max(base, floor), ceiling) * (1 - JITTER * draw())
 
 
 def _utc_now() -> datetime:
@@ -207,6 +242,7 @@ def wait_on(
     done: dict[str, Settled] = {}
     interval: float | None = None
     throttled = False
+    failures: dict[str, int] = {}  # ARN -> looks that failed in a row
     while True:
         for arn, record in records.items():
             if arn not in done and (result := settled(record, started)) is not None:
@@ -219,7 +255,7 @@ def wait_on(
         elapsed = monotonic() - begun
         if on_progress:
             on_progress(pending, elapsed)
-        interval = next_interval(interval, throttled)
+        interval = next_interval(interval, throttled, longest=source.longest)
         if timeout is not None:
             if elapsed >= timeout:
                 raise WaitTimedOut([done[a] for a in records if a in done], pending, timeout)
@@ -229,8 +265,14 @@ def wait_on(
         for record in pending:
             try:
                 records[record.arn] = source.read(record)
+                failures.pop(record.arn, None)
             except DescribeFailed as exc:
-                throttled = throttled or "Throttl" in exc.code or "TooManyRequests" in exc.code
+                if "Throttl" in exc.code or "TooManyRequests" in exc.code:
+                    throttled = True
+                    continue
+                failures[record.arn] = failures.get(record.arn, 0) + 1
+                if exc.code in LASTING_FAILURES or failures[record.arn] >= FAILURES_IN_A_ROW:
+                    raise
 
 
 def wait_for(

@@ -140,3 +140,24 @@ def test_bad_input_fails_the_task_at_once_naming_what_is_wrong(world: World, wai
     assert named in str(refused.value) and (
         not isinstance(token, str) or len(token) < 8 or token not in str(refused.value)
     )
+
+
+def test_untracking_what_tasks_wait_on_says_they_are_left_to_their_timeouts(world: World, waits) -> None:
+    import io
+
+    from notifier.cli import main
+
+    arn = world.export_job("untracked")
+    waits(arn)
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["--table", world.table_name, "untrack", arn], out=out, err=err) == 0
+    assert f"1 Step Functions task(s) waited on {arn}" in err.getvalue() and TOKEN not in err.getvalue()
+
+
+def test_an_output_past_step_functions_limit_keeps_the_essentials() -> None:
+    from notifier.answers import OUTPUT_MAX_BYTES, _output
+
+    document = {"jobArn": "arn:x", "status": "ACTIVE", "outputPath": "s3://b/p/", "facts": {"x": "y" * 300_000}}
+    output = json.loads(_output(document))
+    assert output["truncated"] is True and output["outputPath"] == "s3://b/p/" and "facts" not in output
+    assert len(_output(document).encode()) <= OUTPUT_MAX_BYTES

@@ -13,6 +13,7 @@ from notifier.arns import parse_arn
 from notifier.cli.output import Printer
 from notifier.cli.progress import ProgressLine
 from notifier.personalize import PersonalizeResources
+from notifier.ports import DescribeFailed
 from notifier.runtime import build_store
 from notifier.waiting import (
     FIRST_INTERVAL_SECONDS,
@@ -22,6 +23,7 @@ from notifier.waiting import (
     ReadingTable,
     WaitTimedOut,
     next_interval,
+    settled,
     wait_on,
 )
 from notifier_local import personalize as emulator
@@ -114,16 +116,17 @@ def test_an_arn_personalize_does_not_know_is_named_before_any_wait(world: World)
 
 
 def test_intervals_start_short_grow_to_a_ceiling_and_back_off_on_throttling() -> None:
-    middle = lambda: 0.5  # noqa: E731 - no jitter
+    whole = lambda: 0.0  # noqa: E731 - the draw that keeps each interval whole
     intervals, previous = [], None
     for _ in range(12):
-        previous = next_interval(previous, throttled=False, draw=middle)
+        previous = next_interval(previous, throttled=False, draw=whole)
         intervals.append(previous)
     assert intervals[0] == FIRST_INTERVAL_SECONDS and intervals == sorted(intervals)
     assert max(intervals) == LONGEST_INTERVAL_SECONDS
-    assert next_interval(5.0, throttled=True, draw=middle) == 60.0
-    assert next_interval(None, False, draw=lambda: 0.0) == pytest.approx(4.0)  # jitter: ±20 %
-    assert next_interval(None, False, draw=lambda: 1.0) == pytest.approx(6.0)
+    assert next_interval(5.0, throttled=True, draw=whole) == 60.0
+    assert next_interval(600.0, throttled=True, draw=whole) == 120.0  # throttled looks do not drift to hours
+    assert next_interval(None, False, draw=lambda: 1.0) == pytest.approx(4.0)  # jitter: down to 80 %
+    assert next_interval(30.0, False, draw=lambda: 1.0) == pytest.approx(24.0)  # below the ceiling too
 
 
 class Terminal(io.StringIO):
@@ -145,3 +148,24 @@ def test_the_progress_line_is_for_a_terminal_only(world: World, monkeypatch, ter
     written = err.getvalue()
     assert ("waiting 2 min 5 s: nightly CREATE IN_PROGRESS" in written) is shown
     assert written.endswith("\r") if shown else written == ""
+
+
+def test_a_resource_waited_on_is_looked_at_again_before_it_counts_as_settled(world: World) -> None:
+    """A pipeline updates a campaign, then waits: the record at rest from yesterday is not the answer."""
+    from tests.integration.test_resources import Resources
+
+    _, _, campaign = Resources(world).active_campaign()
+    store = build_store(world.table_name, world.session)
+    source = ReadingTable(store, PersonalizeResources(world.session), world.clock)
+    record = source.start(campaign)
+    assert record.wake_until is not None  # woken: the poll describes it again
+    assert settled(record, world.clock()) is None
+
+
+def test_a_refusal_that_looking_again_will_not_mend_ends_the_wait(world: World) -> None:
+    arn = world.export_job("denied")
+    source = Describing(PersonalizeResources(world.session), world.clock)
+    pipeline = Pipeline(world, [lambda: emulator.inject_fault(arn, "AccessDeniedException", "not authorized")])
+    with pytest.raises(DescribeFailed, match="AccessDeniedException"):
+        wait_on(source, [arn], sleep=pipeline.sleep, monotonic=pipeline.monotonic, clock=world.clock)
+    assert len(pipeline.slept) == 1  # the first look after the refusal ended it: no more sleeping

@@ -178,8 +178,11 @@ def untrack_jobs(args: argparse.Namespace, table: _Table, session: boto3.session
     good, bad = _parse_arns(args.arns, printer)
     results = []
     for arn in good:
-        deleted = table.store.delete(arn)
+        waiting = table.store.delete(arn)
+        deleted = waiting is not None
         results.append({"jobArn": arn, "outcome": "untracked" if deleted else "not_tracked"})
+        if waiting:
+            printer.warn(f"{waiting} Step Functions task(s) waited on {arn}: they now wait until their own timeout")
         if deleted:
             printer.line(f"untracked  {arn}")
         else:  # as `show` says it: nothing was there to untrack
@@ -341,8 +344,9 @@ def _wait_source(
     named = named or args.stack != DEFAULT_STACK
     try:
         name, _ = locate_table(args, session)
-    except UsageError:
-        if named:
+    except (UsageError, ClientError) as exc:  # no stack here, or this identity may not read stacks
+        refused = isinstance(exc, ClientError) and "AccessDenied" in str(exc.response.get("Error", {}).get("Code"))
+        if named or not (isinstance(exc, UsageError) or refused):
             raise
         progress.note(f"no stack {args.stack} in {session.region_name}: describing each ARN directly")
         return Describing(describer, _now)

@@ -83,7 +83,8 @@ EXAMPLES = {
   notifier --table MyJobsTable wait ARN   # read the table the deployed poll keeps: no describe calls
 
 where it looks: the table (as for the other commands) when a stack or table is found, else it describes
-each ARN itself. The first look is after 5 s, then further apart (with jitter), at most 30 s apart.""",
+each ARN itself. The first look is after 5 s, then further apart (with jitter): at most 30 s apart when it
+describes, 10 s when it reads the table.""",
     "local": """examples:
   notifier local                # prints the exports for another terminal, then takes commands:
   playground> create nightly-users
