@@ -61,7 +61,9 @@ def embedded_aws(port: int | None = None) -> Iterator[EmbeddedAws]:
     """Serve moto on loopback only, starting empty; stopped on exit, on error and on Ctrl-C alike.
 
     moto's state lives in this process, shared by every server and mock it runs: a new embedded AWS starts from
-    none of what an earlier one in this process made (a stack of the same name would be updated, not created)."""
+    none of the resources an earlier one in this process made (a stack of the same name would be updated, not
+    created), the emulator's jobs included (they live on moto's backends). Counters and injected faults that tests
+    keep (notifier_local.personalize.calls, moto_fixes.task_answers) are theirs to reset."""
     port = port or free_port()
     moto_api_backend.reset()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the demo's output
