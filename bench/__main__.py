@@ -524,12 +524,7 @@ def models_main(args: argparse.Namespace) -> int:
     result, checks = models.run(args)
     print(models.render(result))
     print_targets(checks)
-    results_file = args.out / "results.json"
-    saved = json.loads(results_file.read_text()) if results_file.exists() else {}
-    saved["models"] = models.as_json(result)
-    saved["models_measured"] = measured_on()
-    results_file.write_text(json.dumps(saved, indent=2))
-    print(f"\nWrote {results_file} (models)")
+    print(f"\nWrote {keep_results(args.out, models=models.as_json(result))} (models)")
     return verdict(checks)
 
 
@@ -539,13 +534,18 @@ def organization_main(args: argparse.Namespace) -> int:
     results, checks = organization.run(args)
     print(organization.render(results))
     print_targets(checks)
-    results_file = args.out / "results.json"
-    saved = json.loads(results_file.read_text()) if results_file.exists() else {}
-    saved["organization"] = organization.as_json(results)
-    saved["organization_measured"] = measured_on()
-    results_file.write_text(json.dumps(saved, indent=2))
-    print(f"\nWrote {results_file} (organization)")
+    print(f"\nWrote {keep_results(args.out, organization=organization.as_json(results))} (organization)")
     return verdict(checks)
+
+
+def keep_results(out: Path, **measured: object) -> Path:
+    """Write these results into results.json, each with when and where it was measured; the others stay."""
+    results_file = out / "results.json"
+    saved = json.loads(results_file.read_text()) if results_file.exists() else {}
+    for name, value in measured.items():
+        saved[name], saved[f"{name}_measured"] = value, measured_on()
+    results_file.write_text(json.dumps(saved, indent=2))
+    return results_file
 
 
 if __name__ == "__main__":

@@ -27,8 +27,7 @@ def answer(cycle: Cycle, answers: TaskAnswers | None, record: Watched) -> Watche
     done: set[str] = set()
     for task in record.task_tokens:
         result = settled(record, parse_iso(task.since) or cycle.clock())
-        if result is None:
-            return record  # cannot happen once answerable; never answer what is still under way
+        assert result is not None  # answerable: waited out, which is what `settled` tells
         try:
             if result.succeeded:
                 answers.succeed(task.token, _output(result.document))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC
 from urllib.parse import quote
@@ -172,7 +173,12 @@ def _metrics_table(assessment: Assessment) -> list[str]:
                 f"{change:+.1f} %" if change is not None else "-",
             ]
         rows.append(row)
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
+    return columns(rows)
+
+
+def columns(rows: Sequence[Sequence[str]]) -> list[str]:
+    """Rows as lines whose cells line up, two spaces apart (a header is a row like the others)."""
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
     return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows]
 
 

@@ -6,6 +6,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -198,36 +199,35 @@ class PersonalizeResources:
 
     def describe(self, job: Watched) -> Snapshot:
         kind = job.kind
-        try:
+        with self._failures(job.arn, job.arn, _describe_error):
             response = getattr(self.client_for(job.arn), kind.describe_operation)(
                 **{kind.describe_arn_parameter: job.arn}
             )
+        return snapshot_from(job.arn, kind, response.get(kind.describe_response_key))
+
+    @contextmanager
+    def _failures(
+        self, arn: str, where: str, error: Callable[[str, str, str], Exception] = DescribeFailed
+    ) -> Iterator[None]:
+        """Personalize's and botocore's errors in domain terms, naming `where` the call was made: another account
+        refusing (AccountUnreachable), else `error` (gone or rejected, for a describe), else DescribeFailed."""
+        try:
+            yield
         except DescribeFailed:
             raise  # the member role's credentials could not be had (raised from botocore's refresh)
         except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code, message = str(error.get("Code", "Unknown")), str(error.get("Message", ""))
-            raise self._refused(job.arn, code, message) or _describe_error(job.arn, code, message) from exc
+            details = exc.response.get("Error", {})
+            code, message = str(details.get("Code", "Unknown")), str(details.get("Message", ""))
+            raise self._refused(arn, code, message) or error(where, code, message) from exc
         except CallOutOfTime as exc:
-            raise _describe_error(job.arn, exc.code, exc.message) from exc
+            raise error(where, exc.code, exc.message) from exc
         except BotoCoreError as exc:
-            raise DescribeFailed(job.arn, type(exc).__name__, str(exc)) from exc
-        return snapshot_from(job.arn, kind, response.get(kind.describe_response_key))
+            raise DescribeFailed(where, type(exc).__name__, str(exc)) from exc
 
     def solution_metrics(self, version_arn: str) -> dict[str, float]:
         """GetSolutionMetrics: the version's offline metrics (an open map; numbers only, finite)."""
-        try:
+        with self._failures(version_arn, version_arn):
             response = self.client_for(version_arn).get_solution_metrics(solutionVersionArn=version_arn)
-        except DescribeFailed:
-            raise
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code, message = str(error.get("Code", "Unknown")), str(error.get("Message", ""))
-            raise self._refused(version_arn, code, message) or DescribeFailed(version_arn, code, message) from exc
-        except CallOutOfTime as exc:
-            raise DescribeFailed(version_arn, exc.code, exc.message) from exc
-        except BotoCoreError as exc:
-            raise DescribeFailed(version_arn, type(exc).__name__, str(exc)) from exc
         return dict(_metrics(response.get("metrics")))
 
     def previous_active_version(self, version_arn: str, created_at: str | None) -> str | None:
@@ -266,8 +266,7 @@ class PersonalizeResources:
         return self.describe(start_watching(parse_arn(arn), datetime.now(UTC)))
 
     def _datasets_of(self, group_arn: str, region: str) -> list[str]:
-        where = f"ListDatasets in {region} for {group_arn}"
-        try:
+        with self._failures(group_arn, f"ListDatasets in {region} for {group_arn}"):
             pages = self._pages(
                 self.client(region, account=account_of(group_arn)), "list_datasets", {"datasetGroupArn": group_arn}
             )
@@ -277,14 +276,6 @@ class PersonalizeResources:
                 for d in page.get("datasets", [])
                 if isinstance(d.get("datasetArn"), str)
             ]
-        except DescribeFailed:
-            raise
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code, message = str(error.get("Code")), str(error.get("Message"))
-            raise self._refused(group_arn, code, message) or DescribeFailed(where, code, message) from exc
-        except (CallOutOfTime, BotoCoreError) as exc:
-            raise DescribeFailed(where, type(exc).__name__, str(exc)) from exc
 
     def _served_version(self, campaign_arn: str) -> tuple[str, str] | None:
         campaign = self.describe_arn(campaign_arn)
@@ -324,23 +315,13 @@ class PersonalizeResources:
         """botocore's paginator over List...; a failure mid-way is a DescribeFailed naming the listing."""
         params = {kind.list_filter_parameter: parent_arn} if parent_arn and kind.list_filter_parameter else {}
         where = f"{kind.list_operation} in {region}" + (f" for {parent_arn}" if parent_arn else "")
-        try:
+        with self._failures(parent_arn or "", where):
             account = account_of(parent_arn) if parent_arn else None  # a member's parent: listed there
             for page in self._pages(self.client(region, account=account), kind.list_operation, params):
                 for summary in page.get(kind.list_response_key, []):
                     parsed = summary_from(summary, kind)
                     if parsed is not None:
                         yield parsed
-        except DescribeFailed:
-            raise
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            code, message = str(error.get("Code")), str(error.get("Message"))
-            raise self._refused(parent_arn or "", code, message) or DescribeFailed(where, code, message) from exc
-        except CallOutOfTime as exc:
-            raise DescribeFailed(where, exc.code, exc.message) from exc
-        except BotoCoreError as exc:
-            raise DescribeFailed(where, type(exc).__name__, str(exc)) from exc
 
     @staticmethod
     def _pages(client: Any, operation: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:

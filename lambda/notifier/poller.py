@@ -144,8 +144,8 @@ class Poller:
                 report.deferred += 1
                 return
             job = delivery.republish(cycle, entry)
-        if job is not None and job.answerable:
-            job = answers.answer(cycle, self._answers, job)  # a task waited on it: it ended, or was told since
+        if job is not None:
+            job = answers.answer(cycle, self._answers, job)  # a task waits on it and it ended (nothing if not)
         if job is None or job.finished or job.pending:
             return
         now = self._clock()

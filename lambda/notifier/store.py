@@ -93,24 +93,26 @@ class DynamoWatchStore:
             yield decode_any(item)
 
     def get(self, arn: str) -> Watched | MalformedItem | None:
-        response = self._call("get_item", TableName=self._table, Key={"jobArn": {"S": arn}}, ConsistentRead=True)
-        item = response.get("Item")
+        item = self._item(arn)
         return None if item is None else decode_or_report(item)
 
     def expectation(self, arn: str) -> Expectation | MalformedItem | None:
-        response = self._call(
-            "get_item", TableName=self._table, Key={"jobArn": {"S": expectation_key(arn)}}, ConsistentRead=True
-        )
-        item = response.get("Item")
-        decoded = None if item is None else decode_any(item)
+        decoded = self._decoded(expectation_key(arn))
         return decoded if isinstance(decoded, Expectation | MalformedItem) else None
 
     def baseline(self, solution_arn: str) -> ModelBaseline | None:
         """What a solution's next ACTIVE version is compared with; None when none was recorded (or it is unreadable)."""
-        response = self._call("get_item", TableName=self._table, Key={"jobArn": {"S": baseline_key(solution_arn)}})
-        item = response.get("Item")
-        decoded = None if item is None else decode_any(item)
+        decoded = self._decoded(baseline_key(solution_arn), consistent=False)
         return decoded if isinstance(decoded, ModelBaseline) else None
+
+    def _item(self, key: str, consistent: bool = True) -> dict[str, Any] | None:
+        return self._call("get_item", TableName=self._table, Key={"jobArn": {"S": key}}, ConsistentRead=consistent).get(
+            "Item"
+        )
+
+    def _decoded(self, key: str, consistent: bool = True) -> Any:
+        item = self._item(key, consistent)
+        return None if item is None else decode_any(item)
 
     # --- writes ---
 
@@ -156,9 +158,13 @@ class DynamoWatchStore:
 
     def save_mark(self, mark: AccountMark, expected_version: int | None) -> None:
         """Record an unreachable account's mark: new (none there) or replacing the version read."""
+        self._put(encode_mark(mark), expected_version)
+
+    def _put(self, item: dict[str, Any], expected_version: int | None) -> None:
+        """Write an item of its own kind (a mark, an expectation): new, or replacing the version read."""
         absent = {"ConditionExpression": "attribute_not_exists(jobArn)"}
         condition = absent if expected_version is None else _version_is(expected_version)
-        self._call("put_item", TableName=self._table, Item=_to_wire(encode_mark(mark)), **condition)
+        self._call("put_item", TableName=self._table, Item=_to_wire(item), **condition)
 
     def clear_mark(self, mark: AccountMark) -> None:
         """The account is read again: its mark goes, unless another poll changed it since it was read."""
@@ -171,15 +177,10 @@ class DynamoWatchStore:
 
     def save_expectation(self, expectation: Expectation, expected_version: int | None) -> None:
         """Write an expectation: new (none there) or replacing the version read."""
-        absent = {"ConditionExpression": "attribute_not_exists(jobArn)"}
-        condition = absent if expected_version is None else _version_is(expected_version)
-        self._call("put_item", TableName=self._table, Item=_to_wire(encode_expectation(expectation)), **condition)
+        self._put(encode_expectation(expectation), expected_version)
 
     def delete_expectation(self, arn: str) -> bool:
-        response = self._call(
-            "delete_item", TableName=self._table, Key={"jobArn": {"S": expectation_key(arn)}}, ReturnValues="ALL_OLD"
-        )
-        return "Attributes" in response
+        return self._delete(expectation_key(arn)) is not None
 
     def save_baseline(self, baseline: ModelBaseline) -> None:
         """Record the latest assessed version of a solution, unless a newer one is recorded already."""
@@ -191,10 +192,13 @@ class DynamoWatchStore:
     def delete(self, arn: str) -> int | None:
         """Remove the record: None when there was none, else how many Step Functions tasks waited on it (they are
         left to their own timeouts)."""
-        response = self._call("delete_item", TableName=self._table, Key={"jobArn": {"S": arn}}, ReturnValues="ALL_OLD")
-        if "Attributes" not in response:
-            return None
-        return len(response["Attributes"].get(_TOKENS, {}).get("L", []))
+        deleted = self._delete(arn)
+        return None if deleted is None else len(deleted.get(_TOKENS, {}).get("L", []))
+
+    def _delete(self, key: str) -> dict[str, Any] | None:
+        """Delete the item with this key: what it held (wire form), or None when there was none."""
+        response = self._call("delete_item", TableName=self._table, Key={"jobArn": {"S": key}}, ReturnValues="ALL_OLD")
+        return response.get("Attributes")
 
     # --- plumbing ---
 

@@ -144,16 +144,14 @@ def served_quality(cycle: Cycle, campaign: Watched, owed_before: int) -> Watched
         return campaign  # told without it rather than not told
     if not isinstance(record, Watched) or record.assessment is None or not record.assessment.metrics:
         return campaign
-    return campaign.evolve(pending=(*campaign.pending[:-1], replace(owed, assessment=record.assessment)))
+    return _told_with(campaign, record.assessment)
 
 
 def model_metrics(resource: Watched, snapshot: Snapshot, owed_before: int) -> Watched:
     """A recommender's new notification carries the modelMetrics its describe returned."""
     if not snapshot.metrics or len(resource.pending) <= owed_before:
         return resource
-    owed = resource.pending[-1]
-    shown = Assessment(version_arn=resource.arn, metrics=snapshot.metrics)
-    return resource.evolve(pending=(*resource.pending[:-1], replace(owed, assessment=shown)))
+    return _told_with(resource, Assessment(version_arn=resource.arn, metrics=snapshot.metrics))
 
 
 def _previous_version(
@@ -194,8 +192,14 @@ def _previous_version(
 
 
 def _with_assessment(version: Watched, assessment: Assessment) -> Watched:
-    owed = version.pending[-1]
-    return version.evolve(assessment=assessment, pending=(*version.pending[:-1], replace(owed, assessment=assessment)))
+    """The version's own assessment: on its record (what a campaign moving to it reads) and on its notification."""
+    return _told_with(version, assessment).evolve(assessment=assessment)
+
+
+def _told_with(record: Watched, assessment: Assessment) -> Watched:
+    """The notification the record just came to owe carries this assessment."""
+    owed = record.pending[-1]
+    return record.evolve(pending=(*record.pending[:-1], replace(owed, assessment=assessment)))
 
 
 # --- cadence: did the pipeline stall? ---

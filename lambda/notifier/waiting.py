@@ -162,10 +162,10 @@ def settled(record: Watched, started: datetime) -> Settled | None:
     pipeline calls UpdateCampaign, then waits: the change may not show at once): it has settled once a change
     settled, or nothing changed within the wake window. Its latest update is what it settles with when it began at
     most WAKE_WINDOW before the wait did; an older one is history."""
+    if not record.waited_out:
+        return None  # under way, or a resource woken for a change that may not show yet
     if record.ended_by is not None:
         outcome = record.ended_by.value
-    elif not record.settled or (record.kind.lives_on and record.wake_until is not None):
-        return None  # under way, or a resource woken for a change that may not show yet
     else:
         outcome = record.outcome.value
         update = record.update

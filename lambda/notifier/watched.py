@@ -180,13 +180,19 @@ class Watched:
         return not self.settled or self.wake_until is not None or self.next_versions_check is not None
 
     @property
+    def waited_out(self) -> bool:
+        """What a waiter (`notifier wait`, a Step Functions task) waits for has come: a job ended or watching
+        ended, or a resource is at rest again after the look its waiter woke it for (its change settled, or nothing
+        changed in the window)."""
+        if self.ended_by is not None:
+            return True
+        return self.settled and not (self.kind.lives_on and self.wake_until is not None)
+
+    @property
     def answerable(self) -> bool:
-        """Tasks wait on it and it has settled: a job that ended, a resource gone, or one at rest again after the
-        look its task woke it for (its change settled, or nothing changed in the window). Its notifications are
-        another channel: a task is answered whether or not they are published yet."""
-        if not self.task_tokens:
-            return False
-        return self.finished or (self.kind.lives_on and self.settled and self.wake_until is None)
+        """Tasks wait on it and it is waited out. Its notifications are another channel: a task is answered
+        whether or not they are published yet."""
+        return bool(self.task_tokens) and self.waited_out
 
     @property
     def follows(self) -> str | None:

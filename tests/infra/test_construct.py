@@ -166,6 +166,16 @@ def test_the_readme_state_machine_in_cdk_synthesizes_and_may_invoke_the_track_fu
     [machine] = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
     definition = json.dumps(machine["Properties"]["DefinitionString"])
     assert definition.count("lambda:invoke.waitForTaskToken") == 3 and definition.count("$$.Task.Token") == 3
+    # What happens when the track function fails: the task invokes it synchronously (no InvocationType: Event, so
+    # Lambda's asynchronous retries never apply), and retries only Lambda's own service errors, so a function
+    # error (InvalidTaskInput: bad input) fails the task at once with that error.
+    states = json.loads("".join(part if isinstance(part, str) else "REF" for part in _joined(machine)))["States"]
+    waits = [state for state in states.values() if state["Resource"].endswith("lambda:invoke.waitForTaskToken")]
+    assert len(waits) == 3
+    for state in waits:
+        assert "InvocationType" not in state["Parameters"]
+        retried = {error for retry in state.get("Retry", []) for error in retry["ErrorEquals"]}
+        assert retried and all(error.startswith("Lambda.") for error in retried), retried
     [track] = [
         k
         for k, r in resources.items()
@@ -184,6 +194,12 @@ def test_the_readme_state_machine_in_cdk_synthesizes_and_may_invoke_the_track_fu
     assert decide(policies, Request("lambda:InvokeFunction", resolve.arn(track), caller)) == "allow"
     elsewhere = resolve.arn(track).replace(track, "SomeOtherFunction")
     assert decide(policies, Request("lambda:InvokeFunction", elsewhere, caller)) == "implicit-deny"
+
+
+def _joined(machine: dict) -> list:
+    """The parts of a DefinitionString that CDK writes as Fn::Join (the function's ARN among them)."""
+    definition = machine["Properties"]["DefinitionString"]
+    return definition["Fn::Join"][1] if isinstance(definition, dict) else [definition]
 
 
 def test_wait_task_needs_the_track_function() -> None:

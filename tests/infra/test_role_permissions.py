@@ -10,6 +10,7 @@ intrinsic functions resolved with the deployed physical IDs. moto itself checks 
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 import threading
 from collections.abc import Iterator
@@ -38,7 +39,7 @@ from tests.iam import (
     request_context,
     role_policies,
 )
-from tests.infra.conftest import REGION, Deployed, deploy_in_moto
+from tests.infra.conftest import REGION, Deployed, deploy_in_moto, satellite
 from tests.infra.options import CONFIGURATIONS, synthesized
 from tests.integration.test_auto_tracking import cloudtrail_event
 from tests.integration.test_job_kinds import KINDS
@@ -370,3 +371,43 @@ def topic_key_arn(session, topic_arn: str) -> str | None:
     key = session.client("sns").get_topic_attributes(TopicArn=topic_arn)["Attributes"].get("KmsMasterKeyId")
     # (moto's DescribeKey fails on a key whose policy CloudFormation set, so the ARN is built, not looked up.)
     return key if not key or key.startswith("arn:") else f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{key}"
+
+
+def test_the_poll_role_allows_the_model_lifecycle_and_task_answers_in_every_configuration(
+    configuration: str, tmp_path_factory
+) -> None:
+    """The calls only a trained version, a due expectation or a waiting task makes, evaluated against the poll
+    role of each configuration's template (the deployed tests record them in two configurations only)."""
+    assembly = synthesized(configuration, tmp_path_factory.getbasetemp() / "configurations")
+    [template_file] = [path for path in assembly.glob("*.template.json") if not satellite(path.name)]
+    template = json.loads(template_file.read_text())
+    resources = template["Resources"]
+    [poll_id] = [
+        k
+        for k, r in resources.items()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == "notifier.handlers.poll.handler"
+    ]
+    [table_id] = [k for k, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"]
+    resolve = Resolver(template)
+    policies = resolve(role_policies(template, poll_id))
+    table, role = resolve.arn(table_id), {"AWS": f"arn:aws:iam::{ACCOUNT}:role/{poll_id}"}
+    solution = f"arn:aws:personalize:{REGION}:{ACCOUNT}:solution/movies"
+
+    def keyed(action: str, key: str) -> Request:
+        return Request(action, table, role, {"dynamodb:LeadingKeys": (key,)})
+
+    allowed = [
+        Request("personalize:GetSolutionMetrics", f"{solution}/3f1a2b", role),
+        Request("personalize:ListSolutionVersions", "*", role),
+        Request("personalize:ListDatasets", "*", role),
+        Request("personalize:ListDatasetImportJobs", "*", role),
+        Request("personalize:DescribeSolutionVersion", f"{solution}/3f1a2b", role),
+        Request("states:SendTaskSuccess", "*", role),
+        Request("states:SendTaskFailure", "*", role),
+        keyed("dynamodb:GetItem", f"model-baseline/{solution}"),
+        keyed("dynamodb:PutItem", f"model-baseline/{solution}"),
+        keyed("dynamodb:PutItem", f"expectation/{solution}"),
+        keyed("dynamodb:DeleteItem", f"expectation/{solution}"),
+    ]
+    assert [r.action for r in allowed if decide(policies, r) != "allow"] == []
+    assert decide(policies, keyed("dynamodb:DeleteItem", f"{solution}/3f1a2b")) == "implicit-deny"  # a record: never

@@ -10,7 +10,7 @@ from typing import Any, TextIO
 from notifier.arns import account_of
 from notifier.cadence import Expectation, format_period
 from notifier.cli.options import JSON_SCHEMA_VERSION
-from notifier.messages import format_duration, readable_time
+from notifier.messages import columns, format_duration, readable_time
 from notifier.watched import Watched, parse_iso
 
 
@@ -78,10 +78,7 @@ def job_table(jobs: list[Watched], wide: bool) -> str:
         updated = readable_time(job.history[-1].at if job.history else job.tracked_at)
         where = (account_of(job.arn), job.region)
         rows.append((job.name, job.kind.name, status_text(job), *where, updated, *((job.arn,) if wide else ())))
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
-    )
+    return "\n".join(columns(rows))
 
 
 def render_show(job: Watched) -> str:
@@ -161,10 +158,7 @@ def expectation_table(expectations: list[Expectation]) -> str:
         rows.append(
             (name, format_period(e.every_seconds), last, readable_time(e.due_at.isoformat()), expectation_state(e))
         )
-    widths = [max(len(row[column]) for row in rows) for column in range(len(header))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
-    )
+    return "\n".join(columns(rows))
 
 
 def camel_case(name: str) -> str:
