@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from moto.sns.models import Subscription
+from notifier_local.moto_internals import Subscription, replace
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ INBOX_PROTOCOLS = ("email", "https")
 # What Amazon Q Developer in chat applications subscribes to a topic for a Slack channel.
 CHATBOT_ENDPOINT = "https://global.sns-api.chatbot.amazonaws.com"
 inbox = Inbox()
-_moto_publish = Subscription.publish
+_moto_publish: Any = None  # moto's own, set by install
 
 
 def _publish(self: Subscription, message: str, message_id: str, subject: str | None = None, **kwargs: Any) -> None:
@@ -82,7 +82,8 @@ def _publish(self: Subscription, message: str, message_id: str, subject: str | N
 
 def install() -> None:
     """Route email publishes into `inbox` (idempotent)."""
-    Subscription.publish = _publish  # type: ignore[method-assign]
+    global _moto_publish  # noqa: PLW0603
+    _moto_publish = replace(Subscription, "publish", _publish)
 
 
 install()

