@@ -47,9 +47,10 @@ playground: dev ## the embedded AWS with the stack deployed, to try the CLI by h
 
 dev: $(PY_DEPS) $(NODE_DEPS) ## install everything: .venv and the pinned CDK CLI
 
-lint: $(PY_DEPS) ## ruff: lint and format check
+lint: $(PY_DEPS) ## ruff (lint and format check) and import-linter (the package's layers, pyproject.toml)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 format: $(PY_DEPS) ## ruff: fix what can be fixed
 	$(BIN)/ruff check --fix .

@@ -15,9 +15,10 @@ os.environ.setdefault("JSII_DEPRECATED", "quiet")
 import aws_cdk as cdk  # after the variable the jsii runtime reads when it starts
 from cdk_nag import AwsSolutionsChecks
 
+from infra.context_values import ContextError, stack_name
 from infra.forwarding import RegionForwarder
 from infra.organization import MemberStack, OrganizationNames, member_stack_set, member_template
-from infra.settings import ContextError, DeploySettings, stack_name
+from infra.settings import DeploySettings
 from infra.stack import DEFAULT_STACK_NAME, NotifierStack
 
 # The feature flags a new CDK app gets (`cdk init` writes the library's recommended set into cdk.json). The

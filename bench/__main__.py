@@ -49,13 +49,13 @@ from bench import models, notice, organization
 from bench.counters import DynamoCounter
 from bench.measured import measured_on, stamp_chart
 from bench.table import write_records
-from notifier import watched
-from notifier.arns import parse_arn
-from notifier.config import Settings
-from notifier.kinds import KINDS
-from notifier.runtime import build_poller
-from notifier.store import encode
-from notifier.watched import Snapshot
+from notifier.adapters.items import encode
+from notifier.app.compose import build_poller
+from notifier.app.settings import Settings
+from notifier.domain import watched
+from notifier.domain.arns import parse_arn
+from notifier.domain.kinds import KINDS
+from notifier.domain.watched import Snapshot
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber, create_watch_table
 

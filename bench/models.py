@@ -18,11 +18,11 @@ import boto3
 from moto import mock_aws
 
 from bench.counters import DynamoCounter
-from notifier.cadence import expect
-from notifier.config import Settings
-from notifier.quality import DEFAULT_KEY_METRIC
-from notifier.runtime import build_poller
-from notifier.tracking import track
+from notifier.app.compose import build_poller
+from notifier.app.settings import Settings
+from notifier.domain.cadence import expect
+from notifier.domain.quality import DEFAULT_KEY_METRIC
+from notifier.usecases.tracking import track
 from notifier_local import personalize as emulator
 from notifier_local.aws import create_watch_table
 

@@ -13,8 +13,8 @@ times) is played through four strategies on the same finish times:
   check 60 s after the start, each wait 1.02 times the one before, giving up after 100 checks.
 
 And for a pipeline that waits on each job (from its creation): `notifier wait` describing the job itself (its
-real interval schedule, notifier.waiting.next_interval, seeded), `notifier wait` reading the table that the fast
-mode's poll keeps (its looks are reads of the table; what it sees is what that poll told), beside the loop:
+real interval schedule, notifier.usecases.waiting.next_interval, seeded), `notifier wait` reading the table that
+the fast mode's poll keeps (its looks are reads of the table; what it sees is what that poll told), beside the loop:
 time from the job's end to the look that sees it, and describe calls per waited hour.
 
 The peers are replayed from their schedules (their code is not run); each of their checks is priced as the
@@ -47,12 +47,12 @@ from moto import mock_aws
 
 from bench.counters import DynamoCounter
 from bench.measured import measured_on, stamp_chart
-from notifier.config import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS, Settings
-from notifier.personalize import PersonalizeResources
-from notifier.poller import PollReport
-from notifier.runtime import PollCycle
-from notifier.tracking import track
-from notifier.waiting import LONGEST_INTERVAL_SECONDS, LONGEST_TABLE_INTERVAL_SECONDS, next_interval
+from notifier.adapters.personalize import PersonalizeResources
+from notifier.app.compose import PollCycle
+from notifier.app.settings import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS, Settings
+from notifier.usecases.poll.report import PollReport
+from notifier.usecases.tracking import track
+from notifier.usecases.waiting import LONGEST_INTERVAL_SECONDS, LONGEST_TABLE_INTERVAL_SECONDS, next_interval
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber, create_watch_table
 
@@ -173,7 +173,7 @@ class Day:
             topic_arn=topic,
             stuck_after_minutes=0,
             recheck_seconds=recheck,
-            # As the stack sets TIME_MARGIN_SECONDS (infra/poller.py, from notifier.config).
+            # As the stack sets TIME_MARGIN_SECONDS (infra/poller.py, from notifier.app.settings).
             time_margin_seconds=FAST_TIME_MARGIN_SECONDS if recheck else TIME_MARGIN_SECONDS,
         )
         self.cycle = PollCycle(settings, self.session)
@@ -384,7 +384,7 @@ def run_step_functions(jobs: list[Job], check_usd: Callable[[int], float]) -> Ou
 
 
 def wait_look_times(created: float, until: float, rng: random.Random, longest: float) -> list[float]:
-    """When `notifier wait` started at `created` looks, as notifier.waiting schedules its looks."""
+    """When `notifier wait` started at `created` looks, as notifier.usecases.waiting schedules its looks."""
     times, at, interval = [], created, None
     while at <= until:
         interval = next_interval(interval, throttled=False, draw=rng.random, longest=longest)

@@ -22,14 +22,14 @@ from moto import mock_aws
 
 from bench.counters import DynamoCounter
 from bench.table import write_records
-from notifier import watched
-from notifier.accounts import AccountSessions
-from notifier.arns import parse_arn
-from notifier.config import Settings
-from notifier.kinds import KINDS
-from notifier.personalize import PersonalizeResources
-from notifier.runtime import build_poller
-from notifier.watched import Snapshot
+from notifier.adapters.accounts import AccountSessions
+from notifier.adapters.personalize import PersonalizeResources
+from notifier.app.compose import build_poller
+from notifier.app.settings import Settings
+from notifier.domain import watched
+from notifier.domain.arns import parse_arn
+from notifier.domain.kinds import KINDS
+from notifier.domain.watched import Snapshot
 from notifier_local import personalize as emulator
 from notifier_local.aws import account_admin, create_watch_table
 

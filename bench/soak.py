@@ -25,10 +25,10 @@ import boto3
 from moto import mock_aws
 
 from bench.__main__ import REGION, arn_of, seed_jobs  # importing it sets the environment first
-from notifier.config import Settings
-from notifier.poller import Poller
+from notifier.app.compose import build_poller, build_store
+from notifier.app.settings import Settings
 from notifier.ports import PublishFailed, StoreUnavailable
-from notifier.runtime import build_poller, build_store
+from notifier.usecases.poll.poller import Poller
 from notifier_local import personalize as emulator
 from notifier_local.aws import create_watch_table
 from notifier_local.inbox import CHATBOT_ENDPOINT, inbox

@@ -7,8 +7,8 @@ from typing import Any
 
 from boto3.dynamodb.types import TypeSerializer
 
-from notifier.store import encode
-from notifier.watched import Watched
+from notifier.adapters.items import encode
+from notifier.domain.watched import Watched
 
 BATCH = 25  # DynamoDB BatchWriteItem's limit of requests per call
 

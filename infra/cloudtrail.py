@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aws_cdk import aws_events as events
 
-from notifier.cloudtrail import WATCHED_CALLS
+from notifier.domain.cloudtrail import WATCHED_CALLS
 
 
 def watched_calls() -> events.EventPattern:

@@ -21,14 +21,15 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from notifier.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
+from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
 
+from .context_values import ContextError
 from .function import METRICS_NAMESPACE
 from .monitoring import Monitoring
 from .notifications import NotificationTopic
 from .organization import OrganizationNames
 from .poller import Poller
-from .settings import ContextError, DeploySettings
+from .settings import DeploySettings
 from .storage import JobsTable
 from .tracking import AutoTracking
 

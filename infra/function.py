@@ -14,7 +14,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from notifier.kinds import KINDS, SOLUTION_METRICS_ACTION, Kind
+from notifier.domain.kinds import KINDS, SOLUTION_METRICS_ACTION, Kind
 from notifier.observability import DEFAULT_METRICS_NAMESPACE, SERVICE
 
 from .settings import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, POWERTOOLS_LAYER_PARAMETER, DeploySettings
@@ -32,7 +32,17 @@ LAMBDA_ROOT = _lambda_root()
 RUNTIME = lambda_.Runtime(LAMBDA_RUNTIME, lambda_.RuntimeFamily.PYTHON)
 ARCHITECTURE = lambda_.Architecture.ARM_64 if LAMBDA_ARCHITECTURE == "arm64" else lambda_.Architecture.X86_64
 METRICS_NAMESPACE = DEFAULT_METRICS_NAMESPACE
-ASSET_EXCLUDES = ["**/__pycache__", "**/*.pyc", "*.egg-info", "tests", ".pytest_cache"]
+# The functions run the handlers; the `notifier` command (cli/, __main__) is the installed package's, never Lambda's
+# (the import contract keeps everything below the entry points from importing it).
+ASSET_EXCLUDES = [
+    "**/__pycache__",
+    "**/*.pyc",
+    "*.egg-info",
+    "tests",
+    ".pytest_cache",
+    "notifier/cli",
+    "notifier/__main__.py",
+]
 
 
 class NotifierFunction(Construct):

@@ -17,7 +17,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from notifier.messages import FAILURE_FILTER_POLICY
+from notifier.rendering.envelope import FAILURE_FILTER_POLICY
 
 from .settings import DeploySettings
 

@@ -23,12 +23,13 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from notifier.cadence import CADENCE_LISTS
-from notifier.kinds import KINDS, SOLUTION_METRICS_ACTION
+from notifier.domain.cadence import CADENCE_LISTS
+from notifier.domain.kinds import KINDS, SOLUTION_METRICS_ACTION
 
 from .cloudtrail import watched_calls
+from .context_values import ContextError
 from .queues import kept_events_queue
-from .settings import ContextError, DeploySettings
+from .settings import DeploySettings
 
 ROLE_NAME_MAX = 64  # iam CreateRole RoleName (botocore's model)
 # The names the member template and the central stack share: the reader role (in each member account), the

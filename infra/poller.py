@@ -11,11 +11,11 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from notifier.cadence import CADENCE_LISTS
-from notifier.config import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS
-from notifier.kinds import KINDS
-from notifier.poller import kinds_a_poll_lists
-from notifier.store import ACTIVE_INDEX, EXPECTATION_KEY_PREFIX, FOLLOWERS_INDEX, MARK_KEY_PREFIX
+from notifier.adapters.items import ACTIVE_INDEX, EXPECTATION_KEY_PREFIX, FOLLOWERS_INDEX, MARK_KEY_PREFIX
+from notifier.app.settings import FAST_TIME_MARGIN_SECONDS, TIME_MARGIN_SECONDS
+from notifier.domain.cadence import CADENCE_LISTS
+from notifier.domain.kinds import KINDS
+from notifier.usecases.poll.listing import kinds_a_poll_lists
 
 from .function import NotifierFunction
 from .organization import OrganizationNames, allow_assuming_member_role, member_environment
@@ -103,8 +103,8 @@ class Poller(Construct):
             )
         )
         # Deletes of two kinds of item only: an expectation no longer declared at deploy time goes
-        # (notifier.cadence; also after the last one is taken out of the option), and with an organization, an
-        # account read again loses its unreachable mark (notifier.reachability).
+        # (notifier.domain.cadence; also after the last one is taken out of the option), and with an organization, an
+        # account read again loses its unreachable mark (notifier.domain.reachability).
         deleted = [f"{EXPECTATION_KEY_PREFIX}*", *([f"{MARK_KEY_PREFIX}*"] if organization is not None else [])]
         if organization is not None:
             allow_assuming_member_role(self.lambda_.role, settings, organization)

@@ -7,7 +7,7 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
-from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX, FOLLOWS_ATTRIBUTE, TTL_ATTRIBUTE
+from notifier.adapters.items import ACTIVE_INDEX, FOLLOWERS_INDEX, FOLLOWS_ATTRIBUTE, TTL_ATTRIBUTE
 
 
 class JobsTable(Construct):

@@ -9,7 +9,7 @@ from typing import Any
 
 import boto3
 
-from notifier.store import ACTIVE_INDEX, FOLLOWERS_INDEX, FOLLOWS_ATTRIBUTE, TTL_ATTRIBUTE
+from notifier.adapters.items import ACTIVE_INDEX, FOLLOWERS_INDEX, FOLLOWS_ATTRIBUTE, TTL_ATTRIBUTE
 
 ORGANIZATION_ACCESS_ROLE = "OrganizationAccountAccessRole"
 

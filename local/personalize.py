@@ -22,8 +22,8 @@ from typing import Any
 
 import botocore.session
 
-from notifier.kinds import KINDS, REGISTRY, SOLUTION_VERSION, Kind, api_name
-from notifier.watched import solution_of
+from notifier.domain.kinds import KINDS, REGISTRY, SOLUTION_VERSION, Kind, api_name
+from notifier.domain.watched import solution_of
 from notifier_local.moto_internals import JsonRESTError, PersonalizeBackend, PersonalizeResponse, personalize_backends
 
 DEFAULT_ACCOUNT = "123456789012"

@@ -21,12 +21,13 @@ from typing import TextIO
 import boto3
 from botocore.exceptions import ClientError
 
-from notifier.arns import InvalidArn, parse_arn
+from notifier.domain.arns import InvalidArn, parse_arn
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber
-from notifier_local.demo import Narrator, deploy_stack, deployed_handler, subscribe
+from notifier_local.deployment import deploy_stack, deployed_handler, subscribe
 from notifier_local.inbox import inbox
 from notifier_local.server import ACCOUNT, REGION, embedded_aws, pointed_at
+from notifier_local.showing import Narrator
 
 STACK = "PersonalizeJobNotifierLocal"
 DATASET = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset/playground/INTERACTIONS"

@@ -28,12 +28,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from notifier.config import Settings
-from notifier.personalize import PersonalizeResources
-from notifier.poller import Poller, PollReport, PollSettings
-from notifier.runtime import build_poller, build_store
-from notifier.store import DynamoWatchStore
-from notifier.tracking import TrackResult, track
+from notifier.adapters.personalize import PersonalizeResources
+from notifier.adapters.store import DynamoWatchStore
+from notifier.app.compose import build_poller, build_store
+from notifier.app.settings import Settings
+from notifier.usecases.poll.poller import Poller
+from notifier.usecases.poll.report import PollReport, PollSettings
+from notifier.usecases.tracking import TrackResult, track
 from notifier_local import personalize as emulator
 from notifier_local.aws import Delivered, QueueSubscriber, create_watch_table
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from notifier.messages import Notification
+from notifier.domain.watched import Snapshot, Watched, iso
 from notifier.ports import (
     AlreadyTracked,
     DescribeFailed,
@@ -21,7 +21,7 @@ from notifier.ports import (
     StoreUnavailable,
     WatchEnding,
 )
-from notifier.watched import Snapshot, Watched, iso
+from notifier.rendering.envelope import Notification
 
 
 class FunctionDied(BaseException):

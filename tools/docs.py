@@ -25,6 +25,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
+ARCHITECTURE = REPO / "docs" / "architecture.md"
 BENCH_RESULTS = REPO / "docs" / "bench-results.json"
 # argparse wraps help to the terminal: the README's is rendered at this width, whatever the terminal.
 HELP_COLUMNS = "100"
@@ -75,14 +76,14 @@ def cli_help() -> str:
 
 
 def context_options() -> str:
-    from infra.settings import CONTEXT_OPTIONS  # noqa: PLC0415
+    from infra.context_options import CONTEXT_OPTIONS  # noqa: PLC0415
 
     rows = [f"| `{name}` | {what} | {default} |" for name, (what, default) in CONTEXT_OPTIONS.items()]
     return "\n".join(["| context option | what it does | default |", "| --- | --- | --- |", *rows]) + "\n"
 
 
 def lambda_environment() -> str:
-    from notifier.config import ENVIRONMENT  # noqa: PLC0415
+    from notifier.app.settings import ENVIRONMENT  # noqa: PLC0415
 
     rows = [f"| `{name}` | {meaning} | {default} |" for name, (meaning, default) in ENVIRONMENT.items()]
     return "\n".join(["| variable | meaning | default |", "| --- | --- | --- |", *rows]) + "\n"
@@ -94,7 +95,7 @@ def construct_properties() -> str:
 
     os.environ.setdefault(NODE_VARIABLE, node_executable())
     from infra.construct import PersonalizeJobNotifier  # noqa: PLC0415
-    from infra.settings import CONTEXT_OPTIONS  # noqa: PLC0415
+    from infra.context_options import CONTEXT_OPTIONS  # noqa: PLC0415
 
     own = {
         "topic": "an SNS topic of yours to publish to, instead of one the construct creates",
@@ -339,9 +340,10 @@ def model_lifecycle_example() -> str:
     from dataclasses import replace  # noqa: PLC0415
     from datetime import UTC, datetime, timedelta  # noqa: PLC0415
 
-    from notifier.cadence import after_look, expect, met  # noqa: PLC0415
-    from notifier.messages import render, render_expectation  # noqa: PLC0415
-    from notifier.quality import assess  # noqa: PLC0415
+    from notifier.domain.cadence import after_look, expect, met  # noqa: PLC0415
+    from notifier.domain.quality import assess  # noqa: PLC0415
+    from notifier.rendering.expectations import render_expectation  # noqa: PLC0415
+    from notifier.rendering.jobs import render  # noqa: PLC0415
     from tests.unit.test_renderings import VERSIONS, campaign_updated, trained, with_assessment  # noqa: PLC0415
 
     key = "normalized_discounted_cumulative_gain_at_25"
@@ -386,9 +388,9 @@ def show_example() -> str:
     """`notifier show` of an export that ran an hour, as the CLI renders it."""
     from datetime import UTC, datetime, timedelta  # noqa: PLC0415
 
-    from notifier import watched  # noqa: PLC0415
-    from notifier.arns import parse_arn  # noqa: PLC0415
     from notifier.cli.output import render_show  # noqa: PLC0415
+    from notifier.domain import watched  # noqa: PLC0415
+    from notifier.domain.arns import parse_arn  # noqa: PLC0415
 
     arn = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly-users"
     start, lease = datetime(2026, 11, 24, 9, 0, tzinfo=UTC), timedelta(minutes=2)
@@ -430,6 +432,25 @@ def rerun_benchmarks() -> None:
             shutil.copy(chart, BENCH_RESULTS.parent / chart.name)
 
 
+def layers() -> str:
+    """The import contract of pyproject.toml as a table: each layer, top to bottom, and what it may import."""
+    import tomllib  # noqa: PLC0415
+
+    contracts = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    [layered] = [contract for contract in contracts if contract["type"] == "layers"]
+    [container] = layered["containers"]
+    floors = [[name.strip() for name in layer.split("|")] for layer in layered["layers"]]
+    rows = ["| layer | folders | may import | siblings |", "| --- | --- | --- | --- |"]
+    for number, names in enumerate(floors, start=1):
+        below = [name for layer in floors[number:] for name in layer]
+        folders = ", ".join(f"`{container}.{name}`" for name in names)
+        may = ", ".join(f"`{name}`" for name in below) or "nothing of the notifier's"
+        apart = "independent of each other" if len(names) > 1 else ""
+        rows.append(f"| {number} | {folders} | {may} | {apart} |")
+    others = [f"- {contract['name']}" for contract in contracts if contract["type"] != "layers"]
+    return "\n".join([*rows, "", "And:", *others]) + "\n"
+
+
 def from_bench_results(results: dict[str, Any]) -> dict[str, str]:
     return {"performance": performance(results), "time-to-notice": time_to_notice(results)}
 
@@ -453,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     after = with_sections(before, generated)
     README.write_text(after)
     print(f"make docs: README.md {'rewritten' if after != before else 'unchanged'}", file=sys.stderr)
+    page = ARCHITECTURE.read_text()
+    ARCHITECTURE.write_text(with_sections(page, {"layers": layers()}))
     return 0
 
 

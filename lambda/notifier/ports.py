@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from notifier.cadence import Expectation, Target
-from notifier.kinds import Kind
-from notifier.messages import Notification
-from notifier.quality import ModelBaseline
-from notifier.reachability import AccountMark
-from notifier.watched import Snapshot, Summary, Watched
+from notifier.domain.cadence import Expectation, Target
+from notifier.domain.kinds import Kind
+from notifier.domain.quality import ModelBaseline
+from notifier.domain.reachability import AccountMark
+from notifier.domain.watched import Snapshot, Summary, Watched
+from notifier.rendering.envelope import Notification
 
 
 class NotifierError(Exception):

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from notifier_local import demo
+from notifier_local import cast, showing
 from notifier_local.aws import Delivered
 from notifier_local.inbox import Mail
 from tests.userenv import user_environment
@@ -121,7 +121,7 @@ def test_demo_without_the_cdk_app_still_runs_the_whole_notifier(tmp_path) -> Non
 
 def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:
     jobs = [
-        demo.DemoJob(name, f"arn:{name}", output) for name, output in (("a", "s3://b/a/"), ("b", None), ("c", None))
+        cast.DemoJob(name, f"arn:{name}", output) for name, output in (("a", "s3://b/a/"), ("b", None), ("c", None))
     ]
 
     def message(arn: str, status: str, event: str = "transition", id_: str | None = None) -> Delivered:
@@ -150,14 +150,14 @@ def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:
         ),
         attributes={},
     )
-    campaign = demo.DemoCampaign("arn:cp", "arn:v1", "arn:v2", [moved])
+    campaign = cast.DemoCampaign("arn:cp", "arn:v1", "arn:v2", [moved])
     complete += [message("arn:cp", "ACTIVE"), message("arn:v2", "ACTIVE"), moved]
-    mails = [Mail("x", "email", "s", "s3://b/a/ " + demo.FAILURE_REASON, {"status": "ACTIVE"})] * 8
-    assert all(passed for passed, _ in demo._check(jobs, campaign, complete, mails, [])[:4])
-    assert not demo._check(jobs, campaign, complete[:-1], mails, [])[0][0]
-    assert not demo._check(jobs, campaign, [*complete, complete[0]], mails, [])[1][0]
-    unmoved = demo.DemoCampaign("arn:cp", "arn:v1", "arn:v2", [message("arn:cp", "ACTIVE")])
-    assert not demo._check(jobs, unmoved, complete, mails, [])[3][0]
+    mails = [Mail("x", "email", "s", "s3://b/a/ " + cast.FAILURE_REASON, {"status": "ACTIVE"})] * 8
+    assert all(passed for passed, _ in showing.check(jobs, campaign, complete, mails, [])[:4])
+    assert not showing.check(jobs, campaign, complete[:-1], mails, [])[0][0]
+    assert not showing.check(jobs, campaign, [*complete, complete[0]], mails, [])[1][0]
+    unmoved = cast.DemoCampaign("arn:cp", "arn:v1", "arn:v2", [message("arn:cp", "ACTIVE")])
+    assert not showing.check(jobs, unmoved, complete, mails, [])[3][0]
 
 
 def test_the_readme_shows_what_the_demo_prints(printed) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.settings import CONTEXT_OPTIONS
+from infra.context_options import CONTEXT_OPTIONS
 from tests.infra.options import options_the_app_reads
 from tools import docs
 

@@ -23,10 +23,10 @@ import pytest
 from moto import mock_aws
 from moto.moto_api import recorder
 
-from notifier.cadence import expect
-from notifier.personalize import PersonalizeResources
-from notifier.runtime import build_store
-from notifier.tracking import track
+from notifier.adapters.personalize import PersonalizeResources
+from notifier.app.compose import build_store
+from notifier.domain.cadence import expect
+from notifier.usecases.tracking import track
 from notifier_local import personalize as emulator
 from tests.iam import (
     ACCOUNT,

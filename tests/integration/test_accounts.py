@@ -9,8 +9,8 @@ from __future__ import annotations
 import boto3
 import pytest
 
-from notifier.accounts import AccountSessions
-from notifier.personalize import PersonalizeResources
+from notifier.adapters.accounts import AccountSessions
+from notifier.adapters.personalize import PersonalizeResources
 from notifier_local import personalize as emulator
 from notifier_local.aws import account_admin
 from tests.conftest import ACCOUNT, REGION
@@ -107,16 +107,16 @@ def test_the_role_is_assumed_with_the_external_id_when_one_is_set(world) -> None
 
 def track_from_home(world, arn: str) -> None:
     """Tracked as the central account records it (its own describe would be refused: no baseline)."""
-    from notifier.arns import parse_arn
-    from notifier.watched import start_watching
+    from notifier.domain.arns import parse_arn
+    from notifier.domain.watched import start_watching
 
     world.store.add(start_watching(parse_arn(arn), world.clock()))
 
 
 def test_the_poll_reads_members_when_its_environment_names_their_role(world) -> None:
     """MEMBER_ROLE_NAME (and MEMBER_EXTERNAL_ID), as a function's environment gives them."""
-    from notifier.config import Settings
-    from notifier.runtime import build_poller
+    from notifier.app.compose import build_poller
+    from notifier.app.settings import Settings
 
     arn = member_export(world)
     track_from_home(world, arn)
@@ -258,8 +258,8 @@ def test_discover_lists_in_each_member_account_through_a_role_the_caller_may_ass
 
 def test_the_polls_discovery_lists_under_a_members_parent_in_that_account(world) -> None:
     """-c discover=<a member's dataset ARN>: the poll's discovery lists there through the member role."""
-    from notifier.config import Settings
-    from notifier.runtime import PollCycle
+    from notifier.app.compose import PollCycle
+    from notifier.app.settings import Settings
 
     arn = member_export(world)
     dataset = f"arn:aws:personalize:{REGION}:{MEMBER}:dataset/retail/INTERACTIONS"

@@ -9,13 +9,13 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from notifier import watched
-from notifier.arns import parse_arn
-from notifier.messages import render
-from notifier.personalize import PersonalizeResources
+from notifier.adapters.personalize import PersonalizeResources
+from notifier.adapters.publisher import SnsPublisher
+from notifier.domain import watched
+from notifier.domain.arns import parse_arn
+from notifier.domain.watched import Snapshot
 from notifier.ports import DescribeFailed, PublishFailed, ResourceNotFound
-from notifier.publisher import SnsPublisher
-from notifier.watched import Snapshot
+from notifier.rendering.jobs import render
 
 pytestmark = pytest.mark.integration
 

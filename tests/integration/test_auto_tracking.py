@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from notifier.config import Settings
-from notifier.runtime import PollCycle
+from notifier.app.compose import PollCycle
+from notifier.app.settings import Settings
 from notifier_local import personalize as emulator
 from tests.conftest import ACCOUNT, DATASET_ARN, REGION, World
 from tests.integration.test_poll_handler import FakeLambdaContext
@@ -104,7 +104,7 @@ def test_odd_cloudtrail_events_are_logged_and_ignored(world: World, track_handle
 
 
 def test_the_track_lambda_needs_its_table(monkeypatch) -> None:
-    from notifier.config import ConfigError
+    from notifier.app.settings import ConfigError
 
     monkeypatch.delenv("TABLE_NAME", raising=False)
     sys.modules.pop("notifier.handlers.track", None)
@@ -140,7 +140,7 @@ def test_discovery_inside_the_poll_tracks_new_jobs_for_accounts_without_a_trail(
     ],
 )
 def test_bad_discovery_settings_are_named(env, message) -> None:
-    from notifier.config import ConfigError
+    from notifier.app.settings import ConfigError
 
     base = {"TABLE_NAME": "t", "TOPIC_ARN": "arn:aws:sns:us-east-1:123456789012:t"}
     with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):

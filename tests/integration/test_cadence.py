@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier.cadence import expect
 from notifier.cli import main
-from notifier.messages import FAILURE_FILTER_POLICY
+from notifier.domain.cadence import expect
+from notifier.rendering.envelope import FAILURE_FILTER_POLICY
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber
 from tests.conftest import ACCOUNT, REGION, World

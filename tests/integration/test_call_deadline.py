@@ -13,9 +13,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import boto3
 import pytest
 
-from notifier import watched
-from notifier.arns import parse_arn
-from notifier.personalize import PersonalizeResources, attempt_timeouts, reserve_seconds
+from notifier.adapters.personalize import PersonalizeResources, attempt_timeouts, reserve_seconds
+from notifier.domain import watched
+from notifier.domain.arns import parse_arn
 from notifier.ports import DescribeFailed
 from tests.endpoints import silent_endpoint
 

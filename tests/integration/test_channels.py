@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from notifier.config import Settings
-from notifier.messages import FAILURE_FILTER_POLICY
-from notifier.runtime import build_poller
+from notifier.app.compose import build_poller
+from notifier.app.settings import Settings
+from notifier.rendering.envelope import FAILURE_FILTER_POLICY
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber
 from notifier_local.inbox import CHATBOT_ENDPOINT, inbox

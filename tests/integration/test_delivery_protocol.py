@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from notifier.adapters.store import DynamoWatchStore
+from notifier.domain.watched import Watched
 from notifier.ports import MalformedItem
-from notifier.store import DynamoWatchStore
-from notifier.watched import Watched
 from notifier_local import personalize as emulator
 from tests.conftest import World
 

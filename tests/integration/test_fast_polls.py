@@ -12,8 +12,8 @@ import io
 import pytest
 
 from bench.counters import DynamoCounter
+from notifier.app.compose import PollCycle
 from notifier.observability import logger
-from notifier.runtime import PollCycle
 from notifier_local import personalize as emulator
 from tests.conftest import World
 from tests.integration.test_delivery_protocol import break_topic, mend_topic

@@ -169,8 +169,8 @@ def test_cloudtrail_create_events_of_each_kind_are_auto_tracked(world: World, ki
 
 
 def test_discovery_lists_the_kinds_under_each_parent(world: World) -> None:
-    from notifier.discovery import discover
-    from notifier.personalize import PersonalizeResources
+    from notifier.adapters.personalize import PersonalizeResources
+    from notifier.usecases.discovery import discover
 
     arns = {kind: create(world, kind) for kind in KINDS}
     emulator.calls.reset()
@@ -188,8 +188,8 @@ def test_discovery_lists_the_kinds_under_each_parent(world: World) -> None:
 
 
 def test_discovery_inside_the_poll_takes_any_parent_the_cli_takes(world: World) -> None:
-    from notifier.config import Settings
-    from notifier.runtime import PollCycle
+    from notifier.app.compose import PollCycle
+    from notifier.app.settings import Settings
 
     batch = create(world, "batch-inference-job")
     settings = Settings.from_env(

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from notifier.messages import FAILURE_FILTER_POLICY
-from notifier.quality import DEFAULT_KEY_METRIC
+from notifier.domain.quality import DEFAULT_KEY_METRIC
+from notifier.rendering.envelope import FAILURE_FILTER_POLICY
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber
 from notifier_local.inbox import inbox

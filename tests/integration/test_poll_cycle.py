@@ -271,8 +271,8 @@ def test_a_job_the_listing_misses_is_described(world: World) -> None:
 
 def test_a_paced_poll_stays_under_the_quota_and_is_never_throttled(world: World) -> None:
     """PERSONALIZE_MAX_RPS: every request attempt is spaced under the rate, so the quota is never hit."""
-    from notifier.config import Settings
-    from notifier.runtime import build_poller
+    from notifier.app.compose import build_poller
+    from notifier.app.settings import Settings
 
     arns = [world.export_job(f"paced-{index}") for index in range(12)]
     for index, arn in enumerate(arns):

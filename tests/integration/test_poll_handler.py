@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from notifier.config import ConfigError
+from notifier.app.settings import ConfigError
 from notifier_local import personalize as emulator
 from tests.conftest import World
 

@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier.config import Settings
-from notifier.kinds import KINDS
+from notifier.adapters.items import FOLLOWS_ATTRIBUTE
+from notifier.app.compose import PollCycle
+from notifier.app.settings import Settings
+from notifier.domain.kinds import KINDS
 from notifier.ports import WatchEnding
-from notifier.runtime import PollCycle
-from notifier.store import FOLLOWS_ATTRIBUTE
 from notifier_local import personalize as emulator
 from tests.conftest import ACCOUNT, REGION, World
 from tests.integration.test_auto_tracking import (
@@ -478,8 +478,8 @@ def test_odd_change_events_are_ignored_with_a_reason(world: World, track_handler
 def test_discovery_watches_a_new_resource_from_one_describe_and_later_listings_cost_none(
     world: World, made: Resources
 ) -> None:
-    from notifier.discovery import discover
-    from notifier.personalize import PersonalizeResources
+    from notifier.adapters.personalize import PersonalizeResources
+    from notifier.usecases.discovery import discover
 
     made_ = emulator.serving_campaign(made.client, group="retail", solution="movies", campaign="home-page", sync=True)
     emulator.set_status(made_.campaign, "ACTIVE")

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from notifier.tracking import InvalidTaskInput
+from notifier.usecases.tracking import InvalidTaskInput
 from notifier_local import moto_fixes
 from notifier_local import personalize as emulator
 from tests.conftest import ACCOUNT, REGION, World
@@ -155,7 +155,7 @@ def test_untracking_what_tasks_wait_on_says_they_are_left_to_their_timeouts(worl
 
 
 def test_an_output_past_step_functions_limit_keeps_the_essentials() -> None:
-    from notifier.answers import OUTPUT_MAX_BYTES, _output
+    from notifier.usecases.poll.answers import OUTPUT_MAX_BYTES, _output
 
     document = {"jobArn": "arn:x", "status": "ACTIVE", "outputPath": "s3://b/p/", "facts": {"x": "y" * 300_000}}
     output = json.loads(_output(document))

@@ -8,14 +8,14 @@ import io
 import pytest
 
 import notifier
-from notifier import watched
-from notifier.arns import parse_arn
+from notifier.adapters.personalize import PersonalizeResources
+from notifier.app.compose import build_store
 from notifier.cli.output import Printer
 from notifier.cli.progress import ProgressLine
-from notifier.personalize import PersonalizeResources
+from notifier.domain import watched
+from notifier.domain.arns import parse_arn
 from notifier.ports import DescribeFailed
-from notifier.runtime import build_store
-from notifier.waiting import (
+from notifier.usecases.waiting import (
     FIRST_INTERVAL_SECONDS,
     LONGEST_INTERVAL_SECONDS,
     Describing,
@@ -49,7 +49,7 @@ class Pipeline:
 
 
 def test_the_package_exports_wait_for_typed() -> None:
-    assert notifier.wait_for is notifier.waiting.wait_for  # type: ignore[attr-defined]
+    assert notifier.wait_for is notifier.app.waiting.wait_for  # type: ignore[attr-defined]
     assert notifier.wait_for.__annotations__["return"] == "list[Settled]"
 
 

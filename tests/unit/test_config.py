@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from notifier.config import ConfigError, Settings
+from notifier.app.settings import ConfigError, Settings
 
 pytestmark = pytest.mark.unit
 
@@ -53,7 +53,7 @@ def test_bad_settings_are_named(env, message) -> None:
     ],
 )
 def test_a_member_role_of_the_wrong_shape_fails_at_cold_start_naming_it(variables: dict, named: str) -> None:
-    from notifier.config import member_access
+    from notifier.app.settings import member_access
 
     with pytest.raises(ConfigError) as failed:
         member_access(variables)
@@ -61,7 +61,7 @@ def test_a_member_role_of_the_wrong_shape_fails_at_cold_start_naming_it(variable
 
 
 def test_the_member_role_is_read_by_both_functions_and_unset_means_this_account_only() -> None:
-    from notifier.config import MemberAccess, TrackSettings
+    from notifier.app.settings import MemberAccess, TrackSettings
 
     given = {"TABLE_NAME": "t", "MEMBER_ROLE_NAME": "PersonalizeJobNotifierRead", "MEMBER_EXTERNAL_ID": "org-42"}
     assert TrackSettings.from_env(given).members == MemberAccess("PersonalizeJobNotifierRead", "org-42")

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from notifier.discovery import discover, kinds_listing_under
-from notifier.kinds import KINDS, Kind
+from notifier.domain.arns import kinds_listing_under
+from notifier.domain.kinds import KINDS, Kind
+from notifier.domain.watched import Summary
 from notifier.ports import DescribeFailed
-from notifier.watched import Summary
+from notifier.usecases.discovery import discover
 from tests.fakes import FakeStore
 
 pytestmark = pytest.mark.unit

@@ -13,16 +13,17 @@ from boto3.dynamodb.types import TypeSerializer
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notifier import watched
-from notifier.arns import InvalidArn, parse_arn
+from notifier.adapters.items import decode_or_report, encode
+from notifier.adapters.personalize import snapshot_from
 from notifier.cli import main
-from notifier.cloudtrail import IgnoredEvent, call_from_cloudtrail
-from notifier.kinds import KINDS
-from notifier.personalize import snapshot_from
-from notifier.poller import Poller, PollSettings
+from notifier.domain import watched
+from notifier.domain.arns import InvalidArn, parse_arn
+from notifier.domain.cloudtrail import IgnoredEvent, call_from_cloudtrail
+from notifier.domain.kinds import KINDS
+from notifier.domain.watched import Snapshot
 from notifier.ports import DescribeFailed, MalformedItem
-from notifier.store import decode_or_report, encode
-from notifier.watched import Snapshot
+from notifier.usecases.poll.poller import Poller
+from notifier.usecases.poll.report import PollSettings
 from tests.fakes import FakeChannel, FakeStore
 
 pytestmark = pytest.mark.unit

@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier import watched
-from notifier.arns import InvalidArn, parse_arn
-from notifier.kinds import KINDS, Outcome
-from notifier.watched import Event, Snapshot
+from notifier.domain import watched
+from notifier.domain.arns import InvalidArn, parse_arn
+from notifier.domain.kinds import KINDS, Outcome
+from notifier.domain.watched import Event, Snapshot
 
 DATASET_EXPORT_JOB = KINDS["dataset-export-job"]
 

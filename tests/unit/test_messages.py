@@ -7,10 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier import watched
-from notifier.arns import parse_arn
-from notifier.messages import ascii_subject, format_duration, render, s3_console_url
-from notifier.watched import Event, Snapshot
+from notifier.domain import watched
+from notifier.domain.arns import parse_arn
+from notifier.domain.watched import Event, Snapshot
+from notifier.rendering.jobs import render
+from notifier.rendering.links import s3_console_url
+from notifier.rendering.text import ascii_subject, format_duration
 
 pytestmark = pytest.mark.unit
 
@@ -137,7 +139,7 @@ ACCOUNT_ARN = "arn:{partition}:personalize:us-east-1:123456789012:"
     ],
 )
 def test_console_links_go_where_aws_documents_a_page_and_say_what_to_open(arn, parent, url, where) -> None:
-    from notifier.messages import console_url, console_where
+    from notifier.rendering.links import console_url, console_where
 
     job = watched.start_watching(
         parse_arn(ACCOUNT_ARN.format(partition="aws") + arn),

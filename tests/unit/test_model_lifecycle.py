@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier import cadence
-from notifier.cadence import NotExpectable, Notice, expect, parse_duration, target_of
-from notifier.quality import Quality, assess, readable
-from notifier.store import _to_wire, decode_any, encode_expectation
-from notifier.watched import iso
+from notifier.adapters.items import decode_any, encode_expectation
+from notifier.adapters.items import to_wire as _to_wire
+from notifier.domain import cadence
+from notifier.domain.cadence import NotExpectable, Notice, expect, parse_duration, target_of
+from notifier.domain.quality import Quality, assess, readable
+from notifier.domain.watched import iso
 
 KEY = "normalized_discounted_cumulative_gain_at_25"
 V1, V2 = (

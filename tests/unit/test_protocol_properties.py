@@ -16,10 +16,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from notifier import watched
-from notifier.arns import parse_arn
-from notifier.poller import Poller, PollSettings
-from notifier.watched import Snapshot
+from notifier.domain import watched
+from notifier.domain.arns import parse_arn
+from notifier.domain.watched import Snapshot
+from notifier.usecases.poll.poller import Poller
+from notifier.usecases.poll.report import PollSettings
 from tests.fakes import FakeChannel, FakePersonalize, FakeStore, FunctionDied
 
 pytestmark = pytest.mark.unit

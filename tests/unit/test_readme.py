@@ -9,7 +9,7 @@ import json
 import botocore.session
 import pytest
 
-from notifier.config import ENVIRONMENT, Settings
+from notifier.app.settings import ENVIRONMENT, Settings
 from tools import docs
 
 pytestmark = pytest.mark.unit

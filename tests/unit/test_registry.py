@@ -5,8 +5,8 @@ from __future__ import annotations
 import botocore.session
 import pytest
 
-from notifier.arns import parse_arn
-from notifier.kinds import KINDS, REGISTRY, Kind
+from notifier.domain.arns import parse_arn
+from notifier.domain.kinds import KINDS, REGISTRY, Kind
 
 pytestmark = pytest.mark.unit
 

@@ -14,12 +14,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from notifier import watched
-from notifier.arns import parse_arn
-from notifier.messages import FAILURE_OUTCOMES, render, render_unreachable, shorten
-from notifier.quality import assess
-from notifier.reachability import AccountMark
-from notifier.watched import Event, PendingNotification, Snapshot
+from notifier.domain import watched
+from notifier.domain.arns import parse_arn
+from notifier.domain.quality import assess
+from notifier.domain.reachability import AccountMark
+from notifier.domain.watched import Event, PendingNotification, Snapshot
+from notifier.rendering.accounts import render_unreachable
+from notifier.rendering.envelope import FAILURE_OUTCOMES
+from notifier.rendering.jobs import render
+from notifier.rendering.text import shorten
 
 pytestmark = pytest.mark.unit
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 
-from notifier import watched
-from notifier.arns import parse_arn
+from notifier.adapters.items import decode_or_report, encode
+from notifier.domain import watched
+from notifier.domain.arns import parse_arn
+from notifier.domain.watched import Snapshot
 from notifier.ports import MalformedItem
-from notifier.store import decode_or_report, encode
-from notifier.watched import Snapshot
 
 pytestmark = pytest.mark.unit
 

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from notifier import watched
-from notifier.arns import parse_arn
-from notifier.cloudtrail import ApiCall
-from notifier.tracking import follow_call
-from notifier.watched import Snapshot
+from notifier.domain import watched
+from notifier.domain.arns import parse_arn
+from notifier.domain.cloudtrail import ApiCall
+from notifier.domain.watched import Snapshot
+from notifier.usecases.tracking import follow_call
 from tests.fakes import FakeStore
 
 pytestmark = pytest.mark.unit

@@ -10,8 +10,8 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError, ProfileNotFound
 
-from notifier.config import TOPIC_ARN_PATTERN
-from notifier.regions import region_problem
+from notifier.adapters.regions import region_problem
+from notifier.app.settings import TOPIC_ARN_PATTERN
 
 
 class UsageError(Exception):

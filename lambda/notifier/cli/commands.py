@@ -11,8 +11,11 @@ from datetime import UTC, datetime, timedelta
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from notifier.arns import InvalidArn, account_of, parse_arn
-from notifier.cadence import Expectation, NotExpectable, expect, parse_duration, target_of
+from notifier.adapters.personalize import PersonalizeResources
+from notifier.adapters.regions import known_regions
+from notifier.adapters.store import DynamoWatchStore
+from notifier.app.compose import build_poller, build_store
+from notifier.app.settings import ConfigError, Settings
 from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
 from notifier.cli.options import DEFAULT_STACK, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, EXIT_TIMED_OUT
 from notifier.cli.output import (
@@ -27,19 +30,16 @@ from notifier.cli.output import (
     status_text,
 )
 from notifier.cli.progress import ProgressLine
-from notifier.config import ConfigError, Settings
-from notifier.discovery import PARENT_KINDS, DiscoveryReport, discover, is_parent_arn, region_of
-from notifier.kinds import api_name
-from notifier.messages import readable_time
-from notifier.personalize import PersonalizeResources
+from notifier.domain.arns import PARENT_KINDS, InvalidArn, account_of, is_parent_arn, parse_arn, region_of
+from notifier.domain.cadence import Expectation, NotExpectable, expect, parse_duration, target_of
+from notifier.domain.kinds import api_name
+from notifier.domain.reachability import AccountMark
+from notifier.domain.watched import Watched
 from notifier.ports import MalformedItem, NotifierError, StaleVersion, TableNotFound
-from notifier.reachability import AccountMark
-from notifier.regions import known_regions
-from notifier.runtime import build_poller, build_store
-from notifier.store import DynamoWatchStore
-from notifier.tracking import track
-from notifier.waiting import Describing, NotKnown, ReadingTable, Settled, WaitTimedOut, wait_on
-from notifier.watched import Watched
+from notifier.rendering.text import readable_time
+from notifier.usecases.discovery import DiscoveryReport, discover
+from notifier.usecases.tracking import track
+from notifier.usecases.waiting import Describing, NotKnown, ReadingTable, Settled, WaitTimedOut, wait_on
 
 Command = Callable[[argparse.Namespace, boto3.session.Session, Printer], int]
 

@@ -7,11 +7,11 @@ import json
 from datetime import datetime
 from typing import Any, TextIO
 
-from notifier.arns import account_of
-from notifier.cadence import Expectation, format_period
 from notifier.cli.options import JSON_SCHEMA_VERSION
-from notifier.messages import columns, format_duration, readable_time
-from notifier.watched import Watched, parse_iso
+from notifier.domain.arns import account_of
+from notifier.domain.cadence import Expectation, format_period
+from notifier.domain.watched import Watched, parse_iso
+from notifier.rendering.text import columns, format_duration, readable_time
 
 
 class Printer:

@@ -7,8 +7,8 @@ import os
 from typing import TextIO
 
 from notifier.cli.output import Printer
-from notifier.messages import format_duration
-from notifier.watched import Watched
+from notifier.domain.watched import Watched
+from notifier.rendering.text import format_duration
 
 WIDTH = 100
 

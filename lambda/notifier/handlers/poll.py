@@ -8,10 +8,10 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from notifier.config import Settings
+from notifier.app.compose import PollCycle
+from notifier.app.settings import Settings
 from notifier.observability import METRICS_NAMESPACE, SERVICE_NAME, logger, metrics, tracer
-from notifier.poller import PollReport
-from notifier.runtime import PollCycle
+from notifier.usecases.poll.report import PollReport
 
 SETTINGS = Settings.from_env()  # cold start: a missing TABLE_NAME or TOPIC_ARN fails here, by name
 

@@ -11,12 +11,12 @@ import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from notifier.cloudtrail import IgnoredEvent, call_from_cloudtrail
-from notifier.config import TrackSettings
+from notifier.adapters.personalize import PersonalizeResources
+from notifier.app.compose import account_sessions, build_store
+from notifier.app.settings import TrackSettings
+from notifier.domain.cloudtrail import IgnoredEvent, call_from_cloudtrail
 from notifier.observability import logger, metrics, tracer
-from notifier.personalize import PersonalizeResources
-from notifier.runtime import account_sessions, build_store
-from notifier.tracking import InvalidTaskInput, TrackResult, await_task, follow_call
+from notifier.usecases.tracking import InvalidTaskInput, TrackResult, await_task, follow_call
 
 SETTINGS = TrackSettings.from_env()  # cold start: a missing TABLE_NAME fails here, by name
 

@@ -1,0 +1,89 @@
+"""Every context option of the app and the construct: what it does and its default, as `make docs` writes the
+option tables (a test holds the keys equal to those DeploySettings reads, so an option cannot be added without
+its line)."""
+
+from __future__ import annotations
+
+from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
+
+# Every context option: what it does and its default, as `make docs` writes the README's table (a test holds the
+# keys equal to those the app reads, so an option cannot be added without its line).
+CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
+    "notifyEmails": ("addresses that get every notification (comma-separated in `-c`)", "none"),
+    "failureEmails": (
+        "addresses that get only failures, not-found and rejected jobs, unreachable accounts, regressed models, and "
+        "overdue cadences and their recovery (an SNS filter policy on `outcome` and `quality`)",
+        "none",
+    ),
+    "slackWorkspaceId": ("the Slack workspace (Amazon Q Developer in chat applications) of `slackChannelId`", "none"),
+    "slackChannelId": ("a Slack channel subscribed to the topic, by its ID (`C…`); give both", "none"),
+    "teamsTeamId": ("a Microsoft Teams team (a GUID) of `teamsChannelId`", "none"),
+    "teamsChannelId": (
+        "a Teams channel subscribed the same way, as Teams shows it (`19:…@thread.tacv2`) or URL-encoded",
+        "none",
+    ),
+    "teamsTenantId": ("the Teams tenant (a GUID); the three Teams options go together", "none"),
+    "pollMinutes": ("how often the poll runs, 1 to 1440", "1"),
+    "recheckSeconds": ("fast mode: while jobs run, each invocation re-checks every N seconds (1 to 30; 0: off)", "0"),
+    "solutionCheckMinutes": (
+        "how often each watched solution's automatically trained versions are listed (0 to 10080; 0: every poll)",
+        "60",
+    ),
+    "qualityMetric": (
+        "the offline metric that decides whether a new solution version `improved` or `regressed` (a "
+        "GetSolutionMetrics name)",
+        f"`{DEFAULT_KEY_METRIC}` (NDCG@25)",
+    ),
+    "qualityThresholdPercent": (
+        "a change of that metric smaller than this percentage of the previous version's is `unchanged` (0 to 100)",
+        f"{DEFAULT_THRESHOLD_PERCENT:g}",
+    ),
+    "expectations": (
+        "expected cadences, `ARN=DURATION` (comma-separated in `-c`, a map in cdk.json): a dataset group or dataset "
+        "imported into, a solution trained, a campaign serving a version no older than that (`26h`, `8d`); "
+        "`overdue` when one is not met",
+        "none (`notifier expect` sets them too)",
+    ),
+    "tracing": ("X-Ray active tracing of the Lambdas (about $0.22 a month more at one poll a minute)", "`false`"),
+    "powertoolsLayerArn": (
+        "a Powertools for AWS Lambda (Python) v3 layer version ARN to use instead",
+        "resolved at deploy time (below)",
+    ),
+    "autoTrack": ("track jobs as CloudTrail records their creation (needs a trail)", "`true`"),
+    "trackRegions": (
+        "other regions whose `Create…` calls are forwarded here and tracked (a small stack each; deploy with `--all`)",
+        "none",
+    ),
+    "discover": (
+        "`all`, or ARNs of datasets, dataset groups, solutions or solution versions: each poll also tracks the "
+        "running jobs listed under them",
+        "off",
+    ),
+    "eventSource": ("the `source` of the EventBridge events (not `aws.`...)", "`personalize-job-notifier`"),
+    "stuckAfterMinutes": ("one `stuck` notification for a job running longer (0: never)", "360"),
+    "personalizeMaxRps": (
+        "pace Personalize calls under this many per second (set it just under your quota)",
+        "off: adaptive retries only",
+    ),
+    "organizationId": (
+        "your AWS Organization (`o-…`): track and read the jobs of every member account that deploys the "
+        "`…-Member` stack",
+        "off: this account only",
+    ),
+    "memberExternalId": ("an external ID the member role's trust asks for (with `organizationId`)", "none"),
+    "memberOus": (
+        "OUs (or the root `r-…`) whose accounts get the member stack from a service-managed StackSet that this "
+        "stack creates (deploy it in the management or a delegated administrator account)",
+        "none: deploy `…-Member` yourself",
+    ),
+    "memberRegions": ("the regions of that StackSet's member stacks", "this stack's region and `trackRegions`"),
+    "memberStackSetCallAs": (
+        "`SELF` in the management account, `DELEGATED_ADMIN` in a delegated administrator account",
+        "`SELF`",
+    ),
+    "stackName": (
+        "the stack's name, to run more than one (with `organizationId`, 57 characters at most and one per account: "
+        "its roles' names are account-wide)",
+        "`PersonalizeJobNotifier`",
+    ),
+}

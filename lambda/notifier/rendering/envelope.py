@@ -1,0 +1,100 @@
+"""One publish: the SNS message with a body per subscriber protocol, the attributes filter policies route on, and the
+limits every body keeps. Pure."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from notifier.domain.quality import Quality
+from notifier.rendering.text import ascii_subject
+
+SCHEMA_VERSION = "1.0"
+
+
+# `outcome` attribute values worth waking someone for: what a failure-only subscription lets through.
+FAILURE_OUTCOMES = ("failed", "not_found", "invalid", "unreachable", "overdue")
+
+
+# What failure-only subscriptions get: those outcomes and the end of an overdue cadence they were told of, or a new
+# model worse than the one before (SNS filter policies take "$or" across attributes: SNS developer guide, "AND/OR
+# logic", "OR operator").
+FAILURE_FILTER_POLICY: dict[str, object] = {
+    "$or": [{"outcome": [*FAILURE_OUTCOMES, "recovered"]}, {"quality": [Quality.REGRESSED.value]}]
+}
+
+
+# Amazon Q Developer in chat applications (AWS Chatbot) custom notifications: kept well inside its limits.
+CHAT_TITLE_MAX_CHARS = 250
+
+
+CHAT_DESCRIPTION_MAX_CHARS = 8000
+
+
+CHAT_SUMMARY_MAX_CHARS = 250
+
+
+# One SNS message (all bodies together) and one EventBridge entry must stay under 256 KB.
+MESSAGE_BUDGET_BYTES = 200_000
+
+
+REASON_CAP_CHARS = 10_000
+
+
+CHAT_ICONS = {
+    "succeeded": ":white_check_mark:",
+    "failed": ":x:",
+    "stopped": ":octagonal_sign:",
+    "in_progress": ":hourglass_flowing_sand:",
+    "not_found": ":grey_question:",
+    "invalid": ":no_entry:",
+    "stuck": ":warning:",
+    "deleted": ":wastebasket:",
+    "unreachable": ":no_entry_sign:",
+    "overdue": ":alarm_clock:",
+    "recovered": ":arrows_counterclockwise:",
+}
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One SNS publish: a subject, a body per protocol, and attributes for subscription filter policies."""
+
+    id: str
+    subject: str
+    bodies: dict[str, str]
+    attributes: dict[str, str]
+    document: dict[str, object]
+    message: str  # the bodies as SNS takes them (MessageStructure=json), serialized once
+    resource: str = ""  # the ARN it is about: a job's, the role tried in an account, what a cadence is expected of
+
+
+def assemble(
+    *,
+    id: str,
+    subject: str,
+    headline: str,
+    email: str,
+    chat: dict[str, object],
+    attributes: dict[str, str],
+    document: dict[str, object],
+    resource: str,
+) -> Notification:
+    """One publish: a body per protocol (programs get the document), serialized once as SNS takes it."""
+    for_programs = json.dumps(document, sort_keys=True)
+    bodies = {
+        "default": headline,
+        "email": email,
+        "https": json.dumps(chat, ensure_ascii=False),
+        "sqs": for_programs,
+        "lambda": for_programs,
+    }
+    return Notification(
+        id=id,
+        subject=ascii_subject(subject),
+        bodies=bodies,
+        message=json.dumps(bodies),
+        attributes=attributes,
+        document=document,
+        resource=resource,
+    )

@@ -1,0 +1,79 @@
+"""Answering Step Functions tasks that wait on a job or resource (lambda:invoke.waitForTaskToken): once it
+settles, SendTaskSuccess with the JSON document subscribers get, or SendTaskFailure with the outcome as the
+error and the failure reason as the cause. A task whose execution ended is dropped; an answer that fails for
+another reason is tried again by the next poll, as a notification is; an answered token is never kept."""
+
+from __future__ import annotations
+
+import json
+
+from notifier.domain import watched
+from notifier.domain.watched import Watched, parse_iso
+from notifier.observability import logger
+from notifier.ports import PublishFailed, TaskAnswers, TaskGone
+from notifier.rendering.text import shorten
+from notifier.usecases.poll.cycle import Cycle
+from notifier.usecases.waiting import settled
+
+# SendTaskFailure (botocore's model): error at most 256 characters, cause at most 32768; SendTaskSuccess output at
+# most 262144 (bytes, in UTF-8, the API reference says).
+ERROR_MAX_CHARS, CAUSE_MAX_CHARS, OUTPUT_MAX_BYTES = 256, 32_768, 262_144
+
+
+def answer(cycle: Cycle, answers: TaskAnswers | None, record: Watched) -> Watched:
+    """Answer every task waiting on a record that settled; the record without the tokens answered or gone."""
+    if answers is None or not record.answerable:
+        return record
+    done: set[str] = set()
+    for task in record.task_tokens:
+        result = settled(record, parse_iso(task.since) or cycle.clock())
+        assert result is not None  # answerable: waited out, which is what `settled` tells
+        try:
+            if result.succeeded:
+                answers.succeed(task.token, _output(result.document))
+            else:
+                cause = result.failure_reason or f"{record.kind.label} {record.name} ended {result.status}"
+                answers.fail(task.token, result.outcome[:ERROR_MAX_CHARS], shorten(cause, CAUSE_MAX_CHARS))
+        except TaskGone as exc:
+            cycle.report.tasks_gone += 1
+            logger.info("A waiting task is gone; its token is dropped", extra={"job_arn": record.arn, "why": str(exc)})
+        except PublishFailed as exc:
+            cycle.report.publish_errors += 1
+            cycle.report.problems.append(f"could not answer a task waiting on {record.arn}: {exc}")
+            logger.warning("Answering a task failed; tried again next poll", extra={"job_arn": record.arn})
+            continue
+        else:
+            cycle.report.tasks_answered += 1
+        done.add(task.token)
+    if not done:
+        return record
+    kept = watched.answered(record, done)
+    return kept if cycle.save(kept, record.version) else record
+
+
+# What a task's output keeps when the whole document would pass Step Functions' limit: where it stands, and where
+# the output landed (the notification subscribers got carries the rest).
+_ESSENTIAL = (
+    "version",
+    "id",
+    "event",
+    "jobKind",
+    "jobArn",
+    "jobName",
+    "account",
+    "region",
+    "status",
+    "outcome",
+    "outputPath",
+    "durationSeconds",
+    "consoleUrl",
+)
+
+
+def _output(document: dict[str, object]) -> str:
+    """The document as the task's output; one too large for Step Functions keeps its essentials only."""
+    output = json.dumps(document, sort_keys=True)
+    if len(output.encode()) <= OUTPUT_MAX_BYTES:
+        return output
+    essential = {key: document.get(key) for key in _ESSENTIAL}
+    return json.dumps({**essential, "truncated": True}, sort_keys=True)
