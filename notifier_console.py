@@ -30,6 +30,8 @@ def _interrupted(_signum: int, _frame: object) -> None:
         sys.stdout.flush()
     except Exception:  # a closed or busy stdout: the line on stderr is what matters
         pass
+    if os.isatty(2):  # a progress line (`wait`) may stand on the terminal: the message takes its place
+        os.write(2, b"\r\x1b[K")
     os.write(2, b"notifier: interrupted\n")
     os._exit(_EXIT_INTERRUPTED)
 

@@ -17,7 +17,14 @@ from constructs import Construct
 from notifier.domain.kinds import KINDS, SOLUTION_METRICS_ACTION, Kind
 from notifier.observability import DEFAULT_METRICS_NAMESPACE, SERVICE
 
-from .settings import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME, POWERTOOLS_LAYER_PARAMETER, DeploySettings
+from .settings import (
+    LAMBDA_ARCHITECTURE,
+    LAMBDA_MEMORY_MB,
+    LAMBDA_RUNTIME,
+    LOG_RETENTION_DAYS,
+    POWERTOOLS_LAYER_PARAMETER,
+    DeploySettings,
+)
 
 
 def _lambda_root() -> Path:
@@ -34,6 +41,9 @@ ARCHITECTURE = lambda_.Architecture.ARM_64 if LAMBDA_ARCHITECTURE == "arm64" els
 METRICS_NAMESPACE = DEFAULT_METRICS_NAMESPACE
 # The functions run the handlers; the `notifier` command (cli/, __main__) is the installed package's, never Lambda's
 # (the import contract keeps everything below the entry points from importing it).
+# The log groups' retention, by its days (the settings say how many; CloudWatch Logs takes these values).
+LOG_RETENTIONS = {30: logs.RetentionDays.ONE_MONTH}
+
 ASSET_EXCLUDES = [
     "**/__pycache__",
     "**/*.pyc",
@@ -63,7 +73,7 @@ class NotifierFunction(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.log_group = logs.LogGroup(
-            self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=RemovalPolicy.DESTROY
+            self, "Logs", retention=LOG_RETENTIONS[LOG_RETENTION_DAYS], removal_policy=RemovalPolicy.DESTROY
         )
         # A name only where another account's trust names the role (an organization's member role).
         self.role = iam.Role(
@@ -91,7 +101,7 @@ class NotifierFunction(Construct):
             handler=handler,
             code=lambda_.Code.from_asset(str(LAMBDA_ROOT), exclude=ASSET_EXCLUDES),
             layers=[lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", layer_arn)],
-            memory_size=256,
+            memory_size=LAMBDA_MEMORY_MB,
             timeout=timeout,
             # Asynchronous invocation (how EventBridge invokes): Lambda's own retries and how old an event may be
             # before Lambda drops it, and where an event goes when both are spent (an AWS::Lambda::EventInvokeConfig).

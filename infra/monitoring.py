@@ -13,6 +13,8 @@ from constructs import Construct
 
 from notifier.observability import SERVICE
 
+from .settings import ALARM_PERIOD_MINUTES
+
 
 class Monitoring(Construct):
     def __init__(
@@ -31,7 +33,7 @@ class Monitoring(Construct):
         watches_members: bool = False,
     ) -> None:
         super().__init__(scope, construct_id)
-        period = Duration.minutes(max(5, poll_minutes))
+        period = Duration.minutes(max(ALARM_PERIOD_MINUTES, poll_minutes))
         self._name_prefix = name_prefix
         # Thresholds: what corrects itself (a throttled describe, a publish retried next poll, a tracking retried
         # by Lambda) alarms only when it persists; what is lost or kept aside alarms at once.

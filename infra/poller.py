@@ -20,15 +20,7 @@ from notifier.usecases.poll.listing import kinds_a_poll_lists
 from .function import NotifierFunction
 from .organization import OrganizationNames, allow_assuming_member_role, member_environment
 from .queues import kept_events_queue
-from .settings import DeploySettings
-
-POLL_EVENT_MAX_AGE_SECONDS = 60
-
-
-def poll_timeout_seconds(poll_minutes: int) -> int:
-    """Long enough for a throttled poll of many jobs (and, in fast mode, its re-checks), short enough to end
-    before the next scheduled one starts (55 s at one a minute, 240 s at most)."""
-    return min(240, poll_minutes * 60 - 5)
+from .settings import POLL_EVENT_MAX_AGE_SECONDS, DeploySettings, poll_timeout_seconds
 
 
 class Poller(Construct):

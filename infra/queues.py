@@ -6,6 +6,8 @@ from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from .settings import KEPT_EVENTS_DAYS
+
 
 def kept_events_queue(scope: Construct, construct_id: str, what: str) -> sqs.Queue:
     """A queue that keeps events that could not be processed, for 14 days (SQS's longest retention), encrypted
@@ -15,7 +17,7 @@ def kept_events_queue(scope: Construct, construct_id: str, what: str) -> sqs.Que
         construct_id,
         encryption=sqs.QueueEncryption.SQS_MANAGED,
         enforce_ssl=True,
-        retention_period=Duration.days(14),
+        retention_period=Duration.days(KEPT_EVENTS_DAYS),
     )
     Validations.of(queue).acknowledge(
         Acknowledgment(

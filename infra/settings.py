@@ -155,3 +155,22 @@ class DeploySettings:
             powertools_layer_arn=layer,
             **organization(get),
         )
+
+
+def poll_timeout_seconds(poll_minutes: int) -> int:
+    """The poll Lambda's timeout: long enough for a throttled poll of many jobs (and, in fast mode, its
+    re-checks), short enough to end before the next scheduled one starts (240 s at most)."""
+    return min(240, poll_minutes * 60 - 5)
+
+
+# How long a queue keeps what could not be processed: SQS's longest retention (SQS developer guide, "Amazon SQS
+# message quotas": 14 days).
+KEPT_EVENTS_DAYS = 14
+
+# The poll's scheduled events older than this are dropped rather than run late (the next poll does their work).
+POLL_EVENT_MAX_AGE_SECONDS = 60
+# The functions' memory and their log groups' retention (logs.RetentionDays.ONE_MONTH is 30 days).
+LAMBDA_MEMORY_MB = 256
+LOG_RETENTION_DAYS = 30
+# The alarms' period: five minutes, or the poll's interval if it is longer.
+ALARM_PERIOD_MINUTES = 5

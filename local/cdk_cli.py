@@ -80,10 +80,14 @@ def deploy(
     output = ["--output", str(assembly_dir or outputs_file.parent / "cdk.out")]
     context_args = [arg for key, value in (context or {}).items() for arg in ("-c", f"{key}={value}")]
     context_args += ["-c", f"stackName={stack_name}"]
+    # Bootstrapping names its environment, so it needs no app: run where no cdk.json is, it synthesizes nothing
+    # (with the app it would synthesize it once more, the demo's longest step after the deploy itself).
+    scratch = outputs_file.parent
     steps = [
-        ("bootstrapping the embedded account", ["bootstrap", f"aws://{ACCOUNT}/{REGION}", "--app", app, *output]),
+        ("bootstrapping the embedded account", scratch, ["bootstrap", f"aws://{ACCOUNT}/{REGION}", *output]),
         (
             "deploying the stack",
+            repo,
             [
                 "deploy",
                 stack_name,
@@ -103,9 +107,9 @@ def deploy(
             ],
         ),
     ]
-    for label, arguments in steps:
+    for label, where, arguments in steps:
         progress(f"cdk: {label}")
-        _run_streaming(cli, arguments, repo, env, progress)
+        _run_streaming(cli, arguments, where, env, progress)
     return json.loads(outputs_file.read_text())[stack_name]
 
 
@@ -114,12 +118,12 @@ _PROGRESS_MARKERS = ("success: Published", "CREATE_COMPLETE", "Environment aws:/
 
 
 def _run_streaming(
-    cli: list[str], arguments: list[str], repo: Path, env: dict[str, str], progress: Callable[[str], None]
+    cli: list[str], arguments: list[str], cwd: Path, env: dict[str, str], progress: Callable[[str], None]
 ) -> None:
     """Run a CLI step, forwarding its milestones as they happen; on failure, raise with its last lines."""
     tail: deque[str] = deque(maxlen=60)
     with subprocess.Popen(
-        [*cli, *arguments], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        [*cli, *arguments], cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
     ) as process:
         assert process.stdout is not None
         for line in process.stdout:

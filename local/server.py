@@ -54,6 +54,21 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class PortInUse(RuntimeError):
+    """The port asked for is taken: moto's server would say so and then wait forever for its thread."""
+
+
+def _check_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise PortInUse(
+                f"port {port} on 127.0.0.1 is in use ({exc.strerror}): choose another with --port, or leave "
+                "--port out for a free one"
+            ) from None
+
+
 @contextmanager
 def embedded_aws(port: int | None = None) -> Iterator[EmbeddedAws]:
     """Serve moto on loopback only, starting empty; stopped on exit, on error and on Ctrl-C alike.
@@ -62,6 +77,8 @@ def embedded_aws(port: int | None = None) -> Iterator[EmbeddedAws]:
     none of the resources an earlier one in this process made (a stack of the same name would be updated, not
     created), the emulator's jobs included (they live on moto's backends). Counters and injected faults that tests
     keep (notifier_local.personalize.calls, moto_fixes.task_answers) are theirs to reset."""
+    if port:
+        _check_free(port)
     port = port or free_port()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no access log lines in the demo's output
     # moto says so for each resource type its CloudFormation does not create; the demo accounts for those.

@@ -50,7 +50,8 @@ def slack_check(organization: DemoOrganization) -> tuple[bool, str]:
     expected_threads = 5 + len({m.document.get("jobArn") or m.document["account"] for m in organization.delivered})
     return (
         len(chats) == expected_chats and len(threads) == expected_threads,
-        f"Slack got {expected_chats} messages in {expected_threads} threads, one each (got {len(chats)})",
+        f"Slack got {expected_chats} messages in {expected_threads} threads, one thread a job or account "
+        f"(got {len(chats)} messages)",
     )
 
 
@@ -94,8 +95,21 @@ def change(document: dict[str, Any]) -> str:
     return text
 
 
+def _what_mail_is_about(mails: list[Mail]) -> str:
+    """10 emails: 8 about this account's jobs, 1 about another account's job, 1 about an account it cannot read."""
+    notices = sum(1 for m in mails if m.attributes.get("jobKind") == "account")
+    others = sum(1 for m in mails if m.attributes.get("jobKind") != "account" and MEMBER in m.body)
+    own = len(mails) - notices - others
+    parts = [
+        f"{own} about this account's jobs",
+        *([f"{others} about another account's job{'s' * (others != 1)}"] if others else []),
+        *([f"{notices} about an account it cannot read"] if notices else []),
+    ]
+    return f"{len(mails)} email{'s' * (len(mails) != 1)}: {', '.join(parts)}"
+
+
 def _show_mail(say: Narrator, address: str, mails: list[Mail], subjects_only: bool = False) -> None:
-    say.line(f"\n    {address} received {len(mails)} email(s):")
+    say.line(f"\n    {address} received {_what_mail_is_about(mails)}:")
     for mail in mails:
         say.line(f"    ✉ Subject: {mail.subject}")
         if not subjects_only and (
@@ -185,7 +199,7 @@ def check(
     return [
         (sorted(seen) == sorted(expected), f"the queue got exactly the 8 expected notifications (got {len(seen)})"),
         (len(set(ids)) == len(ids), "no notification was delivered twice"),
-        (len(everything) == 8, f"{EVERYTHING} got all 8 emails (got {len(everything)})"),
+        (len(everything) == 8, f"{EVERYTHING} got all 8 emails about this account's jobs (got {len(everything)})"),
         (
             len(moved) == 1 and moved[0]["changes"] == [change],
             "the campaign's update names the solution version it serves now and the one before",
@@ -198,7 +212,7 @@ def check(
         ),
         (
             sorted(m.attributes.get("outcome", "") for m in failures) == ["failed", "not_found"],
-            f"{FAILURES} got only the failure and the missing job (got {len(failures)})",
+            f"{FAILURES} got, of this account's jobs, only the failure and the missing one (got {len(failures)})",
         ),
         (nightly.output is not None and nightly.output in active, "the ACTIVE email names the output path"),
         (FAILURE_REASON in failed, "the CREATE FAILED email carries the failure reason verbatim"),

@@ -1,6 +1,8 @@
-"""`make docs`: the parts of the README that the code produces, written between markers so they cannot go stale.
+"""`make docs`: the parts of the README and of the documentation's pages (docs/) that the code produces, written
+between markers so they cannot go stale.
 
-Each generated part sits between `<!-- generated: NAME (make docs) -->` and `<!-- end: NAME -->`. The
+Each generated part sits between `<!-- generated: NAME (make docs) -->` and `<!-- end: NAME -->`, on any page
+(the same part may stand on more than one: the README and the site's home page both show the email). The
 deterministic ones (the CLI's help, the context options, the construct's properties, the Lambda environment)
 are rendered from the code; the demo's transcript from a run of it; the benchmark tables from
 docs/bench-results.json, with the date and the machine they were measured on. Tests hold each part equal to
@@ -25,7 +27,8 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 README = REPO / "README.md"
-ARCHITECTURE = REPO / "docs" / "architecture.md"
+DOCS = REPO / "docs"
+ARCHITECTURE = DOCS / "architecture.md"
 BENCH_RESULTS = REPO / "docs" / "bench-results.json"
 # argparse wraps help to the terminal: the README's is rendered at this width, whatever the terminal.
 HELP_COLUMNS = "100"
@@ -42,6 +45,45 @@ class ReadmeError(RuntimeError):
 def sections(readme: str) -> dict[str, str]:
     """The generated parts of a README, by name."""
     return {match["name"]: match["body"] for match in _SECTION.finditer(readme)}
+
+
+def pages() -> list[Path]:
+    """Every page a part may stand on: the README and the site's pages."""
+    return [README, *sorted(DOCS.glob("*.md"))]
+
+
+def all_sections() -> dict[str, str]:
+    """Every generated part of every page, by name; a part that stands on two pages must read the same on both."""
+    found: dict[str, tuple[Path, str]] = {}
+    for page in pages():
+        for name, body in sections(page.read_text()).items():
+            if name in found and found[name][1] != body:
+                raise ReadmeError(f"{name} differs between {found[name][0].name} and {page.name}: run `make docs`")
+            found.setdefault(name, (page, body))
+    return {name: body for name, (_, body) in found.items()}
+
+
+def page_with(name: str) -> Path:
+    """The first page that holds this part."""
+    for page in pages():
+        if name in sections(page.read_text()):
+            return page
+    raise ReadmeError(f"no page has markers for {name}")
+
+
+def write_all(generated: dict[str, str]) -> list[Path]:
+    """Each part written on every page that holds it; a part no page holds is an error. The pages rewritten."""
+    missing = set(generated) - set(all_sections())
+    if missing:
+        raise ReadmeError(f"no page has markers for {', '.join(sorted(missing))}")
+    changed = []
+    for page in pages():
+        before = page.read_text()
+        after = with_sections(before, {k: v for k, v in generated.items() if k in sections(before)})
+        if after != before:
+            page.write_text(after)
+            changed.append(page)
+    return changed
 
 
 def with_sections(readme: str, generated: dict[str, str]) -> str:
@@ -147,7 +189,7 @@ def demo_outline(transcript: str) -> list[str]:
 def demo_section(transcript: str) -> str:
     outline = "\n".join(demo_outline(transcript))
     return (
-        f"```\n{outline}\n```\n\n<details><summary>The whole transcript of one run</summary>\n\n"
+        f"```\n{outline}\n```\n\n<details markdown><summary>The whole transcript of one run</summary>\n\n"
         f"```\n{transcript.rstrip()}\n```\n\n</details>\n"
     )
 
@@ -410,28 +452,6 @@ def show_example() -> str:
     return f"```\n$ notifier show {arn}\n{render_show(told).rstrip()}\n```\n"
 
 
-DETERMINISTIC: dict[str, Callable[[], str]] = {
-    "email-example": email_example,
-    "show-example": show_example,
-    "model-lifecycle": model_lifecycle_example,
-    "cli-help": cli_help,
-    "context-options": context_options,
-    "lambda-environment": lambda_environment,
-    "construct-properties": construct_properties,
-}
-
-
-def rerun_benchmarks() -> None:
-    """The poll benchmark and the time-to-notice simulation, their results and charts then put in docs/."""
-    with tempfile.TemporaryDirectory(prefix="notifier-bench-") as scratch:
-        for extra in ([], ["--notice"]):
-            print(f"make docs: running the benchmark {' '.join(extra)}".rstrip(), file=sys.stderr, flush=True)
-            subprocess.run([sys.executable, "-m", "bench", "--out", scratch, *extra], cwd=REPO, check=True)
-        shutil.copy(Path(scratch) / "results.json", BENCH_RESULTS)
-        for chart in Path(scratch).glob("*.png"):
-            shutil.copy(chart, BENCH_RESULTS.parent / chart.name)
-
-
 def layers() -> str:
     """The import contract of pyproject.toml as a table: each layer, top to bottom, and what it may import."""
     import tomllib  # noqa: PLC0415
@@ -451,6 +471,166 @@ def layers() -> str:
     return "\n".join([*rows, "", "And:", *others]) + "\n"
 
 
+# --- figures: a number a page states in its prose, written by `make docs` from the code or the benchmark ---
+
+_FIGURE = re.compile(r"<!-- figure: (?P<name>[a-z0-9-]+) -->(?P<value>.*?)<!-- /figure -->")
+
+
+def figures_of(text: str) -> list[tuple[str, str]]:
+    """Each figure a page states: (name, the value it shows)."""
+    return [(match["name"], match["value"]) for match in _FIGURE.finditer(text)]
+
+
+def with_figures(text: str, values: dict[str, str]) -> str:
+    """The page with each figure's value as `values` has it (a figure it lacks is left as it is)."""
+    return _FIGURE.sub(
+        lambda m: f"<!-- figure: {m['name']} -->{values.get(m['name'], m['value'])}<!-- /figure -->", text
+    )
+
+
+def _strategy(name: str) -> dict[str, Any]:
+    results = json.loads(BENCH_RESULTS.read_text())
+    [found] = [entry for entry in results["notice_latency"] if entry["strategy"] == name]
+    return found
+
+
+def _shown_demo() -> str:
+    return demo_in_readme(page_with("demo").read_text())
+
+
+def _demo_seconds() -> str:
+    [seconds] = re.findall(r"^Demo passed in (\d+) s", _shown_demo(), flags=re.MULTILINE)
+    return seconds
+
+
+def _demo_steps() -> str:
+    return str(sum(1 for line in demo_outline(_shown_demo()) if re.match(r"\[\d+/\d+\] ", line)))
+
+
+def _dollars(value: float) -> str:
+    return f"${value:.6f}".rstrip("0").rstrip(".") if value < 0.01 else f"${value:.3f}"
+
+
+def _waiting(name: str) -> str:
+    from notifier.usecases import waiting  # noqa: PLC0415
+
+    return f"{getattr(waiting, name):g}"
+
+
+def _figure_table() -> dict[str, Callable[[], str]]:
+    from infra.settings import (  # noqa: PLC0415
+        ALARM_PERIOD_MINUTES,
+        KEPT_EVENTS_DAYS,
+        LAMBDA_MEMORY_MB,
+        LOG_RETENTION_DAYS,
+        POLL_EVENT_MAX_AGE_SECONDS,
+        DeploySettings,
+        poll_timeout_seconds,
+    )
+    from notifier.app.settings import Settings  # noqa: PLC0415
+    from notifier.domain.watched import WAKE_WINDOW  # noqa: PLC0415
+    from notifier.rendering.envelope import REASON_CAP_CHARS  # noqa: PLC0415
+    from notifier.usecases.tracking import TASKS_PER_RECORD  # noqa: PLC0415
+
+    default, loop = (lambda: _strategy("notifier-default")), (lambda: _strategy("step-functions-backoff"))
+    return {
+        "demo-seconds": _demo_seconds,
+        "demo-steps": _demo_steps,
+        "per-job-hour": lambda: _dollars(default()["usd_per_active_job_hour"]),
+        "idle-per-month": lambda: _dollars(default()["idle_usd_per_month"]),
+        "loop-times-default": lambda: f"{loop()['usd_per_active_job_hour'] / default()['usd_per_active_job_hour']:.0f}",
+        "poll-timeout-seconds": lambda: str(poll_timeout_seconds(DeploySettings().poll_minutes)),
+        "kept-days": lambda: str(KEPT_EVENTS_DAYS),
+        "stuck-minutes": lambda: str(DeploySettings().stuck_after_minutes),
+        "wake-minutes": lambda: f"{WAKE_WINDOW.total_seconds() / 60:g}",
+        "wait-first-seconds": lambda: _waiting("FIRST_INTERVAL_SECONDS"),
+        "wait-growth": lambda: _waiting("GROWTH"),
+        "wait-longest-seconds": lambda: _waiting("LONGEST_INTERVAL_SECONDS"),
+        "wait-table-seconds": lambda: _waiting("LONGEST_TABLE_INTERVAL_SECONDS"),
+        "wait-throttled-seconds": lambda: _waiting("THROTTLED_INTERVAL_SECONDS"),
+        "wait-throttled-longest-seconds": lambda: _waiting("LONGEST_THROTTLED_SECONDS"),
+        "wait-jitter-floor-percent": lambda: f"{(1 - float(_waiting('JITTER'))) * 100:g}",
+        "wait-failures-in-a-row": lambda: _waiting("FAILURES_IN_A_ROW"),
+        "tasks-per-record": lambda: str(TASKS_PER_RECORD),
+        "describes-in-parallel": lambda: str(Settings.__dataclass_fields__["max_concurrency"].default),
+        "poll-timeout-longest-seconds": lambda: str(poll_timeout_seconds(24 * 60)),
+        "poll-event-max-age-seconds": lambda: str(POLL_EVENT_MAX_AGE_SECONDS),
+        "lambda-memory-mb": lambda: str(LAMBDA_MEMORY_MB),
+        "log-retention-days": lambda: str(LOG_RETENTION_DAYS),
+        "alarm-period-minutes": lambda: str(ALARM_PERIOD_MINUTES),
+        "reason-cap-characters": lambda: f"{REASON_CAP_CHARS:,}",
+        "fast-mode-example-seconds": lambda: str(notice_recheck()),
+        **_bench_figures(),
+    }
+
+
+def notice_recheck() -> int:
+    """The fast mode the simulation runs (`recheckSeconds`), the pages' example of it."""
+    from bench import notice  # noqa: PLC0415
+
+    return notice.RECHECK_SECONDS
+
+
+def _bench_figures() -> dict[str, Callable[[], str]]:
+    """The time-to-notice simulation's scenario and prices, as bench/notice.py states them."""
+    from bench import notice  # noqa: PLC0415 - the bench's own dependencies
+
+    return {
+        "bench-jobs-per-day": lambda: str(notice.JOBS_PER_DAY),
+        "bench-shortest-minutes": lambda: f"{notice.SHORTEST / 60:g}",
+        "bench-longest-hours": lambda: f"{notice.LONGEST / 3600:g}",
+        "bench-dynamodb-ms": lambda: f"{notice.DYNAMODB_LATENCY * 1000:g}",
+        "bench-monitor-minutes": lambda: f"{notice.MONITOR_PERIOD / 60:g}",
+        "bench-loop-first-seconds": lambda: f"{notice.SFN_FIRST_WAIT:g}",
+        "bench-loop-backoff": lambda: f"{notice.SFN_BACKOFF:g}",
+        "bench-loop-checks": lambda: str(notice.SFN_MAX_CHECKS),
+        "bench-prices-as-of": lambda: notice.PRICES_AS_OF,
+        "price-lambda-million-requests": lambda: f"${notice.LAMBDA_PER_REQUEST * 1e6:.2f}",
+        "price-lambda-gb-second": lambda: f"${notice.LAMBDA_PER_GB_SECOND:.10f}".rstrip("0"),
+        "price-dynamodb-million-reads": lambda: f"${notice.DYNAMODB_PER_READ * 1e6:.3f}",
+        "price-dynamodb-million-writes": lambda: f"${notice.DYNAMODB_PER_WRITE * 1e6:.3f}",
+        "price-logs-gb": lambda: f"${notice.LOGS_PER_GB:.2f}",
+        "price-step-functions-thousand": lambda: f"${notice.SFN_PER_TRANSITION * 1000:.3f}",
+    }
+
+
+def figures() -> dict[str, str]:
+    """Every figure's value as the code and the recorded benchmark produce it now."""
+    return {name: produce() for name, produce in _figure_table().items()}
+
+
+SITE_HOME = DOCS / "index.md"
+_HOME_NOTE = "<!-- docs/index.md is README.md, written by `make docs`: edit the README. -->\n"
+
+
+def site_home() -> str:
+    """The site's home page: the README, its links to docs/ made the site's own."""
+    return _HOME_NOTE + README.read_text().replace("](docs/", "](")
+
+
+DETERMINISTIC: dict[str, Callable[[], str]] = {
+    "email-example": email_example,
+    "show-example": show_example,
+    "model-lifecycle": model_lifecycle_example,
+    "cli-help": cli_help,
+    "context-options": context_options,
+    "lambda-environment": lambda_environment,
+    "construct-properties": construct_properties,
+    "layers": layers,
+}
+
+
+def rerun_benchmarks() -> None:
+    """The poll benchmark and the time-to-notice simulation, their results and charts then put in docs/."""
+    with tempfile.TemporaryDirectory(prefix="notifier-bench-") as scratch:
+        for extra in ([], ["--notice"]):
+            print(f"make docs: running the benchmark {' '.join(extra)}".rstrip(), file=sys.stderr, flush=True)
+            subprocess.run([sys.executable, "-m", "bench", "--out", scratch, *extra], cwd=REPO, check=True)
+        shutil.copy(Path(scratch) / "results.json", BENCH_RESULTS)
+        for chart in Path(scratch).glob("*.png"):
+            shutil.copy(chart, BENCH_RESULTS.parent / chart.name)
+
+
 def from_bench_results(results: dict[str, Any]) -> dict[str, str]:
     return {"performance": performance(results), "time-to-notice": time_to_notice(results)}
 
@@ -468,14 +648,20 @@ def main(argv: list[str] | None = None) -> int:
         rerun_benchmarks()
     print("make docs: running the demo", file=sys.stderr, flush=True)
     generated = {name: render() for name, render in DETERMINISTIC.items()}
-    before = README.read_text()
-    generated["demo"] = demo_part(before, demo_transcript())
+    generated["demo"] = demo_part(page_with("demo").read_text(), demo_transcript())
     generated.update(from_bench_results(json.loads(BENCH_RESULTS.read_text())))
-    after = with_sections(before, generated)
-    README.write_text(after)
-    print(f"make docs: README.md {'rewritten' if after != before else 'unchanged'}", file=sys.stderr)
-    page = ARCHITECTURE.read_text()
-    ARCHITECTURE.write_text(with_sections(page, {"layers": layers()}))
+    changed = write_all(generated)
+    values = figures()
+    for page in pages():
+        text = page.read_text()
+        if with_figures(text, values) != text:
+            page.write_text(with_figures(text, values))
+            changed.append(page)
+    home = site_home()
+    if not SITE_HOME.exists() or SITE_HOME.read_text() != home:
+        SITE_HOME.write_text(home)
+        changed.append(SITE_HOME)
+    print(f"make docs: {', '.join(p.name for p in changed) or 'nothing'} rewritten", file=sys.stderr)
     return 0
 
 

@@ -3,8 +3,10 @@ the exit code. Each test names what a newcomer met and what they expected instea
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import pty
 import re
 import signal
 import socket
@@ -190,7 +192,7 @@ def test_track_refuses_an_arn_personalize_does_not_know_and_writes_nothing(user:
     typo = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/nightly-usres"
     refused = user.run("--table", user.table, "track", typo)
     assert (refused.code, refused.out) == (2, "") and refused.one_line_error, refused
-    assert typo in refused.err and "Personalize does not know this job" in refused.err
+    assert typo in refused.err and "Personalize does not know this dataset export job" in refused.err
     assert user.stored() == []
     kept = user.run("--table", user.table, "track", "--no-describe", typo)
     assert kept.code == 0 and user.stored() == [typo]
@@ -547,8 +549,8 @@ def test_a_missing_stack_and_a_missing_table_exit_2_with_what_to_check(user: Use
     assert "table 'no-such-table' (from --table) does not exist in us-east-1: check --region" in no_table.err
 
 
-def test_the_readme_states_the_exit_codes_the_cli_prints() -> None:
-    assert EXIT_CODES in (REPO / "README.md").read_text()
+def test_the_docs_state_the_exit_codes_the_cli_prints() -> None:
+    assert EXIT_CODES in (REPO / "docs" / "cli.md").read_text()
 
 
 # 15. synth: unknown context keys, an invalid stack name (the no-recipients warning: tests/infra/test_stack.py)
@@ -661,3 +663,96 @@ def test_untrack_of_what_is_not_tracked_says_so_as_show_does(user: User) -> None
     assert untracked.code == shown.code == 2 and untracked.one_line_error and shown.one_line_error
     assert f"{arn} is not tracked in table {user.table!r}" in untracked.err
     assert f"{arn} is not tracked in table {user.table!r}" in shown.err
+
+
+# From a newcomer's walk through the docs: the CLI's last rough edges
+
+
+def test_a_mistyped_command_is_one_line_suggesting_the_one_meant(user: User) -> None:
+    ran = user.run("lst")
+    assert ran.code == 2 and ran.one_line_error and ran.out == ""
+    assert ran.err.startswith("notifier: unknown command 'lst'; did you mean list?")
+
+
+def test_a_mistyped_region_suggests_the_nearest_by_edits(user: User) -> None:
+    ran = user.run("--region", "us-eest-1", "list")
+    assert ran.code == 2 and ran.one_line_error
+    assert "'us-eest-1' is not an AWS region (did you mean us-east-1?)" in ran.err
+
+
+def test_track_of_what_personalize_does_not_know_names_its_kind(user: User) -> None:
+    campaign = f"arn:aws:personalize:{REGION}:{ACCOUNT}:campaign/nope"
+    ran = user.run("--table", user.table, "track", campaign)
+    assert ran.code == 2 and ran.one_line_error and "Personalize does not know this campaign" in ran.err
+
+
+def test_expect_of_what_personalize_does_not_know_is_refused_and_nothing_is_written(user: User) -> None:
+    group = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-group/nope"
+    ran = user.run("--table", user.table, "expect", group, "--every", "26h")
+    assert ran.code == 2 and ran.one_line_error, ran
+    assert ran.err.startswith(f"notifier: dataset group {group} does not exist in Personalize")
+    assert user.stored() == []
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (
+            ("expect", "GROUP", "--every", "26"),
+            "--every: '26' is outside 5 minutes to 366 days (like 26h, 8d, 90m, 2w)",
+        ),
+        (("expect", "GROUP", "--every", "soon"), "--every: 'soon' is not a duration (like 26h, 8d, 90m, 2w)"),
+        (("wait", "JOB", "--timeout", "forever"), "--timeout: 'forever' is not a duration (like 90s, 30m, 6h)"),
+    ],
+)
+def test_a_bad_duration_names_its_option_and_the_help_s_examples(user: User, argv: tuple[str, ...], said: str) -> None:
+    filled = [
+        {"GROUP": f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-group/retail", "JOB": user.job()}.get(a, a)
+        for a in argv
+    ]
+    ran = user.run("--table", user.table, *filled)
+    assert ran.code == 2 and ran.one_line_error and said in ran.err, ran
+
+
+def test_each_command_s_help_lists_its_own_exit_codes(user: User) -> None:
+    for command in COMMANDS:
+        helped = user.run(command, "--help").out.split("exit codes:", 1)[1]
+        assert ("124" in helped) == (command == "wait"), command
+        assert ("wait only" in helped) is False, command
+
+
+def test_wait_tells_could_not_find_out_by_its_own_code_at_once(user: User) -> None:
+    """An ARN of an account this identity cannot read: AWS refuses, and looking again will not mend that."""
+    elsewhere = f"arn:aws:personalize:{REGION}:210987654321:dataset-export-job/nightly"
+    started = time.monotonic()
+    ran = user.run("wait", elsewhere, "--timeout", "60s")
+    assert ran.code == 3 and ran.one_line_error, ran
+    assert ran.err.startswith("notifier: could not find out how it ends:") and "AccessDenied" in ran.err
+    assert time.monotonic() - started < 30
+
+
+def test_ctrl_c_in_wait_takes_the_place_of_the_progress_line(user: User) -> None:
+    controller, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [NOTIFIER, "wait", user.job()],
+        env={**user.env, "NOTIFIER_TIMEOUT_SECONDS": "60"},
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+    )
+    os.close(terminal)
+    screen = b""
+    try:
+        while b"waiting" not in screen:
+            screen += os.read(controller, 4096)
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 130
+        with contextlib.suppress(OSError):
+            while chunk := os.read(controller, 4096):
+                screen += chunk
+    finally:
+        process.kill()
+        os.close(controller)
+    shown = screen.decode().replace("\r\n", "\n")  # the terminal's line discipline turns \n into \r\n
+    last = shown.rsplit("\r", 1)[-1]  # what the terminal shows on the last line
+    assert last.replace("\x1b[K", "") == "notifier: interrupted\n", screen

@@ -55,8 +55,14 @@ def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed)
 def test_demo_shows_each_subscribers_view(printed) -> None:
     out = printed.stdout
     # The organization's step adds a member's job and one account's unreachable notice (failures get it too).
-    assert "ana@example.com received 10 email(s)" in out
-    assert "oncall@example.com received 3 email(s)" in out
+    # Each count says what it counts: the jobs' emails the checks count, and the rest by what they are about.
+    assert (
+        "ana@example.com received 10 emails: 8 about this account's jobs, 1 about another account's job, "
+        "1 about an account it cannot read:" in out
+    )
+    assert (
+        "oncall@example.com received 3 emails: 2 about this account's jobs, 1 about an account it cannot read:" in out
+    )
     assert "Slack channel (Amazon Q Developer): 10 message(s) in 7 thread(s)" in out
     assert "✅ Dataset export job *nightly-users* finished" in out
     assert "│ Dataset export job nightly-users finished\n" in out
@@ -160,11 +166,11 @@ def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:
     assert not showing.check(jobs, unmoved, complete, mails, [])[3][0]
 
 
-def test_the_readme_shows_what_the_demo_prints(printed) -> None:
+def test_the_docs_show_what_the_demo_prints(printed) -> None:
     """Its steps and checks as they are; the whole transcript but for what differs between runs (the port,
-    times, ids): a change to the demo or to a message that is not carried into the README fails here."""
-    readme = docs.README.read_text()
-    outline = docs.sections(readme)["demo"].split("```\n", 2)[1].rstrip("\n").splitlines()
-    assert outline == docs.demo_outline(printed.stdout), "README's demo outline is stale: run `make docs`"
-    shown, ran = docs.run_specific_removed(docs.demo_in_readme(readme)), docs.run_specific_removed(printed.stdout)
-    assert shown == ran, "README's demo transcript is stale: run `make docs`"
+    times, ids): a change to the demo or to a message that is not carried into the docs fails here."""
+    page = docs.page_with("demo").read_text()
+    outline = docs.sections(page)["demo"].split("```\n", 2)[1].rstrip("\n").splitlines()
+    assert outline == docs.demo_outline(printed.stdout), "the demo's outline is stale: run `make docs`"
+    shown, ran = docs.run_specific_removed(docs.demo_in_readme(page)), docs.run_specific_removed(printed.stdout)
+    assert shown == ran, "the demo's transcript is stale: run `make docs`"

@@ -29,9 +29,9 @@ ARN = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/nightly-use
 class Terminal:
     """The playground's terminal: what it printed so far (read as it comes), and a line typed at its prompt."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, *options: str) -> None:
         self.process = subprocess.Popen(
-            [NOTIFIER, "local"],
+            [NOTIFIER, "local", *options],
             env=user_environment(home),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -79,7 +79,8 @@ class Terminal:
 
 @pytest.fixture(scope="module")
 def terminal(tmp_path_factory) -> Iterator[Terminal]:
-    playground = Terminal(tmp_path_factory.mktemp("home"))
+    # --no-schedule: each poll of the walk-through is the one typed (test_the_playground_polls_on_its_own)
+    playground = Terminal(tmp_path_factory.mktemp("home"), "--no-schedule")
     try:
         yield playground
     finally:
@@ -152,6 +153,37 @@ def test_a_failure_reason_set_by_hand_reaches_the_subscribers(terminal: Terminal
     assert "→ Personalize: Dataset export job weekly-items failed: Access Denied on s3://acme-exports/" in polled
 
 
+def test_statuses_names_and_quiet_answers_are_what_a_person_expects(terminal: Terminal, exported) -> None:
+    """A status the kind does not have is refused, naming Personalize's; two words need no quotes; the name
+    `create` took stands for the ARN; `received` with nothing new says so."""
+    terminal.type("create monthly-users")
+    refused = terminal.type("set monthly-users ACTIVEE")
+    assert refused.count("\n") == 1 and refused.startswith("error: 'ACTIVEE' is not a status of a dataset export")
+    assert "CREATE PENDING, CREATE IN_PROGRESS, ACTIVE, CREATE FAILED" in refused
+    moved = terminal.type("set monthly-users CREATE IN_PROGRESS")
+    assert moved.strip() == f"{ARN.replace('nightly', 'monthly')} is now CREATE IN_PROGRESS"
+    assert "status: CREATE IN_PROGRESS" in terminal.type("show monthly-users")
+    terminal.type("received")
+    assert terminal.type("received").strip() == "(nothing new since last asked)"
+
+
+def test_the_other_terminal_is_told_how_to_reach_notifier(terminal: Terminal, exported, tmp_path) -> None:
+    """The lines it prints, pasted into a shell whose PATH does not hold the virtualenv, make `notifier` work."""
+    terminal.until_prompt()
+    lines = terminal.printed.split("In another terminal", 1)[1].splitlines()
+    [activate] = [line.strip() for line in lines if line.strip().startswith(("source ", "alias notifier="))]
+    [export] = [line.strip() for line in lines if line.strip().startswith("export ")]
+    shell = subprocess.run(
+        ["bash", "-c", f"shopt -s expand_aliases; {activate}; {export}; notifier list --all"],
+        env=user_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+    )
+    assert shell.returncode == 0 and "nightly-users" in shell.stdout, shell.stdout + shell.stderr
+
+
 def test_ctrl_c_stops_it_and_leaves_nothing_listening(terminal: Terminal, exported: dict[str, str]) -> None:
     port = int(exported["AWS_ENDPOINT_URL"].rsplit(":", 1)[1])
     terminal.process.send_signal(signal.SIGINT)
@@ -161,3 +193,43 @@ def test_ctrl_c_stops_it_and_leaves_nothing_listening(terminal: Terminal, export
     assert "Traceback" not in printed
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_a_taken_port_is_one_line_and_exit_1_at_once(tmp_path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ran = subprocess.run(
+            [NOTIFIER, "local", "--port", str(port)],
+            env=user_environment(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert ran.returncode == 1 and ran.stdout == ""
+    assert ran.stderr.count("\n") == 1
+    assert ran.stderr.startswith(f"notifier: the playground cannot start: port {port} on 127.0.0.1 is in use")
+
+
+def test_the_playground_polls_on_its_own_as_the_deployed_schedule_does(tmp_path) -> None:
+    """`notifier wait` in the other terminal ends when the job does, without anyone typing `poll`."""
+    playground = Terminal(tmp_path / "playground", "--without-cdk")
+    try:
+        playground.until_prompt()
+        [line] = [line for line in playground.printed.splitlines() if line.strip().startswith("export ")]
+        exported = dict(word.split("=", 1) for word in shlex.split(line.strip())[1:])
+        playground.type("create hourly-users")
+        arn = ARN.replace("nightly", "hourly")
+        assert other_terminal(exported, tmp_path, "track", arn).returncode == 0
+        playground.type("set hourly-users ACTIVE --output s3://acme-exports/hourly-users/")
+        waited = other_terminal(exported, tmp_path, "wait", arn, "--timeout", "60")
+        assert waited.returncode == 0 and "s3://acme-exports/hourly-users/" in waited.stdout, waited
+        deadline = time.monotonic() + 30
+        while "(scheduled poll) → Personalize: Dataset export job hourly-users finished" not in playground.printed:
+            assert time.monotonic() < deadline, playground.printed
+            time.sleep(0.2)
+    finally:
+        playground.process.send_signal(signal.SIGINT)
+        playground.finished(timeout=60)

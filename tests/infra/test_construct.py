@@ -154,10 +154,10 @@ def test_the_construct_from_a_built_wheel_in_a_fresh_virtualenv(tmp_path: Path) 
 def test_the_readme_state_machine_in_cdk_synthesizes_and_may_invoke_the_track_function(tmp_path: Path) -> None:
     """The README's import → train → campaign state machine, run as written: three callback tasks handing the
     track function their tokens, and the state machine's role allowed to invoke it (evaluated as IAM would)."""
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "pipelines.md").read_text()
     code = readme.split("<!-- state-machine-cdk -->\n```python\n", 1)[1].split("\n```", 1)[0]
     code = code.replace("app = cdk.App()", f"app = cdk.App(outdir={str(tmp_path)!r})")
-    exec(compile(code, "README.md (state-machine-cdk)", "exec"), {"__name__": "readme_state_machine"})
+    exec(compile(code, "docs/pipelines.md (state-machine-cdk)", "exec"), {"__name__": "readme_state_machine"})
     template = json.loads((tmp_path / "Retraining.template.json").read_text())
     resources = template["Resources"]
     [machine] = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
@@ -207,3 +207,35 @@ def test_wait_task_needs_the_track_function() -> None:
     notifier = PersonalizeJobNotifier(stack, "Notifier", auto_track=False)
     with pytest.raises(ValueError, match="auto_track must be True"):
         notifier.wait_task(stack, "Wait")
+
+
+def _page_block(marker: str, language: str) -> str:
+    page = (REPO / "docs" / "construct.md").read_text()
+    return page.split(f"<!-- {marker} -->\n```{language}\n", 1)[1].split("\n```", 1)[0]
+
+
+def test_the_docs_example_of_a_users_own_app_synthesizes_with_its_cdk_json_and_the_pinned_cli(tmp_path: Path) -> None:
+    """The construct page's app.py, cdk.json and package.json, as a user copies them, and `npx cdk synth` run in
+    their activated virtualenv (the `cdk` extra's Node) with the CLI their package.json pins."""
+    app = tmp_path / "their-app"
+    app.mkdir()
+    (app / "app.py").write_text(_page_block("construct-app", "python"))
+    (app / "cdk.json").write_text(_page_block("construct-cdk-json", "json"))
+    package = json.loads(_page_block("construct-package-json", "json"))
+    ours = json.loads((REPO / "package.json").read_text())["devDependencies"]["aws-cdk"]
+    assert package["devDependencies"]["aws-cdk"] == ours  # the pinned CLI, as this project's
+    (app / "package.json").write_text(json.dumps(package))
+    (app / "node_modules").symlink_to(REPO / "node_modules")  # what `npm install` puts there for that pin
+    venv_bin = Path(sys.executable).parent
+    done = subprocess.run(
+        ["bash", "-c", f"source {venv_bin / 'activate'} && npx cdk synth --quiet"],
+        cwd=app,
+        env=user_environment(tmp_path, PATH=path_without_node(), CDK_DISABLE_CLI_TELEMETRY="true"),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    template = json.loads((app / "cdk.out" / "DataPlatform.template.json").read_text())
+    assert "JobsTable" in template["Outputs"]

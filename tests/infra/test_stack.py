@@ -657,14 +657,14 @@ def test_the_dashboard_shows_poll_durations_in_seconds_beside_the_timeout(templa
 
 
 def alarm_table(readme: str) -> dict[str, tuple[str, str]]:
-    """README's alarm table: name -> (when it fires, what it says)."""
+    """The deploy page's alarm table: name -> (when it fires, what it says)."""
     table = readme.split("| alarm | fires on | what it says |", 1)[1].split("\n\n", 1)[0]
     rows = re.findall(r"^\s*\| `([A-Za-z]+)` \| ([^|]+) \| ([^|]+) \|$", table, flags=re.MULTILINE)
     return {name: (when.strip(), says.strip()) for name, when, says in rows}
 
 
-def test_alarm_texts_thresholds_and_the_readme_agree(template: Template) -> None:
-    readme = (REPO / "README.md").read_text()
+def test_alarm_texts_thresholds_and_the_docs_agree(template: Template) -> None:
+    readme = (REPO / "docs" / "deploy.md").read_text()
     documented = alarm_table(readme)
     alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
     assert len(alarms) == len(documented) == 6
@@ -680,8 +680,9 @@ def test_alarm_texts_thresholds_and_the_readme_agree(template: Template) -> None
         assert (periods == 1) == kept_aside, name
 
 
-def test_the_readme_documents_every_variable_the_stack_gives_the_functions(full: Template, synth) -> None:
-    section = (REPO / "README.md").read_text().split("## Configuration (Lambda environment)", 1)[1].split("\n## ")[0]
+def test_the_docs_document_every_variable_the_stack_gives_the_functions(full: Template, synth) -> None:
+    page = (REPO / "docs" / "how-it-works.md").read_text()
+    section = page.split("## Configuration (Lambda environment)", 1)[1].split("\n## ")[0]
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", section, flags=re.MULTILINE))
     given = set()
     for template in (full, synth({"discover": "all", "recheckSeconds": "10", "personalizeMaxRps": "5"})):

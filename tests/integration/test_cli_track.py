@@ -52,7 +52,7 @@ def test_a_job_personalize_does_not_know_is_refused_and_nothing_is_written(world
     ghost = "arn:aws:personalize:us-east-1:123456789012:dataset-export-job/ghost"
     code, out, err = run("--table", world.table_name, "track", ghost)
     assert (code, out) == (2, "")
-    assert err.startswith(f"notifier: not tracked: {ghost}: Personalize does not know this job")
+    assert err.startswith(f"notifier: not tracked: {ghost}: Personalize does not know this dataset export job")
     assert "`--no-describe` tracks it anyway" in err and err.count("\n") == 1
     assert world.store.get(ghost) is None
 

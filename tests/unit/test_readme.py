@@ -1,10 +1,11 @@
-"""The README's generated parts (`make docs`) are what the code produces now: a change that is not carried
-into the README fails here, naming the part. The demo's transcript: tests/e2e/test_demo.py; the construct's
-properties: tests/infra/test_readme_construct.py (they need the CDK)."""
+"""The generated parts (`make docs`) of the README and the documentation's pages are what the code produces now: a
+change that is not carried into the docs fails here, naming the part. The demo's transcript:
+tests/e2e/test_demo.py; the construct's properties: tests/infra/test_readme_construct.py (they need the CDK)."""
 
 from __future__ import annotations
 
 import json
+import re
 
 import botocore.session
 import pytest
@@ -14,27 +15,44 @@ from tools import docs
 
 pytestmark = pytest.mark.unit
 
-README = docs.README.read_text()
+SECTIONS = docs.all_sections()
 
 
 @pytest.mark.parametrize("name", sorted(set(docs.DETERMINISTIC) - {"construct-properties"}))
 def test_each_generated_part_is_what_the_code_produces(name: str) -> None:
-    assert docs.sections(README)[name].rstrip("\n") == docs.DETERMINISTIC[name]().rstrip("\n"), (
-        f"README's {name} is stale: run `make docs`"
+    assert SECTIONS[name].rstrip("\n") == docs.DETERMINISTIC[name]().rstrip("\n"), (
+        f"{docs.page_with(name).name}'s {name} is stale: run `make docs`"
     )
 
 
 def test_the_benchmark_tables_are_those_of_the_recorded_results_with_their_date_and_machine() -> None:
     results = json.loads(docs.BENCH_RESULTS.read_text())
     for name, text in docs.from_bench_results(results).items():
-        assert docs.sections(README)[name].rstrip("\n") == text.rstrip("\n"), f"README's {name} is stale"
+        assert SECTIONS[name].rstrip("\n") == text.rstrip("\n"), f"{name} is stale: run `make docs`"
         assert "measured 20" in text and " cores, " in text, text  # the date and the machine
 
 
 def test_every_part_make_docs_writes_has_its_markers_and_rewriting_is_a_no_op() -> None:
     written = {*docs.DETERMINISTIC, "demo", "performance", "time-to-notice"}
-    assert set(docs.sections(README)) == written
-    assert docs.with_sections(README, docs.sections(README)) == README
+    assert set(SECTIONS) == written
+    for page in docs.pages():
+        text = page.read_text()
+        assert docs.with_sections(text, docs.sections(text)) == text, page.name
+
+
+def test_the_site_s_home_page_is_the_readme() -> None:
+    assert docs.SITE_HOME.read_text() == docs.site_home(), "docs/index.md is stale: run `make docs`"
+
+
+def test_the_readme_is_a_door() -> None:
+    """A paragraph and the one email, the two commands, a deploy in three steps, where to subscribe people, and
+    a table of the pages, each of which exists."""
+    readme = docs.README.read_text()
+    assert len(readme.splitlines()) <= 200
+    assert "email-example" in docs.sections(readme)
+    linked = re.findall(r"\]\((docs/[\w-]+\.md)\)", readme)
+    assert {f"docs/{page.name}" for page in docs.DOCS.glob("*.md")} - {"docs/index.md"} <= set(linked)
+    assert all((docs.REPO / page).is_file() for page in linked)
 
 
 def test_the_environment_table_names_every_variable_the_functions_read() -> None:
@@ -69,6 +87,7 @@ def test_the_run_specific_parts_of_a_demo_transcript_are_all_that_is_ignored() -
 
 
 def test_make_docs_right_after_make_docs_keeps_the_transcript_it_has() -> None:
+    README = docs.page_with("demo").read_text()  # the page that shows the demo
     shown = docs.demo_in_readme(README)
     # Another run: another port and other times, and nothing else.
     rerun = shown.replace("localhost:", "localhost:1").replace("(+0.0 s)", "(+0.1 s)")
@@ -79,7 +98,7 @@ def test_make_docs_right_after_make_docs_keeps_the_transcript_it_has() -> None:
 
 
 def _block_after(marker: str, language: str) -> str:
-    readme = docs.README.read_text()
+    readme = (docs.DOCS / "pipelines.md").read_text()
     after = readme.split(f"<!-- {marker} -->\n", 1)[1]
     return after.split(f"```{language}\n", 1)[1].split("\n```", 1)[0]
 

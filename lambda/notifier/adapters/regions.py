@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 import functools
 
 import botocore
 import botocore.session
 
 from notifier.domain.arns import REGION_PATTERN
+from notifier.domain.spelling import closest
 
 # The CLI's table, stack and topic are DynamoDB's, CloudFormation's and SNS's, which run in every region:
 # DynamoDB's list stands for "an AWS region".
@@ -34,9 +34,9 @@ def region_problem(name: str, service: str = "dynamodb") -> str | None:
         return None
     if name in known_regions("dynamodb"):  # a region, where this service does not run: no other name is meant
         return f"is not {SERVICE_LABELS[service]} (botocore {botocore.__version__} lists {len(known)} where it runs)"
-    close = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
+    close = closest(name, known)
     hint = (
-        f"did you mean {close[0]}?"
+        f"did you mean {close}?"
         if close
         else f"botocore {botocore.__version__} knows {len(known)}; a newer region needs a newer boto3"
     )

@@ -77,12 +77,16 @@ def _embedded(args: argparse.Namespace, err: TextIO) -> int:
     except ImportError as exc:  # installed, but not a moto the embedded AWS knows (notifier_local.moto_internals)
         print(f"notifier: {what} cannot start: {exc}", file=err)
         return EXIT_ERROR
-    from notifier_local.cdk_cli import DeployFailed  # noqa: PLC0415
+    from notifier_local.cdk_cli import DeployFailed  # noqa: PLC0415 - the optional extra, as above
+    from notifier_local.server import PortInUse  # noqa: PLC0415 - the optional extra, as above
 
     try:
         if args.command == "demo":
             return demo.run(with_cdk=not args.without_cdk)
-        return playground.run(with_cdk=not args.without_cdk, port=args.port)
+        return playground.run(with_cdk=not args.without_cdk, port=args.port, schedule=not args.no_schedule)
     except DeployFailed as exc:  # e.g. a clone without `npm ci`: the message says what to run
         print(f"notifier: {what} could not deploy: {exc}", file=err)
+        return EXIT_ERROR
+    except PortInUse as exc:
+        print(f"notifier: {what} cannot start: {exc}", file=err)
         return EXIT_ERROR

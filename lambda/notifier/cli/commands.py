@@ -17,7 +17,16 @@ from notifier.adapters.store import DynamoWatchStore
 from notifier.app.compose import build_poller, build_store
 from notifier.app.settings import ConfigError, Settings
 from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
-from notifier.cli.options import DEFAULT_STACK, EXIT_BAD_INPUT, EXIT_ERROR, EXIT_OK, EXIT_TIMED_OUT
+from notifier.cli.options import (
+    DEFAULT_STACK,
+    EVERY_EXAMPLES,
+    EXIT_BAD_INPUT,
+    EXIT_ERROR,
+    EXIT_NOT_FOUND_OUT,
+    EXIT_OK,
+    EXIT_TIMED_OUT,
+    TIMEOUT_EXAMPLES,
+)
 from notifier.cli.output import (
     Printer,
     camel_case,
@@ -251,10 +260,17 @@ def show_job(args: argparse.Namespace, table: _Table, session: boto3.session.Ses
 def expect_cadence(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
     arn = args.arn.strip()
     try:
-        target_of(arn)
-        every = None if args.clear else parse_duration(args.every or "")
+        target = target_of(arn)
     except NotExpectable as exc:
         raise UsageError(str(exc) if args.clear or args.every else f"{exc}; give --every DURATION or --clear") from None
+    try:
+        every = None if args.clear else parse_duration(args.every or "", examples=EVERY_EXAMPLES)
+    except NotExpectable as exc:
+        raise UsageError(f"--every: {exc}") from None
+    if every is not None:  # as `track` does: what Personalize does not know is refused, nothing written
+        missing = PersonalizeResources(session, config=client_config()).missing(arn)
+        if missing is not None:
+            raise UsageError(f"{target.value.replace('-', ' ')} {arn} does not exist in Personalize ({missing})")
     if every is None:
         removed = table.store.delete_expectation(arn)
         if not removed:
@@ -307,7 +323,11 @@ def wait_until_settled(args: argparse.Namespace, session: boto3.session.Session,
     if bad:
         return EXIT_BAD_INPUT
     try:
-        timeout = parse_duration(args.timeout, WAIT_BOUNDS).total_seconds() if args.timeout else None
+        timeout = (
+            parse_duration(args.timeout, WAIT_BOUNDS, examples=TIMEOUT_EXAMPLES).total_seconds()
+            if args.timeout
+            else None
+        )
     except NotExpectable as exc:
         raise UsageError(f"--timeout: {exc}") from None
     describer = PersonalizeResources(session, config=client_config())
@@ -331,6 +351,10 @@ def wait_until_settled(args: argparse.Namespace, session: boto3.session.Session,
         printer.error(str(exc))
         printer.document("wait", results=[_waited(r) for r in exc.settled], pending=[j.arn for j in exc.pending])
         return EXIT_TIMED_OUT
+    except NotifierError as exc:  # refused, or failing to the end: how the jobs ended is not known
+        progress.clear()
+        printer.error(f"could not find out how it ends: {exc}")
+        return EXIT_NOT_FOUND_OUT
     progress.clear()
     printer.document("wait", results=[_waited(r) for r in results], pending=[])
     return EXIT_OK if all(result.succeeded for result in results) else EXIT_ERROR

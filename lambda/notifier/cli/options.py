@@ -6,15 +6,22 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
+from notifier.domain.spelling import closest
+
 DEFAULT_STACK = "PersonalizeJobNotifier"
+PLAYGROUND_POLL_SECONDS = 5  # the playground's own schedule: the deployed one's, at the speed of a person trying
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130  # as EXIT_CODES below says
 EXIT_TIMED_OUT = 124  # `wait` only: --timeout passed first (GNU timeout's code, for scripts that know it)
+EXIT_NOT_FOUND_OUT = 3  # `wait` only: how a job ended could not be found out (AWS refused, or failed to the end)
 JSON_SCHEMA_VERSION = 1
+EVERY_EXAMPLES = "26h, 8d, 90m, 2w"  # what `expect --every` and its errors give as examples
+TIMEOUT_EXAMPLES = "90s, 30m, 6h"  # what `wait --timeout` and its errors give as examples
 
 DEMO_EXIT_CODES = """exit codes:
   0    every check passed
@@ -29,19 +36,27 @@ OWN_EXIT_CODES = {"demo": DEMO_EXIT_CODES, "local": LOCAL_EXIT_CODES}  # command
 
 WAIT_EXIT_CODES = """exit codes:
   0    every job and resource succeeded
-  1    one failed, stopped or vanished (its reason is printed), or AWS or the network failed
+  1    one failed, stopped or vanished (its reason is printed)
   2    bad input, named in the message: a malformed ARN or --timeout, an ARN Personalize does not know
+  3    it could not be found out: AWS refused to tell (access denied, expired credentials), or kept failing
   124  --timeout passed before everything settled (what is still under way is printed)
   130  interrupted (Ctrl-C)"""
 
-EXIT_CODES = """exit codes:
+COMMAND_EXIT_CODES = """exit codes:
   0    success
   1    AWS or the network failed: access denied, throttling, an unreachable endpoint, a missing
        profile or region, a describe or publish that failed during poll (each reason is printed)
   2    bad input, named in the message: a malformed ARN, option or region; an ARN, stack or table that
        does not exist; a missing --topic
-  124  wait only: --timeout passed before everything settled
   130  interrupted (Ctrl-C)"""
+
+# The command's own table: every command's codes (each command's help lists only its own).
+EXIT_CODES = COMMAND_EXIT_CODES.replace(
+    "  130  interrupted (Ctrl-C)",
+    "  3    wait only: how a job ended could not be found out (AWS refused, or kept failing)\n"
+    "  124  wait only: --timeout passed before everything settled\n"
+    "  130  interrupted (Ctrl-C)",
+)
 
 WHERE = """where the table comes from: --table, else $TABLE_NAME, else the outputs of the deployed stack
 (--stack, else $NOTIFIER_STACK, else PersonalizeJobNotifier) in --region (else $AWS_REGION,
@@ -138,6 +153,10 @@ class _Parser(argparse.ArgumentParser):
     named as such: argparse would take `--regoin us-east-1 list` for a command called us-east-1."""
 
     def error(self, message: str) -> NoReturn:
+        unknown = re.match(r"argument COMMAND: invalid choice: '([^']*)'", message)
+        if unknown:  # argparse lists every command; one line names the one meant
+            meant = closest(unknown[1], _commands_of(self))
+            message = f"unknown command {unknown[1]!r}" + (f"; did you mean {meant}?" if meant else "")
         self.exit(EXIT_BAD_INPUT, f"notifier: {message} (`{self.prog} --help` lists what it takes)\n")
 
     def parse_args(self, args: Sequence[str] | None = None, namespace: None = None) -> argparse.Namespace:  # type: ignore[override]
@@ -149,6 +168,12 @@ class _Parser(argparse.ArgumentParser):
                 close = difflib.get_close_matches(option, sorted(known), n=1, cutoff=0.6)
                 self.error(f"unknown option {option!r}" + (f"; did you mean {close[0]}?" if close else ""))
         return super().parse_args(argv, namespace)
+
+
+def _commands_of(parser: argparse.ArgumentParser) -> list[str]:
+    return [
+        name for action in parser._actions if isinstance(action, argparse._SubParsersAction) for name in action.choices
+    ]
 
 
 def _option_strings(parser: argparse.ArgumentParser) -> set[str]:
@@ -176,7 +201,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         uses_aws = name not in OWN_EXIT_CODES  # the demo and the playground bring their own AWS
-        codes = WAIT_EXIT_CODES if name == "wait" else EXIT_CODES if uses_aws else OWN_EXIT_CODES[name]
+        codes = WAIT_EXIT_CODES if name == "wait" else COMMAND_EXIT_CODES if uses_aws else OWN_EXIT_CODES[name]
         sub = commands.add_parser(
             name,
             help=help_text,
@@ -246,6 +271,12 @@ def build_parser() -> argparse.ArgumentParser:
     local = command("local", "an embedded AWS with the stack deployed, to try every command by hand")
     local.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")
     local.add_argument("--port", type=int, default=None, help="the port to serve on (default: a free one)")
+    local.add_argument(
+        "--no-schedule",
+        action="store_true",
+        help=f"poll only when `poll` is typed (default: the deployed poll every {PLAYGROUND_POLL_SECONDS} s, as "
+        "the deployed schedule would)",
+    )
     return parser
 
 
@@ -258,11 +289,11 @@ def _pipeline_commands(command: Callable[[str, str], argparse.ArgumentParser]) -
     )
     expect.add_argument("arn", metavar="ARN", help="a dataset group, dataset, solution or campaign")
     cadence = expect.add_mutually_exclusive_group(required=True)
-    cadence.add_argument("--every", metavar="DURATION", help="26h, 8d, 90m, 2w (5 minutes to 366 days)")
+    cadence.add_argument("--every", metavar="DURATION", help=f"{EVERY_EXAMPLES} (5 minutes to 366 days)")
     cadence.add_argument("--clear", action="store_true", help="expect nothing of it any more")
     expect.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
     wait = command("wait", "block until jobs and resources settle: exit 0 when all succeeded, 1 when one did not")
     wait.add_argument("arns", nargs="+", metavar="ARN", help="ARNs of jobs and resources")
-    wait.add_argument("--timeout", metavar="DURATION", help="give up after 90s, 30m, 6h (or seconds): exit 124")
+    wait.add_argument("--timeout", metavar="DURATION", help=f"give up after {TIMEOUT_EXAMPLES} (or seconds): exit 124")
     wait.add_argument("--json", action="store_true", help="one JSON document on stdout: the documents subscribers get")

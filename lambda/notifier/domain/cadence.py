@@ -64,16 +64,18 @@ def target_of(arn: str) -> Target:
     return Target(kind)
 
 
-def parse_duration(text: str, bounds: tuple[timedelta, timedelta] = (SHORTEST, LONGEST)) -> timedelta:
+def parse_duration(
+    text: str, bounds: tuple[timedelta, timedelta] = (SHORTEST, LONGEST), examples: str = "26h, 8d, 90m or 2w"
+) -> timedelta:
     """`26h`, `8d`, `90m`, `90s`, `2w` or seconds, within `bounds` (an expectation's: 5 minutes to a year, as a
-    poll runs at most once a minute)."""
+    poll runs at most once a minute). An error gives `examples` (the help's own, where a command asks)."""
     matched = _DURATION.fullmatch(text.strip().lower())
     if not matched:
-        raise NotExpectable(f"{text!r} is not a duration (like 26h, 8d, 90m or 2w)")
+        raise NotExpectable(f"{text!r} is not a duration (like {examples})")
     period = timedelta(seconds=float(matched["amount"]) * _UNITS[matched["unit"]])
     low, high = bounds
     if not low <= period <= high:
-        raise NotExpectable(f"{text!r} is outside {_in_words(low)} to {_in_words(high)}")
+        raise NotExpectable(f"{text!r} is outside {_in_words(low)} to {_in_words(high)} (like {examples})")
     return period
 
 

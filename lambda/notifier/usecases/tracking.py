@@ -104,9 +104,10 @@ def track(
         try:
             job = watched.start_watching(parsed, clock(), describer.describe(job), watch_id=job.watch_id)
         except ResourceNotFound:
+            what = parsed.kind.label.lower()
             if refuse_unknown:
-                return TrackResult(arn=arn, outcome="unknown", message="Personalize does not know this job")
-            note = "Personalize does not know this job; the next poll reports it if that stays so"
+                return TrackResult(arn=arn, outcome="unknown", message=f"Personalize does not know this {what}")
+            note = f"Personalize does not know this {what}; the next poll reports it if that stays so"
         except ResourceRejected as exc:
             note = f"Personalize rejected it ({exc}); the next poll reports it if that stays so"
         except DescribeFailed as exc:

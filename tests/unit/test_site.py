@@ -1,0 +1,58 @@
+"""The documentation site: `make site` (in `make test`) builds it with --strict, so a link to a page or an anchor
+that does not exist fails the build, naming the page."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.unit
+
+REPO = Path(__file__).resolve().parents[2]
+MKDOCS = str(Path(sys.executable).with_name("mkdocs"))
+
+
+def build(copy: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [MKDOCS, "build", "--strict", "--site-dir", str(copy / "site")],
+        cwd=copy,
+        env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1", "LANG": "C.UTF-8"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    shutil.copy(REPO / "mkdocs.yml", tmp_path / "mkdocs.yml")
+    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    return tmp_path
+
+
+def test_make_site_counts_the_warnings_strict_fails_on() -> None:
+    """`mkdocs build --quiet` hides warnings, and --strict then has none to fail on."""
+    [recipe] = [line for line in (REPO / "Makefile").read_text().splitlines() if "mkdocs build" in line]
+    assert "--strict" in recipe and "--quiet" not in recipe and " -q" not in recipe
+
+
+def test_the_site_builds_strict(copy: Path) -> None:
+    built = build(copy)
+    assert built.returncode == 0, built.stdout + built.stderr
+    assert (copy / "site" / "index.html").is_file() and (copy / "site" / "architecture" / "index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    "broken", ["[the alarms](deploy.md#no-such-heading)", "[a page](no-such-page.md)"], ids=["anchor", "page"]
+)
+def test_a_broken_link_or_anchor_fails_the_build(copy: Path, broken: str) -> None:
+    page = copy / "docs" / "subscribe.md"
+    page.write_text(page.read_text() + f"\nSee {broken}.\n")
+    built = build(copy)
+    assert built.returncode != 0
+    assert "subscribe.md" in built.stdout + built.stderr
