@@ -25,7 +25,8 @@ import boto3
 from moto import mock_aws
 
 from bench.__main__ import REGION, arn_of, seed_jobs  # importing it sets the environment first
-from notifier.app.compose import build_poller, build_store
+from notifier.adapters.store import build_store
+from notifier.app.compose import build_poller
 from notifier.app.settings import Settings
 from notifier.ports import PublishFailed, StoreUnavailable
 from notifier.usecases.poll.poller import Poller

@@ -1,13 +1,13 @@
 """Every context option of the app and the construct: what it does and its default, as `make docs` writes the
-option tables (a test holds the keys equal to those DeploySettings reads, so an option cannot be added without
-its line)."""
+option tables of docs/deploy.md and docs/construct.md (a test holds the keys equal to those DeploySettings reads,
+so an option cannot be added without its line)."""
 
 from __future__ import annotations
 
 from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
 
-# Every context option: what it does and its default, as `make docs` writes the README's table (a test holds the
-# keys equal to those the app reads, so an option cannot be added without its line).
+from .context_values import DEFAULT_EVENT_SOURCE
+
 CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
     "notifyEmails": ("addresses that get every notification (comma-separated in `-c`)", "none"),
     "failureEmails": (
@@ -59,7 +59,7 @@ CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
         "running jobs listed under them",
         "off",
     ),
-    "eventSource": ("the `source` of the EventBridge events (not `aws.`...)", "`personalize-job-notifier`"),
+    "eventSource": ("the `source` of the EventBridge events (not `aws.`...)", f"`{DEFAULT_EVENT_SOURCE}`"),
     "stuckAfterMinutes": ("one `stuck` notification for a job running longer (0: never)", "360"),
     "personalizeMaxRps": (
         "pace Personalize calls under this many per second (set it just under your quota)",

@@ -15,47 +15,26 @@ from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCEN
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
 )
-
-
 SLACK_WORKSPACE = re.compile(r"^[0-9A-Z]{1,255}$")
-
 
 # The schema takes [A-Za-z0-9]{1,255}, which a channel *name* such as "general" passes; Slack's channel IDs are
 # upper case (the chat applications API reference's example, ABCBBLZZZ; AWS DevOps Agent's ^[CGD][A-Z0-9]+$).
 SLACK_CHANNEL = re.compile(r"^[A-Z0-9]{1,255}$")
-
-
 _EVENT_SOURCE = re.compile(r"^[A-Za-z0-9._-]{1,256}$")
-
 
 # Microsoft Teams IDs, as the CloudFormation resource schema of AWS::Chatbot::MicrosoftTeamsChannelConfiguration
 # gives them (TeamId, TeamsTenantId: a GUID; TeamsChannelId: URL-encoded, like 19%3a...%40thread.tacv2).
 _GUID = re.compile(r"^[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12}$")
-
-
 _TEAMS_CHANNEL = re.compile(r"^[a-zA-Z0-9\-_=+/.,]*%3[aA][a-zA-Z0-9\-_=+/.,]*%40[a-zA-Z0-9\-_=+/.,]*$")
-
-
 _STACK_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,127}$")  # CloudFormation's rule for stack names
-
-
 OPTION_SHAPE = re.compile(r"^[a-z][A-Za-z0-9]*$")  # how this app's options look (CDK's own keys have : / @ -)
-
-
 LAYER_ARN = re.compile(r"^arn:[a-z\d-]+:lambda:[a-z\d-]+:\d{12}:layer:[\w-]+:\d+$")
-
 
 # botocore's models: organizations OrganizationId; cloudformation DeploymentTargets OrganizationalUnitIds (an OU
 # or the root); sts AssumeRole ExternalId (2-1224 of [\w+=,.@:/-]); CreateStackSet CallAs.
 _ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
-
-
 _OU_OR_ROOT = re.compile(r"^(ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}|r-[a-z0-9]{4,32})$")
-
-
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
-
-
 STACK_SET_CALLERS = ("SELF", "DELEGATED_ADMIN")
 
 
@@ -63,7 +42,7 @@ class ContextError(ValueError):
     """A CDK context value that cannot be deployed; the message names the key and the value."""
 
 
-def teams_channel(get: Callable[[str], object]) -> dict[str, str | None]:
+def teams_options(get: Callable[[str], object]) -> dict[str, str | None]:
     keys = ("teamsTeamId", "teamsChannelId", "teamsTenantId")
     values = dict(zip(keys, (optional_text(get, key) for key in keys), strict=True))
     given = [key for key, value in values.items() if value is not None]
@@ -89,7 +68,7 @@ def teams_channel(get: Callable[[str], object]) -> dict[str, str | None]:
     }
 
 
-def organization(get: Callable[[str], object]) -> dict[str, object]:
+def organization_options(get: Callable[[str], object]) -> dict[str, object]:
     organization = optional_text(get, "organizationId")
     external_id = optional_text(get, "memberExternalId")
     ous = listed(get("memberOus"))
@@ -147,7 +126,7 @@ def listed(value: object) -> tuple[str, ...]:
     return tuple(str(item).strip() for item in items if str(item).strip())
 
 
-def regions(value: object) -> tuple[str, ...]:
+def track_regions(value: object) -> tuple[str, ...]:
     regions = listed(value)
     for region in regions:
         # Where Personalize runs: a misspelt region would deploy a forwarder stack for a region that is none.
@@ -200,9 +179,12 @@ def discover_value(value: object) -> str | None:
     return ",".join(arns)
 
 
+DEFAULT_EVENT_SOURCE = "personalize-job-notifier"
+
+
 def event_source(value: object) -> str:
     if value is None or str(value).strip() == "":
-        return "personalize-job-notifier"
+        return DEFAULT_EVENT_SOURCE
     text = str(value).strip()
     if text.startswith("aws.") or not _EVENT_SOURCE.match(text):
         raise ContextError(f"eventSource {value!r} must be 1-256 of [A-Za-z0-9._-] and not start with 'aws.'")
@@ -251,7 +233,7 @@ def quality_metric(value: object) -> str:
     return text
 
 
-def percent(value: object, key: str) -> float:
+def percentage(value: object, key: str) -> float:
     if value is None or str(value).strip() == "":
         return DEFAULT_THRESHOLD_PERCENT
     try:
@@ -263,7 +245,7 @@ def percent(value: object, key: str) -> float:
     return percent
 
 
-def rate(value: object) -> float | None:
+def max_rate(value: object) -> float | None:
     if value is None or str(value).strip() == "":
         return None
     try:
@@ -284,7 +266,7 @@ def whole_number(value: object, key: str, default: int, bounds: tuple[int, int],
     return int(text)
 
 
-def emails(get: Callable[[str], object], key: str) -> tuple[str, ...]:
+def email_addresses(get: Callable[[str], object], key: str) -> tuple[str, ...]:
     emails = listed(get(key))
     for email in emails:
         if not _EMAIL.match(email):

@@ -9,23 +9,24 @@ from dataclasses import dataclass
 from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
 
 from .context_values import (
+    DEFAULT_EVENT_SOURCE,
     LAYER_ARN,
     OPTION_SHAPE,
     SLACK_CHANNEL,
     SLACK_WORKSPACE,
     ContextError,
     discover_value,
-    emails,
+    email_addresses,
     event_source,
     expectations,
     flag,
+    max_rate,
     optional_text,
-    organization,
-    percent,
+    organization_options,
+    percentage,
     quality_metric,
-    rate,
-    regions,
-    teams_channel,
+    teams_options,
+    track_regions,
     whole_number,
 )
 
@@ -36,14 +37,8 @@ from .context_values import (
 # {version} (Powertools docs, "Install", "Using SSM Parameter Store"; written by its update_ssm workflow).
 # -c powertoolsLayerArn=... overrides it, e.g. in a partition where that parameter is not published.
 LAMBDA_RUNTIME = "python3.14"
-
-
 LAMBDA_ARCHITECTURE = "arm64"
-
-
 POWERTOOLS_VERSION = "3.37.0"
-
-
 POWERTOOLS_LAYER_PARAMETER = (
     f"/aws/service/powertools/python/{LAMBDA_ARCHITECTURE}/{LAMBDA_RUNTIME}/{POWERTOOLS_VERSION}"
 )
@@ -64,7 +59,7 @@ class DeploySettings:
     teams_tenant_id: str | None = None
     powertools_layer_arn: str | None = None
     auto_track: bool = True
-    event_source: str = "personalize-job-notifier"
+    event_source: str = DEFAULT_EVENT_SOURCE
     stuck_after_minutes: int = 360
     personalize_max_rps: float | None = None
     discover: str | None = None  # "all", or comma-separated parent ARNs (datasets, solutions, ...)
@@ -134,7 +129,7 @@ class DeploySettings:
             stuck_after_minutes=whole_number(
                 get("stuckAfterMinutes"), "stuckAfterMinutes", 360, (0, 100_000), unit=" of minutes"
             ),
-            personalize_max_rps=rate(get("personalizeMaxRps")),
+            personalize_max_rps=max_rate(get("personalizeMaxRps")),
             discover=discover_value(get("discover")),
             poll_minutes=whole_number(get("pollMinutes"), "pollMinutes", 1, (1, 1440), unit=" of minutes"),
             recheck_seconds=whole_number(get("recheckSeconds"), "recheckSeconds", 0, (0, 30), unit=" of seconds"),
@@ -144,16 +139,16 @@ class DeploySettings:
             ),
             tracing=flag(get("tracing"), "tracing", default=False),
             quality_metric=quality_metric(get("qualityMetric")),
-            quality_threshold_percent=percent(get("qualityThresholdPercent"), "qualityThresholdPercent"),
+            quality_threshold_percent=percentage(get("qualityThresholdPercent"), "qualityThresholdPercent"),
             expectations=expectations(get("expectations")),
-            track_regions=regions(get("trackRegions")),
-            notify_emails=emails(get, "notifyEmails"),
-            failure_emails=emails(get, "failureEmails"),
+            track_regions=track_regions(get("trackRegions")),
+            notify_emails=email_addresses(get, "notifyEmails"),
+            failure_emails=email_addresses(get, "failureEmails"),
             slack_workspace_id=workspace,
             slack_channel_id=channel,
-            **teams_channel(get),
+            **teams_options(get),
             powertools_layer_arn=layer,
-            **organization(get),
+            **organization_options(get),
         )
 
 

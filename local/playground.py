@@ -11,6 +11,7 @@ runs on its own every few seconds, as the deployed schedule would (`--no-schedul
 from __future__ import annotations
 
 import argparse
+import functools
 import re
 import shlex
 import sys
@@ -73,6 +74,7 @@ def _commands() -> argparse.ArgumentParser:
     return parser
 
 
+@functools.cache
 def documented_statuses(kind: Kind) -> list[str]:
     """The statuses botocore's model documents for a kind (its `status` member's own words: "CREATE PENDING >
     CREATE IN_PROGRESS > ACTIVE -or- CREATE FAILED"), in that order."""
@@ -167,22 +169,25 @@ class Playground:
             f"polled: {summary['jobs_polled']} described, {summary['transitions']} transition(s), "
             f"{summary['notifications_published']} published"
         )
-        self._received(args)
+        self._say_received()
 
     def _received(self, args: argparse.Namespace) -> None:
+        if not self._say_received():
+            self.say("  (nothing new since last asked)")
+
+    def _say_received(self, prefix: str = "  ") -> int:
+        """What the subscribers got since last asked, a subject a line; how many."""
         messages = self.queue.receive_all()
         for message in messages:
-            self.say(f"  → {message.subject}")
-        if not messages and args.command == "received":
-            self.say("  (nothing new since last asked)")
+            self.say(f"{prefix}→ {message.subject}")
+        return len(messages)
 
     def scheduled(self, stop: threading.Event, every: float) -> None:
         """The deployed poll every `every` seconds until `stop`, saying what it published."""
         while not stop.wait(every):
             with self.lock:
                 self.poll()
-                for message in self.queue.receive_all():
-                    self.say(f"\n  (scheduled poll) → {message.subject}")
+                self._say_received("\n  (scheduled poll) ")
 
     def _jobs(self, args: argparse.Namespace) -> None:
         held = emulator.all_jobs()

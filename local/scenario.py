@@ -32,7 +32,7 @@ from notifier_local.deployment import deployed_track
 from notifier_local.inbox import inbox
 from notifier_local.moto_fixes import lambda_deliveries
 from notifier_local.server import ACCOUNT, REGION
-from notifier_local.showing import Narrator, change
+from notifier_local.showing import Narrator, change_in_words
 
 
 def create_jobs(session: boto3.session.Session) -> list[DemoJob]:
@@ -238,5 +238,5 @@ def poll_while_jobs_move(
             + (f", {summary['deferred']} left for the next poll (time budget)" if summary["deferred"] else "")
         )
         for message in arrived:
-            say.line(f"      → {message.document['jobName']}: {change(message.document)}")
+            say.line(f"      → {message.document['jobName']}: {change_in_words(message.document)}")
     return delivered

@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any, TextIO
 
-from notifier.app.compose import build_store
+from notifier.adapters.store import build_store
 from notifier_local.aws import Delivered
 from notifier_local.cast import (
     EVERYTHING,
@@ -84,7 +84,7 @@ def _notification_id(email: str) -> str:
     return email.rsplit("Notification id: ", 1)[-1].strip()
 
 
-def change(document: dict[str, Any]) -> str:
+def change_in_words(document: dict[str, Any]) -> str:
     if document["event"] != "transition":
         return f"{document['event']} ({document.get('detail') or ''})"
     text = f"{document.get('previousStatus')} → {document['status']}"

@@ -29,8 +29,8 @@ import pytest
 from moto import mock_aws
 
 from notifier.adapters.personalize import PersonalizeResources
-from notifier.adapters.store import DynamoWatchStore
-from notifier.app.compose import build_poller, build_store
+from notifier.adapters.store import DynamoWatchStore, build_store
+from notifier.app.compose import build_poller
 from notifier.app.settings import Settings
 from notifier.usecases.poll.poller import Poller
 from notifier.usecases.poll.report import PollReport, PollSettings

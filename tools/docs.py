@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import inspect
 import json
 import os
@@ -489,9 +490,13 @@ def with_figures(text: str, values: dict[str, str]) -> str:
 
 
 def _strategy(name: str) -> dict[str, Any]:
-    results = json.loads(BENCH_RESULTS.read_text())
-    [found] = [entry for entry in results["notice_latency"] if entry["strategy"] == name]
+    [found] = [entry for entry in _notice_latency() if entry["strategy"] == name]
     return found
+
+
+@functools.cache
+def _notice_latency() -> list[dict[str, Any]]:
+    return json.loads(BENCH_RESULTS.read_text())["notice_latency"]
 
 
 def _shown_demo() -> str:
@@ -528,6 +533,7 @@ def _figure_table() -> dict[str, Callable[[], str]]:
         poll_timeout_seconds,
     )
     from notifier.app.settings import Settings  # noqa: PLC0415
+    from notifier.cli.options import PLAYGROUND_POLL_SECONDS  # noqa: PLC0415
     from notifier.domain.watched import WAKE_WINDOW  # noqa: PLC0415
     from notifier.rendering.envelope import REASON_CAP_CHARS  # noqa: PLC0415
     from notifier.usecases.tracking import TASKS_PER_RECORD  # noqa: PLC0415
@@ -552,6 +558,7 @@ def _figure_table() -> dict[str, Callable[[], str]]:
         "wait-jitter-floor-percent": lambda: f"{(1 - float(_waiting('JITTER'))) * 100:g}",
         "wait-failures-in-a-row": lambda: _waiting("FAILURES_IN_A_ROW"),
         "tasks-per-record": lambda: str(TASKS_PER_RECORD),
+        "playground-poll-seconds": lambda: str(PLAYGROUND_POLL_SECONDS),
         "describes-in-parallel": lambda: str(Settings.__dataclass_fields__["max_concurrency"].default),
         "poll-timeout-longest-seconds": lambda: str(poll_timeout_seconds(24 * 60)),
         "poll-event-max-age-seconds": lambda: str(POLL_EVENT_MAX_AGE_SECONDS),

@@ -1,6 +1,7 @@
-"""The interfaces the poll logic works through, and the domain errors adapters raise.
+"""The interfaces the use cases work through, and the domain errors the adapters raise.
 
-Adapters (store.py, personalize.py, publisher.py) implement these with boto3; tests may pass fakes.
+notifier.adapters (store, personalize, publisher) implement them with boto3; tests may pass fakes. A use case
+that needs less than a port names that much itself (tracking's RecordStore, waiting's Source).
 """
 
 from __future__ import annotations

@@ -233,3 +233,20 @@ def test_the_playground_polls_on_its_own_as_the_deployed_schedule_does(tmp_path)
     finally:
         playground.process.send_signal(signal.SIGINT)
         playground.finished(timeout=60)
+
+
+def test_the_docs_playground_example_runs_as_written(tmp_path) -> None:
+    """Each line of Try it's playground example, typed as it stands: none is refused, and each does its part."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "try-it.md").read_text()
+    block = page.split("<!-- playground-example -->\n```\n", 1)[1].split("\n```", 1)[0]
+    lines = [line.removeprefix(PROMPT).split("  #", 1)[0].strip() for line in block.splitlines()]
+    playground = Terminal(tmp_path, "--without-cdk", "--no-schedule")
+    try:
+        playground.until_prompt()
+        answers = {line: playground.type(line) for line in lines}
+    finally:
+        playground.process.send_signal(signal.SIGINT)
+        playground.finished(timeout=60)
+    assert not [line for line, answer in answers.items() if "error:" in answer], answers
+    assert answers["poll"].startswith("polled: ")  # nothing is tracked yet: the other terminal tracks
+    assert "status: CREATE FAILED" in answers["show weekly-items"]

@@ -11,7 +11,7 @@ import aws_cdk
 import boto3
 import pytest
 
-from notifier_local.cdk_cli import deploy
+from notifier_local.cdk_cli import _serve_public_parameters, deploy
 from notifier_local.server import embedded_aws
 from tests.userenv import user_environment
 
@@ -89,3 +89,42 @@ def test_the_readmes_npx_cdk_runs_in_the_activated_virtualenv_with_no_node_on_pa
     assert done.returncode == 0, done.stdout + done.stderr
     assert (tmp_path / "cdk.out" / "PersonalizeJobNotifier.template.json").is_file()
     assert (done.stdout + done.stderr).strip() == "", done.stdout + done.stderr  # --quiet: nothing of the toolchain
+
+
+def test_the_readme_deploy_in_three_steps_deploys_as_written(tmp_path: Path) -> None:
+    """The README's three lines, run in the clone by a newcomer's shell against an embedded AWS: `make dev`, the
+    activated virtualenv's npx, `cdk bootstrap`, `cdk deploy` with the README's options. Appended only what this
+    offline check needs: an output directory of the test's own, no approval prompt (there is no terminal), direct
+    deployment (moto leaves a change set's outputs empty) and an outputs file to read."""
+    readme = (REPO / "README.md").read_text()
+    block = readme.split("## Deploy in three steps", 1)[1].split("```sh\n", 1)[1].split("\n```", 1)[0]
+    lines = [line.split("#", 1)[0].strip() for line in block.splitlines()]
+    assert [line.split()[:3] for line in lines] == [
+        ["make", "dev", "&&"],
+        ["npx", "cdk", "bootstrap"],
+        ["npx", "cdk", "deploy"],
+    ]
+    out, outputs = tmp_path / "cdk.out", tmp_path / "outputs.json"
+    lines[1] += f" --output {out}"
+    lines[2] += f" --output {out} --require-approval never --method direct --outputs-file {outputs}"
+    with embedded_aws() as aws:
+        _serve_public_parameters(aws, REPO)
+        done = subprocess.run(
+            ["bash", "-c", " && ".join(lines)],
+            cwd=REPO,
+            env=user_environment(tmp_path, **aws.environment(), CDK_DISABLE_CLI_TELEMETRY="true"),
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    [stack] = json.loads(outputs.read_text()).values()
+    assert {"TableName", "TopicArn", "FunctionName"} <= set(stack)
+    template = json.loads((out / "PersonalizeJobNotifier.template.json").read_text())
+    subscribed = {
+        r["Properties"]["Endpoint"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::SNS::Subscription" and r["Properties"].get("Protocol") == "email"
+    }
+    assert {"you@example.com", "oncall@example.com"} <= subscribed

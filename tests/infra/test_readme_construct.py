@@ -1,4 +1,4 @@
-"""The README's table of the construct's properties is its signature's, and the context options' table names
+"""The construct page's table of its properties is its signature's, and the context options' table names
 every option the app reads (the construct's own descriptions come from there)."""
 
 from __future__ import annotations

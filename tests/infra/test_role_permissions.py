@@ -24,7 +24,7 @@ from moto import mock_aws
 from moto.moto_api import recorder
 
 from notifier.adapters.personalize import PersonalizeResources
-from notifier.app.compose import build_store
+from notifier.adapters.store import build_store
 from notifier.domain.cadence import expect
 from notifier.usecases.tracking import track
 from notifier_local import personalize as emulator

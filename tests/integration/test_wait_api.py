@@ -9,7 +9,7 @@ import pytest
 
 import notifier
 from notifier.adapters.personalize import PersonalizeResources
-from notifier.app.compose import build_store
+from notifier.adapters.store import build_store
 from notifier.cli.output import Printer
 from notifier.cli.progress import ProgressLine
 from notifier.domain import watched

@@ -1,6 +1,7 @@
-"""The command's entry point answers Ctrl-C before any import runs: what it imports before installing its handler
-is only what the interpreter has loaded before any script runs, so Python's import machinery (whose callbacks
-swallow a KeyboardInterrupt, losing the press) never runs while Ctrl-C is still Python's own."""
+"""What the command and `wait_for` load first. The command's entry point answers Ctrl-C before any import runs:
+what it imports before installing its handler is only what the interpreter has loaded before any script runs, so
+Python's import machinery (whose callbacks swallow a KeyboardInterrupt, losing the press) never runs while Ctrl-C
+is still Python's own."""
 
 from __future__ import annotations
 
@@ -44,3 +45,22 @@ def test_the_entry_module_imports_only_what_python_has_loaded_before_it_takes_ct
         timeout=60,
     ).stdout.split()
     assert imported <= set(loaded), imported - set(loaded)
+
+
+def test_wait_for_loads_only_what_waiting_needs() -> None:
+    """`from notifier import wait_for` in a pipeline's process: no Powertools (its tracer reads AWS_PROFILE),
+    so a profile the caller does not use cannot break it."""
+    program = (
+        "import sys, boto3; from notifier import wait_for; "
+        "assert 'aws_lambda_powertools' not in sys.modules, sorted(m for m in sys.modules if 'powertools' in m); "
+        "print(wait_for.__module__)"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", program],
+        env={"PATH": "/usr/bin:/bin", "AWS_PROFILE": "no-such-profile", "HOME": "/nonexistent"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert ran.returncode == 0 and ran.stdout == "notifier.app.waiting\n", ran.stderr

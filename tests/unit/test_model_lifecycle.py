@@ -8,8 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from notifier.adapters.items import decode_any, encode_expectation
-from notifier.adapters.items import to_wire as _to_wire
+from notifier.adapters.items import decode_any, encode_expectation, to_wire
 from notifier.domain import cadence
 from notifier.domain.cadence import NotExpectable, Notice, expect, parse_duration, target_of
 from notifier.domain.quality import Quality, assess, readable
@@ -118,7 +117,7 @@ def test_an_event_older_than_a_period_does_not_end_a_stall() -> None:
 
 def test_the_stored_expectation_reads_back_whole() -> None:
     e = cadence.after_look(expect(SOLUTION, timedelta(days=8), NOW, declared=True), NOW + timedelta(days=9))
-    assert decode_any(_to_wire(encode_expectation(e))) == e
+    assert decode_any(to_wire(encode_expectation(e))) == e
 
 
 def replace_owed(expectation: cadence.Expectation) -> cadence.Expectation:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,14 +12,28 @@ import pytest
 pytestmark = pytest.mark.unit
 
 REPO = Path(__file__).resolve().parents[2]
-MKDOCS = str(Path(sys.executable).with_name("mkdocs"))
+
+
+def make_site_recipe() -> str:
+    """The command `make site` runs, as the Makefile has it (the virtualenv's path made absolute)."""
+    planned = subprocess.run(
+        ["make", "-s", "-n", "site", f"VENV={REPO / '.venv'}"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    [recipe] = [line for line in planned.splitlines() if "mkdocs build" in line]
+    return recipe
 
 
 def build(copy: Path) -> subprocess.CompletedProcess[str]:
+    """`make site`'s own command, run on a copy of the pages."""
     return subprocess.run(
-        [MKDOCS, "build", "--strict", "--site-dir", str(copy / "site")],
+        ["bash", "-c", make_site_recipe()],
         cwd=copy,
-        env={"PATH": "/usr/bin:/bin", "NO_MKDOCS_2_WARNING": "1", "LANG": "C.UTF-8"},
+        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
         capture_output=True,
         text=True,
         timeout=300,
@@ -35,15 +48,10 @@ def copy(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_make_site_counts_the_warnings_strict_fails_on() -> None:
-    """`mkdocs build --quiet` hides warnings, and --strict then has none to fail on."""
-    [recipe] = [line for line in (REPO / "Makefile").read_text().splitlines() if "mkdocs build" in line]
-    assert "--strict" in recipe and "--quiet" not in recipe and " -q" not in recipe
-
-
 def test_the_site_builds_strict(copy: Path) -> None:
     built = build(copy)
     assert built.returncode == 0, built.stdout + built.stderr
+    assert "--strict" in make_site_recipe()
     assert (copy / "site" / "index.html").is_file() and (copy / "site" / "architecture" / "index.html").is_file()
 
 

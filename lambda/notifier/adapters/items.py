@@ -1,5 +1,6 @@
-"""The items of the table of watched jobs and resources: the only module that knows their layout (encoded and decoded
-here, read and written by notifier.adapters.store).
+"""The items of the table of watched jobs and resources: their layout, encoded and decoded here (the store's reads
+and conditional writes, notifier.adapters.store, name the few attributes they test; the stack's table and the
+embedded AWS's, its key and indexes).
 
 Layout: key `jobArn` (the ARN of whatever is watched: the attribute names of deployed tables stay as they
 were, since a table's key cannot be renamed without replacing it); `activeShard` (always "active") is present
@@ -41,12 +42,12 @@ BASELINE_KEY_PREFIX = "model-baseline/"
 # Present only on a record whose watch ended, and only while notifications are owed (None values are not stored).
 ENDED_ATTRIBUTE, OWED_ATTRIBUTE, TOKENS_ATTRIBUTE = "endedBy", "pending", "taskTokens"
 
-serializer = TypeSerializer()
-deserializer = TypeDeserializer()
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
 
 
 def to_wire(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: serializer.serialize(value) for name, value in item.items() if value is not None}
+    return {name: _serializer.serialize(value) for name, value in item.items() if value is not None}
 
 
 def encode(job: Watched) -> dict[str, Any]:
@@ -320,7 +321,7 @@ def decode_any(wire_item: dict[str, Any]) -> Watched | MalformedItem | AccountMa
         return decode_or_report(wire_item)
     key = str(wire_item.get("jobArn", {}).get("S", "?"))
     try:
-        item = {name: deserializer.deserialize(value) for name, value in wire_item.items()}
+        item = {name: _deserializer.deserialize(value) for name, value in wire_item.items()}
         if kind == EXPECTATION_KIND:
             return _decode_expectation(item)
         if kind == BASELINE_KIND:
@@ -347,7 +348,7 @@ def decode_any(wire_item: dict[str, Any]) -> Watched | MalformedItem | AccountMa
 def decode_or_report(wire_item: dict[str, Any]) -> Watched | MalformedItem:
     key = wire_item.get("jobArn", {}).get("S", "<no jobArn>") if isinstance(wire_item.get("jobArn"), dict) else "?"
     try:
-        item = {name: deserializer.deserialize(value) for name, value in wire_item.items()}
+        item = {name: _deserializer.deserialize(value) for name, value in wire_item.items()}
         return decode(item)
     except (_Malformed, TypeError, ValueError, KeyError) as exc:
         return MalformedItem(key=key, reason=str(exc))

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import boto3
@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from notifier.adapters.accounts import AccountSessions
 from notifier.domain.arns import InvalidArn, account_of, parse_arn
 from notifier.domain.cadence import Target
+from notifier.domain.clock import utc_now
 from notifier.domain.kinds import KINDS, SOLUTION_VERSION, Kind
 from notifier.domain.quality import Metrics, metrics_of
 from notifier.domain.watched import Snapshot, Summary, Update, Watched, iso, solution_of, start_watching
@@ -263,7 +264,7 @@ class PersonalizeResources:
 
     def describe_arn(self, arn: str) -> Snapshot:
         """What `describe` says of an ARN that is not (yet) a record."""
-        return self.describe(start_watching(parse_arn(arn), datetime.now(UTC)))
+        return self.describe(start_watching(parse_arn(arn), utc_now()))
 
     def _datasets_of(self, group_arn: str, region: str) -> list[str]:
         with self._failures(group_arn, f"ListDatasets in {region} for {group_arn}"):

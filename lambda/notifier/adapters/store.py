@@ -7,6 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
+import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from notifier.adapters.items import (
@@ -233,3 +234,9 @@ def _store_error(exc: Exception, table: str) -> StoreUnavailable:
         kind = TableNotFound if error.get("Code") == "ResourceNotFoundException" else StoreUnavailable
         return kind(f"table {table!r}: {error.get('Code')}: {error.get('Message')}")
     return StoreUnavailable(f"table {table!r}: {exc}")
+
+
+def build_store(table_name: str, session: Any = None) -> DynamoWatchStore:
+    """The table's adapter over a session's DynamoDB client (a new default session when none is given)."""
+    session = session or boto3.session.Session()
+    return DynamoWatchStore(table_name, session.client("dynamodb"))

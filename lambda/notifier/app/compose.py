@@ -1,4 +1,5 @@
-"""Wires the boto3 adapters into the poll logic. Clients are made here, at first use, never at import."""
+"""Wires the boto3 adapters into the use cases: the poll (with discovery and fast mode), the track function's
+session and reader. Clients are made here, at first use, never at import."""
 
 from __future__ import annotations
 
@@ -11,18 +12,13 @@ from botocore.config import Config
 from notifier.adapters.accounts import AccountSessions
 from notifier.adapters.personalize import PersonalizeResources
 from notifier.adapters.publisher import EventBridgePublisher, SnsPublisher, StepFunctionsAnswers
-from notifier.adapters.store import DynamoWatchStore
+from notifier.adapters.store import build_store
 from notifier.app.settings import MemberAccess, Settings
 from notifier.observability import logger
 from notifier.ports import NotifierError, Publisher
 from notifier.usecases.discovery import discover
 from notifier.usecases.poll.poller import Poller, unlimited_time
 from notifier.usecases.poll.report import PollReport
-
-
-def build_store(table_name: str, session: boto3.session.Session | None = None) -> DynamoWatchStore:
-    session = session or boto3.session.Session()
-    return DynamoWatchStore(table_name, session.client("dynamodb"))
 
 
 def channels(settings: Settings, session: boto3.session.Session) -> list[Publisher]:

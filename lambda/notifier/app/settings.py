@@ -26,8 +26,8 @@ TIME_MARGIN_SECONDS = 15
 FAST_TIME_MARGIN_SECONDS = 5
 
 
-# Every variable the functions read: its meaning and default, as `make docs` writes the README's table (a test
-# holds the keys equal to those Settings.from_env reads, plus Powertools' own that the stack sets).
+# Every variable the functions read: its meaning and default, as `make docs` writes docs/how-it-works.md's table
+# (a test holds the keys equal to those Settings.from_env reads, plus Powertools' own that the stack sets).
 ENVIRONMENT: dict[str, tuple[str, str]] = {
     "TABLE_NAME": ("tracked-jobs table", "required"),
     "TOPIC_ARN": ("SNS topic to publish to", "required"),

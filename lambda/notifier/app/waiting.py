@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 
 from notifier.adapters.personalize import PersonalizeResources
-from notifier.app.compose import build_store
+from notifier.adapters.store import build_store
 from notifier.domain.arns import parse_arn
 from notifier.domain.clock import utc_now
 from notifier.usecases.waiting import Describing, ReadingTable, Settled, Source, wait_on
@@ -39,9 +39,12 @@ def wait_for(
     for arn in arns:
         parse_arn(arn)
     session = session or boto3.session.Session()
-    describer = PersonalizeResources(session)
-    if table:
-        source: Source = ReadingTable(build_store(table, session), describer, utc_now)
-    else:
-        source = Describing(describer, utc_now)
+    source = wait_source(PersonalizeResources(session), table, session)
     return wait_on(source, arns, timeout=timeout, on_settled=on_settled)
+
+
+def wait_source(describer: PersonalizeResources, table: str | None, session: Any) -> Source:
+    """Where a wait looks: the records the deployed poll keeps in `table`, else Personalize described directly."""
+    if table:
+        return ReadingTable(build_store(table, session), describer, utc_now)
+    return Describing(describer, utc_now)

@@ -43,7 +43,7 @@ def _main(argv: Sequence[str] | None, out: TextIO, err: TextIO) -> int:
 
     try:
         # Loading the package builds the X-Ray SDK's client, which reads AWS_PROFILE.
-        from notifier.cli.runner import run_command  # noqa: PLC0415
+        from notifier.cli.runner import run_command  # noqa: PLC0415 - boto3 and the rest, once a command runs
     except ProfileNotFound as exc:
         print(
             f"notifier: profile {exc.kwargs.get('profile')!r} not found (AWS_PROFILE): "

@@ -6,16 +6,17 @@ import argparse
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from notifier.adapters.personalize import PersonalizeResources
 from notifier.adapters.regions import known_regions
-from notifier.adapters.store import DynamoWatchStore
-from notifier.app.compose import build_poller, build_store
+from notifier.adapters.store import DynamoWatchStore, build_store
+from notifier.app.compose import build_poller
 from notifier.app.settings import ConfigError, Settings
+from notifier.app.waiting import wait_source
 from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
 from notifier.cli.options import (
     DEFAULT_STACK,
@@ -41,6 +42,7 @@ from notifier.cli.output import (
 from notifier.cli.progress import ProgressLine
 from notifier.domain.arns import PARENT_KINDS, InvalidArn, account_of, is_parent_arn, parse_arn, region_of
 from notifier.domain.cadence import Expectation, NotExpectable, expect, parse_duration, target_of
+from notifier.domain.clock import utc_now
 from notifier.domain.kinds import api_name
 from notifier.domain.reachability import AccountMark
 from notifier.domain.watched import Watched
@@ -285,7 +287,7 @@ def expect_cadence(args: argparse.Namespace, table: _Table, session: boto3.sessi
     if kept is not None:  # set again: the new period, and all it has seen and told kept
         made = replace(kept, version=kept.version + 1, every_seconds=int(every.total_seconds()))
     else:
-        made = expect(arn, every, _now())
+        made = expect(arn, every, utc_now())
         try:  # one look, so `show` has a last satisfaction from the start
             looked = PersonalizeResources(session, config=client_config()).last_met(target_of(arn), arn)
         except NotifierError as exc:
@@ -309,10 +311,6 @@ def _expectable(arn: str) -> bool:
         return target_of(arn.strip()).value == "dataset"
     except NotExpectable:
         return False
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 WAIT_BOUNDS = (timedelta(seconds=1), timedelta(days=30))
@@ -373,8 +371,8 @@ def _wait_source(
         if named or not (isinstance(exc, UsageError) or refused):
             raise
         progress.note(f"no stack {args.stack} in {session.region_name}: describing each ARN directly")
-        return Describing(describer, _now)
-    return ReadingTable(build_store(name, session), describer, _now)
+        return wait_source(describer, None, session)
+    return wait_source(describer, name, session)
 
 
 def _waited(result: Settled) -> dict[str, object]:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import NoReturn
 
+from notifier import __version__
 from notifier.domain.spelling import closest
 
 DEFAULT_STACK = "PersonalizeJobNotifier"
@@ -119,8 +120,6 @@ def package_version() -> str:
     try:
         return version("personalize-job-notifier")
     except PackageNotFoundError:  # running from a checkout that is not installed
-        from notifier import __version__  # noqa: PLC0415 - only needed here
-
         return __version__
 
 

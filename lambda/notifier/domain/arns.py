@@ -1,4 +1,5 @@
-"""Personalize ARNs: which part is wrong, and which watched kind, region and name a right one names. Pure."""
+"""Personalize ARNs: which part is wrong, and which watched kind, region and name a right one names; which ARNs are
+parents a listing narrows by (a dataset, a solution ...). Pure."""
 
 from __future__ import annotations
 
@@ -15,8 +16,6 @@ _ARN_PARTS = re.compile(
     r"^arn:(?P<partition>[a-z\d-]+):personalize:(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+):"
     r"(?P<account>\d{12}):(?P<resource_type>[a-z-]+)/(?P<name>[^/]+(?:/[^/]+)*)$"
 )
-
-
 _BY_ARN_SHAPE: dict[tuple[str, int], Kind] = {(k.arn_resource_type, k.arn_path_parts): k for k in REGISTRY}
 
 
@@ -117,11 +116,7 @@ _PARENT_SHAPES = {
     "solutionArn": ("solution", 1),
     "solutionVersionArn": ("solution", 2),
 }
-
-
 _PARENT_ARN = re.compile(r"^arn:[a-z\d-]+:personalize:[a-z]{2}(?:-[a-z]+)+-\d+:\d{12}:[a-z-]+/.+$")
-
-
 PARENT_KINDS = "a dataset, dataset group, solution or solution version"
 
 

@@ -103,8 +103,8 @@ class Notice(StrEnum):
 
 @dataclass(frozen=True)
 class OwedNotice:
-    """A notice decided and stored before it is published (the record protocol of DESIGN.md), with what it says
-    fixed when it was decided: a retry sends the same id and the same words, whatever happened since."""
+    """A notice decided and stored before it is published (the record protocol of docs/how-it-works.md), with
+    what it says fixed when it was decided: a retry sends the same id and the same words, whatever happened since."""
 
     event: Notice
     at: str

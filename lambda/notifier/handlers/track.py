@@ -12,7 +12,8 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from notifier.adapters.personalize import PersonalizeResources
-from notifier.app.compose import account_sessions, build_store
+from notifier.adapters.store import build_store
+from notifier.app.compose import account_sessions
 from notifier.app.settings import TrackSettings
 from notifier.domain.cloudtrail import IgnoredEvent, call_from_cloudtrail
 from notifier.observability import logger, metrics, tracer

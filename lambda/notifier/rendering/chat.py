@@ -6,7 +6,7 @@ from __future__ import annotations
 from notifier.domain.arns import account_of
 from notifier.domain.quality import Quality
 from notifier.domain.watched import Event, PendingNotification, Watched
-from notifier.rendering import facts, model_metrics
+from notifier.rendering import model_metrics, wording
 from notifier.rendering.envelope import (
     CHAT_DESCRIPTION_MAX_CHARS,
     CHAT_ICONS,
@@ -26,10 +26,10 @@ def chat_notification(
     outcome = str(document["outcome"])
     lines = []
     if owed.event is Event.TRANSITION:
-        lines.append(f"*{facts.change_label(owed)}:* {facts.status_change(job, owed, '→', mark='*')}")
+        lines.append(f"*{wording.change_label(owed)}:* {wording.status_change(job, owed, '→', mark='*')}")
         lines += [f"*{what}:* `{old or 'none'}` → `{new or 'none'}`" for what, old, new in owed.changes]
         if document["serving"] is not None:
-            lines.append(f"*Serving:* {facts.serving_text(bool(document['serving']))}")
+            lines.append(f"*Serving:* {wording.serving_text(bool(document['serving']))}")
         if owed.assessment is not None:
             lines += model_metrics.chat_lines(owed.assessment)
     else:
@@ -42,12 +42,12 @@ def chat_notification(
         lines.append(f"*Took:* {format_duration(duration)}")
     if owed.failure_reason:
         lines.append(f"*Failure reason:*\n```{owed.failure_reason}```")
-    lines.append(f"*{facts.called(job)}:* `{job.arn}`")
+    lines.append(f"*{wording.detail_label(job)}:* `{job.arn}`")
     lines.append(f"*Account:* {account_of(job.arn)}")
     if job.input_location:
         lines.append(f"*Input:* `{job.input_location}`")
     lines += [f"*{label}:* {value}" for label, value in job.facts]
-    if job.parent_arn and not facts.parent_line_repeats_a_change(job, owed):
+    if job.parent_arn and not wording.parent_line_repeats_a_change(job, owed):
         lines.append(f"*{job.kind.parent_label}:* `{job.parent_arn}`")
     opened = document["outputConsoleUrl"] or owed.output_path
     console = document["consoleUrl"] or f"the Personalize console in {job.region}"
@@ -70,7 +70,7 @@ def chat_notification(
         "content": {
             "textType": "client-markdown",
             "title": shorten(
-                f"{_chat_icon(owed, outcome)} {facts.title(job, owed)}{facts.verdict(owed)}".strip(),
+                f"{_chat_icon(owed, outcome)} {wording.title(job, owed)}{wording.verdict_suffix(owed)}".strip(),
                 CHAT_TITLE_MAX_CHARS,
             ),
             "description": shorten("\n".join(lines), CHAT_DESCRIPTION_MAX_CHARS),

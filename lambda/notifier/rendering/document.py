@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from notifier.domain.arns import account_of
 from notifier.domain.watched import PendingNotification, Watched
-from notifier.rendering import facts, model_metrics
+from notifier.rendering import model_metrics, wording
 from notifier.rendering.envelope import SCHEMA_VERSION
 from notifier.rendering.links import console_url, console_where, s3_console_url
 
 
 def event_document(job: Watched, owed: PendingNotification) -> dict[str, object]:
     """The versioned JSON event for programs (SQS, Lambda, EventBridge)."""
-    outcome = facts.outcome_of(job, owed)
+    outcome = wording.outcome_of(job, owed)
     return {
         "version": SCHEMA_VERSION,
         "id": owed.id,
@@ -30,16 +30,16 @@ def event_document(job: Watched, owed: PendingNotification) -> dict[str, object]
         "previousStatus": owed.old_status,
         "status": owed.new_status,
         "outcome": outcome,
-        "terminal": facts.is_terminal(job, owed),
+        "terminal": wording.is_terminal(job, owed),
         "createdAt": job.created_at,
         "lastUpdatedAt": job.updated_at,
-        "durationSeconds": facts.duration_seconds(job) if facts.timed_since_creation(job, owed) else None,
+        "durationSeconds": wording.duration_seconds(job) if wording.timed_since_creation(job, owed) else None,
         "outputPath": owed.output_path,
         "failureReason": owed.failure_reason,
         "detail": owed.detail,
         "update": owed.update,
         "changes": [{"what": what, "before": before, "after": after} for what, before, after in owed.changes],
-        "serving": facts.serving(job, owed),
+        "serving": wording.is_serving(job, owed),
         "consoleUrl": console_url(job),
         "consoleWhere": console_where(job),
         "outputConsoleUrl": s3_console_url(owed.output_path) if owed.output_path else None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from notifier.domain.arns import account_of
 from notifier.domain.kinds import Outcome
 from notifier.domain.watched import Event, PendingNotification, Watched
-from notifier.rendering import facts, model_metrics
+from notifier.rendering import model_metrics, wording
 from notifier.rendering.text import aligned, format_duration, readable_time
 
 
@@ -15,10 +15,10 @@ def email_text(job: Watched, owed: PendingNotification, headline: str, document:
     one column however long its labels are."""
     happened: list[tuple[str, str]] = []
     if owed.event is Event.TRANSITION:
-        happened.append((facts.change_label(owed), facts.status_change(job, owed, "->")))
+        happened.append((wording.change_label(owed), wording.status_change(job, owed, "->")))
         happened += [(what, f"{old or 'none'} -> {new or 'none'}") for what, old, new in owed.changes]
         if document["serving"] is not None:
-            happened.append(("Serving", facts.serving_text(bool(document["serving"]))))
+            happened.append(("Serving", wording.serving_text(bool(document["serving"]))))
     elif owed.event is Event.STUCK:
         happened += [("Status", f"{owed.new_status} (unchanged)"), ("Stuck", owed.detail or "")]
     else:
@@ -32,9 +32,9 @@ def email_text(job: Watched, owed: PendingNotification, headline: str, document:
         finished = job.kind.outcome(owed.new_status) is Outcome.SUCCEEDED and owed.event is Event.TRANSITION
         happened.append(("Output" if finished else "Destination", owed.output_path))
     quality = model_metrics.email_lines(owed.assessment) if owed.assessment is not None else []
-    who = facts.called(job)
+    who = wording.detail_label(job)
     details = [(who, job.name), (f"{who} ARN", job.arn), ("Account", account_of(job.arn))]
-    if job.parent_arn and job.kind.parent_label and not facts.parent_line_repeats_a_change(job, owed):
+    if job.parent_arn and job.kind.parent_label and not wording.parent_line_repeats_a_change(job, owed):
         details.append((job.kind.parent_label, job.parent_arn))
     if job.input_location:
         details.append(("Input", job.input_location))
@@ -46,7 +46,7 @@ def email_text(job: Watched, owed: PendingNotification, headline: str, document:
     if document["outputConsoleUrl"]:
         links.append(("Output in S3 console", str(document["outputConsoleUrl"])))
     # The title, not the headline: the headline's failure reason or output path follow in their own lines.
-    lines = [facts.title(job, owed, mark=""), "", *aligned(happened)]
+    lines = [wording.title(job, owed, mark=""), "", *aligned(happened)]
     if owed.failure_reason:
         lines += ["", "Failure reason:", owed.failure_reason]
     lines += quality

@@ -11,10 +11,8 @@ from notifier.rendering.text import ascii_subject
 
 SCHEMA_VERSION = "1.0"
 
-
 # `outcome` attribute values worth waking someone for: what a failure-only subscription lets through.
 FAILURE_OUTCOMES = ("failed", "not_found", "invalid", "unreachable", "overdue")
-
 
 # What failure-only subscriptions get: those outcomes and the end of an overdue cadence they were told of, or a new
 # model worse than the one before (SNS filter policies take "$or" across attributes: SNS developer guide, "AND/OR
@@ -23,24 +21,14 @@ FAILURE_FILTER_POLICY: dict[str, object] = {
     "$or": [{"outcome": [*FAILURE_OUTCOMES, "recovered"]}, {"quality": [Quality.REGRESSED.value]}]
 }
 
-
 # Amazon Q Developer in chat applications (AWS Chatbot) custom notifications: kept well inside its limits.
 CHAT_TITLE_MAX_CHARS = 250
-
-
 CHAT_DESCRIPTION_MAX_CHARS = 8000
-
-
 CHAT_SUMMARY_MAX_CHARS = 250
-
 
 # One SNS message (all bodies together) and one EventBridge entry must stay under 256 KB.
 MESSAGE_BUDGET_BYTES = 200_000
-
-
 REASON_CAP_CHARS = 10_000
-
-
 CHAT_ICONS = {
     "succeeded": ":white_check_mark:",
     "failed": ":x:",

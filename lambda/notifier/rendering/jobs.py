@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from notifier.domain.watched import PendingNotification, Watched
-from notifier.rendering import facts
+from notifier.rendering import wording
 from notifier.rendering.chat import chat_notification
 from notifier.rendering.document import event_document
 from notifier.rendering.email import email_text
@@ -31,7 +31,7 @@ def _render(job: Watched, owed: PendingNotification, truncated: bool = False) ->
     document = event_document(job, owed)
     if truncated:
         document["failureReasonTruncated"] = True
-    headline = facts.headline(job, owed)
+    headline = wording.headline(job, owed)
     return assemble(
         id=owed.id,
         subject=f"Personalize: {headline}",

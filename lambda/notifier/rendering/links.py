@@ -14,8 +14,6 @@ from notifier.domain.watched import Watched
 # aws-samples/amazon-personalize-monitor, dashboard-template.mustache). No other resource's page has a
 # documented form: the link goes to the dataset group where the ARNs name it, and the text says what to open.
 _CONSOLE = "https://console.aws.amazon.com/personalize/home?region={region}"
-
-
 _DATASET = re.compile(r"(?P<account>arn:[\w-]+:personalize:[\w-]+:\d{12}):dataset/(?P<group>[^/]+)/[^/]+")
 
 

@@ -1,5 +1,5 @@
 """Delivering what a record owes: each notification published to every channel once, in order, and the record
-told how far it got (the protocol of DESIGN.md: stored as pending before it is published, cleared after)."""
+told how far it got (the protocol of docs/how-it-works.md: stored as pending before it is published, cleared after)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,8 @@
 """One poll cycle: re-publish what is owed, describe active jobs, notify each transition exactly once.
 
-The protocol (DESIGN.md): every record change is a conditional write on the record's version, so two
-overlapping polls never both notify one transition; a notification is stored as pending before it is
-published and cleared only after SNS accepted it, so a failed publish is retried, never lost.
+The protocol (docs/how-it-works.md, "Guarantees"): every record change is a conditional write on the record's
+version, so two overlapping polls never both notify one transition; a notification is stored as pending before
+it is published and cleared only after SNS accepted it, so a failed publish is retried, never lost.
 
 The Poller coordinates; each part reads alone, beside it in this folder: the listing strategy (listing), the
 lifecycle of models (training), delivery (delivery), Step Functions' task answers (answers), and the accounts it

@@ -9,7 +9,7 @@ from notifier.domain.watched import Event, PendingNotification, Watched, parse_i
 from notifier.rendering.text import short_id
 
 
-def verdict(owed: PendingNotification) -> str:
+def verdict_suffix(owed: PendingNotification) -> str:
     """A title's note of how good the model is, where it was compared: `, regressed`."""
     quality = owed.assessment.quality if owed.assessment else None
     return f", {quality.value}" if quality in (Quality.IMPROVED, Quality.REGRESSED) else ""
@@ -30,7 +30,7 @@ def timed_since_creation(job: Watched, owed: PendingNotification) -> bool:
     return not owed.update and owed.event is Event.TRANSITION and not rested_before
 
 
-def serving(job: Watched, owed: PendingNotification) -> bool | None:
+def is_serving(job: Watched, owed: PendingNotification) -> bool | None:
     """Whether a campaign or recommender now answers recommendation requests (and bills for them)."""
     if not job.kind.serves or owed.event is not Event.TRANSITION or owed.update:
         return None
@@ -47,14 +47,14 @@ def serving_text(serving: bool) -> str:
     return "yes, it answers recommendation requests and bills" if serving else "no, and it is not billed"
 
 
-def status_before(owed: PendingNotification) -> str:
+def _status_before(owed: PendingNotification) -> str:
     """The status it moved from; an update first seen already under way (or done) has none to show."""
     return owed.old_status or ("" if owed.update else "not yet seen")
 
 
 def status_change(job: Watched, owed: PendingNotification, arrow: str, mark: str = "") -> str:
     """OLD -> NEW; an update seen only once it was done says what that status means for the update."""
-    before = status_before(owed)
+    before = _status_before(owed)
     if before:
         return f"{before} {arrow} {mark}{owed.new_status}{mark}"
     meaning = {"succeeded": " (the update is done)", "failed": " (the update failed)"}.get(outcome_of(job, owed), "")
@@ -70,12 +70,12 @@ def change_label(owed: PendingNotification) -> str:
     return "Update" if owed.update else "Status"
 
 
-def called(job: Watched) -> str:
+def detail_label(job: Watched) -> str:
     """What the details call it: a job is a job; a solution version or a resource is what it is."""
     return "Job" if job.kind.name.endswith("-job") else job.kind.label
 
 
-def kind_and_name(job: Watched, mark: str = "") -> str:
+def _kind_and_name(job: Watched, mark: str = "") -> str:
     """Its kind and name, the name marked (chat's bold). A solution version without a name of its own is
     named by its solution (its ARN's last part is an ID: solution/movies/3f1a2b)."""
     solution, slash, version = job.name.rpartition("/")
@@ -84,7 +84,7 @@ def kind_and_name(job: Watched, mark: str = "") -> str:
     return f"{job.kind.label} {mark}{job.name}{mark}"
 
 
-def first_change(owed: PendingNotification) -> str:
+def _first_change(owed: PendingNotification) -> str:
     what, before, after = owed.changes[0]
     return f"{what.lower()} {short_id(after)} (was {short_id(before)})"
 
@@ -98,10 +98,10 @@ def outcome_of(job: Watched, owed: PendingNotification) -> str:
 def title(job: Watched, owed: PendingNotification, mark: str = "*") -> str:
     """The headline without the details the body carries (path, reason): chat titles stay one line. The name is
     marked for chat's bold; email has no markup."""
-    what = kind_and_name(job, mark=mark)
+    what = _kind_and_name(job, mark=mark)
     outcome = outcome_of(job, owed)
     if job.kind.lives_on and owed.event is Event.TRANSITION:
-        return resource_headline(job, owed, what, outcome, with_details=False)
+        return _resource_headline(job, owed, what, outcome, with_details=False)
     return {
         "succeeded": f"{what} finished",
         "failed": f"{what} failed",
@@ -114,7 +114,7 @@ def title(job: Watched, owed: PendingNotification, mark: str = "*") -> str:
 
 
 def headline(job: Watched, owed: PendingNotification) -> str:
-    what = kind_and_name(job)
+    what = _kind_and_name(job)
     if owed.event is Event.NOT_FOUND:
         if owed.new_status is None:  # tracked before it existed (--no-describe), and never created
             return f"{what} does not exist in Personalize; it is no longer watched"
@@ -126,14 +126,14 @@ def headline(job: Watched, owed: PendingNotification) -> str:
     if owed.event is Event.DELETED:
         return f"{what} was deleted; it is no longer watched"
     if job.kind.lives_on:
-        return resource_headline(job, owed, what, outcome_of(job, owed), with_details=True)
+        return _resource_headline(job, owed, what, outcome_of(job, owed), with_details=True)
     outcome = job.kind.outcome(owed.new_status)
     if outcome is Outcome.SUCCEEDED:
         if owed.output_path:
             return f"{what} finished: {owed.output_path}"
         if owed.assessment is not None and not owed.assessment.missing:
             # "improved" or "regressed" says it finished; subjects are cut at 99 characters
-            done = verdict(owed).removeprefix(", ") or "finished"
+            done = verdict_suffix(owed).removeprefix(", ") or "finished"
             return f"{what} {done}: {owed.assessment.brief()}"
         return f"{what} finished ({owed.new_status})"
     if outcome is Outcome.FAILED:
@@ -144,7 +144,7 @@ def headline(job: Watched, owed: PendingNotification) -> str:
     return f"{what} is now {owed.new_status}"
 
 
-def resource_headline(job: Watched, owed: PendingNotification, what: str, outcome: str, *, with_details: bool) -> str:
+def _resource_headline(job: Watched, owed: PendingNotification, what: str, outcome: str, *, with_details: bool) -> str:
     """A resource rests, moves, or fails: what it serves now, and before, is the news."""
     reason = " ".join((owed.failure_reason or "no reason given").split())
     if owed.update:
@@ -154,7 +154,7 @@ def resource_headline(job: Watched, owed: PendingNotification, what: str, outcom
                     f"{what} updated: now serves {short_id(owed.assessment.version_arn)}, {owed.assessment.summary()}"
                 )
             if owed.changes and with_details:
-                return f"{what} updated: {first_change(owed)}"
+                return f"{what} updated: {_first_change(owed)}"
             return f"{what} updated"
         if outcome == "failed":
             return f"{what} update failed: {reason}" if with_details else f"{what} update failed"
