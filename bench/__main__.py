@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 os.environ.update(
     {
@@ -45,16 +46,18 @@ import boto3
 from boto3.dynamodb.types import TypeSerializer
 from moto import mock_aws
 
-from bench import models, notice, organization
+from bench import models, notice, organization, usage
 from bench.counters import DynamoCounter
 from bench.measured import measured_on, stamp_chart
 from bench.table import write_records
 from notifier.adapters.items import encode
+from notifier.adapters.store import build_store
 from notifier.app.compose import build_poller
 from notifier.app.settings import Settings
 from notifier.domain import watched
 from notifier.domain.arns import parse_arn
 from notifier.domain.kinds import KINDS
+from notifier.domain.usage import UsageClock
 from notifier.domain.watched import Snapshot
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber, create_watch_table
@@ -139,6 +142,10 @@ def seed(session: boto3.session.Session, n: int, a: int) -> list[int]:
     statuses = ["CREATE PENDING" if index in running else "ACTIVE" for index in range(n)]
     seed_jobs(session, "bench-jobs", statuses, NOW - timedelta(hours=1))
     seed_resting_campaigns(session, "bench-jobs", NOW - timedelta(hours=1))
+    # As a deployed table has it between two hourly usage readings (bench/usage.py measures a reading).
+    build_store("bench-jobs", session).save_usage_clock(
+        UsageClock(next_read_at=watched.iso(NOW + timedelta(minutes=30))), None
+    )
     return sorted(running)
 
 
@@ -192,7 +199,9 @@ def measure_naive(
     seen_changes = 0
     for page in dynamodb.get_paginator("scan").paginate(TableName="bench-jobs"):
         for item in page["Items"]:
-            kind = KINDS[item["jobKind"]["S"]]  # every item, resting campaigns too
+            if item["jobKind"]["S"] not in KINDS:
+                continue  # the notifier's own items (its usage clock) are nothing a script would describe
+            kind = KINDS[item["jobKind"]["S"]]  # every job, resting campaigns too
             described = getattr(personalize, kind.describe_operation)(
                 **{kind.describe_arn_parameter: item["jobArn"]["S"]}
             )
@@ -441,17 +450,24 @@ def main(argv: list[str] | None = None) -> int:
         help="one notifier reading 100 member accounts in 2 regions, beside the same jobs in one account",
     )
     parser.add_argument(
+        "--usage",
+        action="store_true",
+        help="what reading usage costs: 1,000 ACTIVE campaigns, an hour of polls (CloudWatch calls, table reads)",
+    )
+    parser.add_argument(
         "--models",
         action="store_true",
         help="the lifecycle of models alone: calls to assess trained versions and to keep expected cadences",
     )
     args = parser.parse_args(argv)
     if args.models:
-        return models_main(args)
+        return part_alone(args, "models", models)
+    if args.usage:
+        return part_alone(args, "usage", usage)
     if args.notice:
         return notice_main(args)
     if args.organization:
-        return organization_main(args)
+        return part_alone(args, "organization", organization)
     if args.replot:
         saved = json.loads((args.out / "results.json").read_text())
         chart([Result(**r) for r in saved["results"]], args.out / "poll-cost.png", saved.get("measured"))
@@ -473,6 +489,8 @@ def main(argv: list[str] | None = None) -> int:
     if whole:
         print("  an organization: 100 member accounts x 2 regions ...", file=sys.stderr, flush=True)
         org_results, org_checks = organization.run(args)
+        print("  usage: 1,000 ACTIVE campaigns, an hour of polls ...", file=sys.stderr, flush=True)
+        usage_result, usage_checks = usage.run(args)
     # The lifecycle of models (quality and cadence) costs the same at any size: measured in the quick run too.
     print("  the lifecycle of models: 50 versions trained, 100 expectations ...", file=sys.stderr, flush=True)
     models_result, models_checks = models.run(args)
@@ -483,6 +501,8 @@ def main(argv: list[str] | None = None) -> int:
     if whole:
         print("\n" + organization.render(org_results))
         checks += org_checks
+        print("\n" + usage.render(usage_result))
+        checks += usage_checks
     print("\n" + models.render(models_result))
     checks += models_checks
     print_targets(checks)
@@ -492,6 +512,7 @@ def main(argv: list[str] | None = None) -> int:
     kept.update({"cold_start_seconds": cold, "results": [asdict(r) for r in results], "measured": measured_on()})
     if whole:
         kept.update({"organization": organization.as_json(org_results), "organization_measured": measured_on()})
+        kept.update({"usage": usage.as_json(usage_result), "usage_measured": measured_on()})
     results_file.write_text(json.dumps(kept, indent=2))
     chart(results, args.out / "poll-cost.png", measured_on())
     print(f"\nWrote {args.out / 'results.json'} and {args.out / 'poll-cost.png'}")
@@ -518,23 +539,14 @@ def notice_main(args: argparse.Namespace) -> int:
     return verdict(checks)
 
 
-def models_main(args: argparse.Namespace) -> int:
-    """`--models`: adds `models` to results.json (the other results there are kept)."""
+def part_alone(args: argparse.Namespace, name: str, part: Any) -> int:
+    """`--models`, `--usage`, `--organization`: one part of the benchmark, added to results.json under its name (the
+    other results there are kept)."""
     args.out.mkdir(parents=True, exist_ok=True)
-    result, checks = models.run(args)
-    print(models.render(result))
+    result, checks = part.run(args)
+    print(part.render(result))
     print_targets(checks)
-    print(f"\nWrote {keep_results(args.out, models=models.as_json(result))} (models)")
-    return verdict(checks)
-
-
-def organization_main(args: argparse.Namespace) -> int:
-    """`--organization`: adds `organization` to results.json (the other results there are kept)."""
-    args.out.mkdir(parents=True, exist_ok=True)
-    results, checks = organization.run(args)
-    print(organization.render(results))
-    print_targets(checks)
-    print(f"\nWrote {keep_results(args.out, organization=organization.as_json(results))} (organization)")
+    print(f"\nWrote {keep_results(args.out, **{name: part.as_json(result)})} ({name})")
     return verdict(checks)
 
 

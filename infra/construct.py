@@ -22,6 +22,7 @@ from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
 from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
+from notifier.domain.usage import DEFAULT_IDLE_HOURS, DEFAULT_REPEAT_HOURS, DEFAULT_UNDERUSED_PERCENT
 
 from .context_values import ContextError
 from .function import METRICS_NAMESPACE
@@ -68,6 +69,10 @@ class PersonalizeJobNotifier(Construct):
         quality_metric: str = DEFAULT_KEY_METRIC,
         quality_threshold_percent: float = DEFAULT_THRESHOLD_PERCENT,
         expectations: Mapping[str, str | int] | None = None,
+        usage_monitoring: bool = True,
+        idle_hours: int = DEFAULT_IDLE_HOURS,
+        underused_percent: float = DEFAULT_UNDERUSED_PERCENT,
+        idle_repeat_hours: int = DEFAULT_REPEAT_HOURS,
         topic: sns.ITopic | None = None,
         topic_key: kms.IKey | None = None,
     ) -> None:
@@ -119,6 +124,7 @@ class PersonalizeJobNotifier(Construct):
             track_failures=self.tracking.failed_events if self.tracking else None,
             name_prefix=prefix,
             watches_members=settings.organization,
+            usage_log_group=self.poller.lambda_.log_group if settings.usage_monitoring else None,
         )
         self.table = self.jobs.table
         self.topic = self.notifications.topic

@@ -5,14 +5,16 @@ so an option cannot be added without its line)."""
 from __future__ import annotations
 
 from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
+from notifier.domain.usage import DEFAULT_IDLE_HOURS, DEFAULT_REPEAT_HOURS, DEFAULT_UNDERUSED_PERCENT
 
 from .context_values import DEFAULT_EVENT_SOURCE
 
 CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
     "notifyEmails": ("addresses that get every notification (comma-separated in `-c`)", "none"),
     "failureEmails": (
-        "addresses that get only failures, not-found and rejected jobs, unreachable accounts, regressed models, and "
-        "overdue cadences and their recovery (an SNS filter policy on `outcome` and `quality`)",
+        "addresses that get only failures, not-found and rejected jobs, unreachable accounts, regressed models, "
+        "overdue cadences, idle campaigns and recommenders, and the recovery of either (an SNS filter policy on "
+        "`outcome` and `quality`)",
         "none",
     ),
     "slackWorkspaceId": ("the Slack workspace (Amazon Q Developer in chat applications) of `slackChannelId`", "none"),
@@ -43,6 +45,24 @@ CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
         "imported into, a solution trained, a campaign serving a version no older than that (`26h`, `8d`); "
         "`overdue` when one is not met",
         "none (`notifier expect` sets them too)",
+    ),
+    "usageMonitoring": (
+        "read, once an hour, the requests each ACTIVE campaign and recommender answered (CloudWatch GetMetricData), "
+        "and tell the idle and underused ones",
+        "`true`",
+    ),
+    "idleHours": (
+        "the window usage is judged over: not one request in it is `idle` (1 to 2160)",
+        f"{DEFAULT_IDLE_HOURS}",
+    ),
+    "underusedPercent": (
+        "a busiest hour under this percentage of the provisioned minimum, the whole window, is `underused` (0 to 100; "
+        "0: never)",
+        f"{DEFAULT_UNDERUSED_PERCENT:g}",
+    ),
+    "idleRepeatHours": (
+        "an idle or underused campaign or recommender is told again after this long while it stays so (1 to 8784)",
+        f"{DEFAULT_REPEAT_HOURS}",
     ),
     "tracing": ("X-Ray active tracing of the Lambdas (about $0.22 a month more at one poll a minute)", "`false`"),
     "powertoolsLayerArn": (

@@ -233,9 +233,9 @@ def quality_metric(value: object) -> str:
     return text
 
 
-def percentage(value: object, key: str) -> float:
+def percentage(value: object, key: str, default: float = DEFAULT_THRESHOLD_PERCENT) -> float:
     if value is None or str(value).strip() == "":
-        return DEFAULT_THRESHOLD_PERCENT
+        return default
     try:
         percent = float(str(value).strip().removesuffix("%"))
     except ValueError:

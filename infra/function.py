@@ -136,8 +136,9 @@ class NotifierFunction(Construct):
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                 reason="X-Ray PutTraceSegments and PutTelemetryRecords (tracing), Personalize's List... "
-                "actions (discovery, a solution's new versions) and Step Functions' SendTaskSuccess and "
-                "SendTaskFailure (answering a waiting task: the call names its token) take no resource ARN.",
+                "actions (discovery, a solution's new versions), Step Functions' SendTaskSuccess and "
+                "SendTaskFailure (answering a waiting task: the call names its token) and CloudWatch's "
+                "GetMetricData (the requests campaigns and recommenders answered) take no resource ARN.",
             )
         )
 

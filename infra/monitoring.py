@@ -7,11 +7,14 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from notifier.domain.usage import REQUEST_METRICS, USAGE_NAMESPACE
 from notifier.observability import SERVICE
+from notifier.usecases.poll.usage import USAGE_LOG_MESSAGE
 
 from .settings import ALARM_PERIOD_MINUTES
 
@@ -31,6 +34,7 @@ class Monitoring(Construct):
         track_failures: sqs.IQueue | None = None,
         name_prefix: str,
         watches_members: bool = False,
+        usage_log_group: logs.ILogGroup | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         period = Duration.minutes(max(ALARM_PERIOD_MINUTES, poll_minutes))
@@ -95,6 +99,8 @@ class Monitoring(Construct):
         for alarm in self.alarms:
             alarm.add_alarm_action(actions.SnsAction(topic))
         self.dashboard = self._dashboard(namespace, function, dead_letters, period)
+        if usage_log_group is not None:
+            self._usage_widgets(usage_log_group)
         # SnsAction adds no permission, and the topic's policy (TLS only) replaces SNS's default one: without
         # this statement every alarm action fails with "...is not authorized to perform: SNS:Publish" (AWS
         # re:Post, "cloudwatch receive sns for alarm trigger"). Only this stack's alarms, in this account.
@@ -192,6 +198,39 @@ class Monitoring(Construct):
             ),
         )
         return dashboard
+
+    def _usage_widgets(self, log_group: logs.ILogGroup) -> None:
+        """What ACTIVE campaigns and recommenders serve: the requests Personalize counts for each (one line per
+        resource that answered any), and the hourly reading of each watched one against its minimum, from the
+        poll's log (the reading logs one line a resource: no metric of ours, none per resource to pay for)."""
+        hour = Duration.hours(1)
+        served = [
+            cloudwatch.MathExpression(
+                # Personalize's own metric, by the dimension it names each resource with (notifier.domain.usage).
+                expression=f"SEARCH('{{{USAGE_NAMESPACE},{dimension}}} MetricName=\"{metric}\"', 'Sum', 3600)",
+                using_metrics={},
+                label="",
+                period=hour,
+            )
+            for metric, dimension in sorted({pair for pairs in REQUEST_METRICS.values() for pair in pairs})
+        ]
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Requests each campaign and recommender answered (per hour)", left=served, width=12
+            ),
+            cloudwatch.LogQueryWidget(
+                title="Utilization of each watched campaign and recommender (its last hourly reading)",
+                log_group_names=[log_group.log_group_name],
+                query_lines=[
+                    f"filter message = '{USAGE_LOG_MESSAGE}'",
+                    "stats latest(verdict) as verdict, latest(utilizationPercent) as utilization, "
+                    "latest(peakTps) as peak, latest(minimum) as minimum, latest(requests) as requests by job_arn",
+                    "sort utilization asc",
+                ],
+                view=cloudwatch.LogQueryVisualizationType.TABLE,
+                width=12,
+            ),
+        )
 
     @staticmethod
     def _metric(namespace: str, name: str, period: Duration) -> cloudwatch.Metric:

@@ -227,6 +227,20 @@ class MemberStack(cdk.Stack):
                                 "Action": listed,
                                 "Resource": "*",  # Personalize's List actions take no resource ARN
                             },
+                            # The requests its campaigns and recommenders answered (the hourly usage reading):
+                            # GetMetricData has no resource types (Service Authorization Reference, CloudWatch).
+                            *(
+                                [
+                                    {
+                                        "Sid": "ReadServedRequests",
+                                        "Effect": "Allow",
+                                        "Action": "cloudwatch:GetMetricData",
+                                        "Resource": "*",
+                                    }
+                                ]
+                                if settings.usage_monitoring
+                                else []
+                            ),
                         ],
                     },
                 )
@@ -236,7 +250,8 @@ class MemberStack(cdk.Stack):
         cdk.Validations.of(self.reader).acknowledge(
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
-                reason="Personalize's List actions take no resource ARN; the role may only read.",
+                reason="Personalize's List actions and CloudWatch's GetMetricData take no resource ARN; the role may "
+                "only read.",
             ),
             cdk.Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:personalize:*:<AWS::AccountId>:*]",

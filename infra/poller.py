@@ -46,6 +46,10 @@ class Poller(Construct):
             "SOLUTION_CHECK_MINUTES": str(settings.solution_check_minutes),
             "QUALITY_METRIC": settings.quality_metric,
             "QUALITY_THRESHOLD_PERCENT": f"{settings.quality_threshold_percent:g}",
+            "USAGE_MONITORING": "on" if settings.usage_monitoring else "off",
+            "IDLE_HOURS": str(settings.idle_hours),
+            "UNDERUSED_PERCENT": f"{settings.underused_percent:g}",
+            "IDLE_REPEAT_HOURS": str(settings.idle_repeat_hours),
         }
         if settings.discover:
             environment["DISCOVER"] = settings.discover
@@ -86,7 +90,13 @@ class Poller(Construct):
         self.lambda_.role.add_to_policy(
             iam.PolicyStatement(
                 sid="PollTrackedJobs",
-                actions=["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                actions=[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:Query",
+                    "dynamodb:UpdateItem",
+                    *(["dynamodb:Scan"] if settings.usage_monitoring else []),
+                ],
                 resources=[
                     table.table_arn,
                     f"{table.table_arn}/index/{ACTIVE_INDEX}",
@@ -108,6 +118,13 @@ class Poller(Construct):
                 conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": deleted}},
             )
         )
+        if settings.usage_monitoring:
+            # The requests campaigns and recommenders answer, as Personalize publishes them to CloudWatch.
+            # GetMetricData has no resource types and no condition keys (Service Authorization Reference, "Actions
+            # defined by Amazon CloudWatch"): "*" is the only resource it can be granted on.
+            self.lambda_.role.add_to_policy(
+                iam.PolicyStatement(sid="ReadServedRequests", actions=["cloudwatch:GetMetricData"], resources=["*"])
+            )
         # Answering the Step Functions tasks that wait on a job (lambda:invoke.waitForTaskToken). These calls name a
         # task token, not a state machine: IAM cannot scope them to one (Step Functions developer guide, "Creating
         # granular permissions for non-admin users": the callback actions take the token of the task), so "*" with

@@ -7,6 +7,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
+from notifier.domain.usage import (
+    DEFAULT_IDLE_HOURS,
+    DEFAULT_REPEAT_HOURS,
+    DEFAULT_UNDERUSED_PERCENT,
+    LONGEST_WINDOW_HOURS,
+)
 
 from .context_values import (
     DEFAULT_EVENT_SOURCE,
@@ -72,6 +78,10 @@ class DeploySettings:
     quality_metric: str = DEFAULT_KEY_METRIC
     quality_threshold_percent: float = DEFAULT_THRESHOLD_PERCENT
     expectations: tuple[tuple[str, int], ...] = ()  # (ARN, period in seconds): declared cadences
+    usage_monitoring: bool = True  # read what ACTIVE campaigns and recommenders serve, once an hour
+    idle_hours: int = DEFAULT_IDLE_HOURS
+    underused_percent: float = DEFAULT_UNDERUSED_PERCENT
+    idle_repeat_hours: int = DEFAULT_REPEAT_HOURS
 
     @property
     def slack(self) -> bool:
@@ -141,6 +151,15 @@ class DeploySettings:
             quality_metric=quality_metric(get("qualityMetric")),
             quality_threshold_percent=percentage(get("qualityThresholdPercent"), "qualityThresholdPercent"),
             expectations=expectations(get("expectations")),
+            usage_monitoring=flag(get("usageMonitoring"), "usageMonitoring", default=True),
+            # The Lambda's own bounds (notifier.app.settings).
+            idle_hours=whole_number(
+                get("idleHours"), "idleHours", DEFAULT_IDLE_HOURS, (1, LONGEST_WINDOW_HOURS), unit=" of hours"
+            ),
+            underused_percent=percentage(get("underusedPercent"), "underusedPercent", DEFAULT_UNDERUSED_PERCENT),
+            idle_repeat_hours=whole_number(
+                get("idleRepeatHours"), "idleRepeatHours", DEFAULT_REPEAT_HOURS, (1, 8784), unit=" of hours"
+            ),
             track_regions=track_regions(get("trackRegions")),
             notify_emails=email_addresses(get, "notifyEmails"),
             failure_emails=email_addresses(get, "failureEmails"),

@@ -41,3 +41,9 @@ class DemoCampaign:
 class DemoOrganization:
     delivered: list[Delivered]
     checks: list[tuple[bool, str]]
+
+
+@dataclass
+class DemoUsage:
+    delivered: list[Delivered]
+    checks: list[tuple[bool, str]]

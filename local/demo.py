@@ -25,6 +25,7 @@ from notifier_local.inbox import inbox
 from notifier_local.scenario import (
     another_account,
     campaign_follows_new_version,
+    campaigns_and_their_use,
     create_jobs,
     poll_while_jobs_move,
     run_notifier,
@@ -35,7 +36,7 @@ from notifier_local.showing import Narrator, check, jobs_mail, show_what_arrived
 
 def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
     """Run the demo; 0 when every subscriber got exactly what it should, 1 otherwise."""
-    say = Narrator(out or sys.stdout, steps=8)
+    say = Narrator(out or sys.stdout, steps=9)
     say.line("Personalize job notifier: the whole system on an embedded AWS (no AWS account is used)")
     inbox.clear()
     emulator.calls.reset()
@@ -81,17 +82,22 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
         campaign = campaign_follows_new_version(session, outputs["TableName"], handler, queue, say)
         delivered += campaign.delivered
 
+        say.step("What campaigns serve, against what they bill for: one busy, one nobody calls")
+        usage = campaigns_and_their_use(
+            session, outputs["TableName"], handler, queue, say, version=campaign.new_version
+        )
+
         say.step("Another account of the organization: its job heard and read from here")
         organization = another_account(
             Path(scratch) / "cdk.out", outputs["TableName"], handler, queue, say, deployed_with_cdk=deploys
         )
 
         say.step("What the subscribers received")
-        show_what_arrived(say, delivered + organization.delivered, outputs["TableName"])
+        show_what_arrived(say, delivered + usage.delivered + organization.delivered, outputs["TableName"])
         checks = check(jobs, campaign, delivered, jobs_mail(EVERYTHING), jobs_mail(FAILURES))
-        checks += organization.checks
+        checks += usage.checks + organization.checks
         checks.append((typo.returncode == 2 and TYPO in typo.stderr, "the ARN with a typo was refused (exit 2)"))
-        checks.append(slack_check(organization))
+        checks.append(slack_check(organization, usage))
         say.line("\nChecks:")
         for passed, text in checks:
             say.line(f"    {'✓' if passed else '✗'} {text}")

@@ -18,11 +18,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import botocore.session
 
 from notifier.domain.kinds import KINDS, REGISTRY, SOLUTION_VERSION, Kind, api_name
+from notifier.domain.usage import REQUEST_METRICS, USAGE_NAMESPACE
 from notifier.domain.watched import solution_of
 from notifier_local.moto_internals import JsonRESTError, PersonalizeBackend, PersonalizeResponse, personalize_backends
 
@@ -560,6 +562,29 @@ def serving_campaign(
         campaignConfig={"syncWithLatestSolutionVersion": True} if sync else {},
     )["campaignArn"]
     return ServingCampaign(group_arn, solution_arn, version_arn, campaign_arn)
+
+
+def answer_requests(client: Any, arn: str, per_hour: list[float], until: float | None = None) -> None:
+    """Personalize's own metrics of a campaign or recommender that answered requests: `per_hour[-1]` in the hour
+    before `until` (now), the one before it earlier, each as the Sum it publishes to CloudWatch (`client` is a
+    cloudwatch client: one PutMetricData call, as the service would make it)."""
+    kind = find_job(arn).kind.name
+    metric, dimension = REQUEST_METRICS[kind][0]
+    end = _now() if until is None else until
+    hour = end - end % 3600
+    data = [
+        {
+            "MetricName": metric,
+            "Dimensions": [{"Name": dimension, "Value": arn}],
+            "Timestamp": datetime.fromtimestamp(hour - 3600 * (len(per_hour) - index) + 60, tz=UTC),
+            "Value": float(value),
+            "Unit": "Count",
+        }
+        for index, value in enumerate(per_hour)
+        if value
+    ]
+    for first in range(0, len(data), 1000):  # botocore: PutMetricData MetricData (max 1000)
+        client.put_metric_data(Namespace=USAGE_NAMESPACE, MetricData=data[first : first + 1000])
 
 
 def backdate(arn: str, seconds: float) -> None:

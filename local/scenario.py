@@ -8,11 +8,15 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
 
+from notifier.adapters.items import USAGE_CLOCK_KEY
+from notifier.domain.clock import iso
 from notifier.domain.quality import DEFAULT_KEY_METRIC as DEMO_KEY_METRIC
 from notifier_local import personalize as emulator
 from notifier_local.aws import Delivered, QueueSubscriber, account_admin
@@ -20,6 +24,7 @@ from notifier_local.cast import (
     DATASET,
     EVERYTHING,
     FAILURE_REASON,
+    FAILURES,
     MEMBER,
     NEVER_CREATED,
     OUTSIDER,
@@ -27,12 +32,15 @@ from notifier_local.cast import (
     DemoCampaign,
     DemoJob,
     DemoOrganization,
+    DemoUsage,
 )
 from notifier_local.deployment import deployed_track
 from notifier_local.inbox import inbox
 from notifier_local.moto_fixes import lambda_deliveries
 from notifier_local.server import ACCOUNT, REGION
 from notifier_local.showing import Narrator, change_in_words
+
+DEMO_ACTIVE_HOURS = 25  # more than the default window (24 h): old enough to be judged
 
 
 def create_jobs(session: boto3.session.Session) -> list[DemoJob]:
@@ -103,6 +111,69 @@ def campaign_follows_new_version(
     poll(": the version is told, and the campaign that follows its solution is woken")
     poll("")
     return DemoCampaign(campaign=campaign, old_version=old, new_version=new, delivered=delivered)
+
+
+def campaigns_and_their_use(
+    session: boto3.session.Session,
+    table: str,
+    handler: Callable[[], dict[str, int]],
+    queue: QueueSubscriber,
+    say: Narrator,
+    *,
+    version: str,
+) -> DemoUsage:
+    """Two campaigns made yesterday, each billing 10 TPS an hour: one busy, one nobody calls. An hour's usage
+    reading (CloudWatch's GetRecommendations, as Personalize publishes it) tells the idle one, to the failure-only
+    inbox too, and `notifier usage` shows both."""
+    personalize = session.client("personalize")
+    busy, idle = (
+        personalize.create_campaign(name=name, solutionVersionArn=version, minProvisionedTPS=10)["campaignArn"]
+        for name in ("top-sellers", "clearance")
+    )
+    for arn in (busy, idle):
+        emulator.set_status(arn, "ACTIVE", at=time.time() - DEMO_ACTIVE_HOURS * 3600)
+    say.line(f"    (Personalize) top-sellers and clearance are ACTIVE since {DEMO_ACTIVE_HOURS} h, 10 TPS minimum each")
+    tracked = run_notifier(["--table", table, "track", busy, idle])
+    say.line("    $ notifier track <top-sellers> <clearance>")
+    say.block(tracked.stdout + tracked.stderr)
+    # What Personalize published to CloudWatch: top-sellers answered 8 to 14 requests a second all day.
+    emulator.answer_requests(session.client("cloudwatch"), busy, [3600.0 * (8 + hour % 7) for hour in range(24)])
+    say.line("    (CloudWatch) top-sellers answered 8 to 14 requests/s every hour; clearance none")
+    _the_hour_passes(session, table)
+    say.line("    (an hour passes: the usage reading falls due)")
+    summary = handler()
+    delivered = queue.receive_all()
+    say.line(
+        f"    poll: requests of {summary['usage_resources']} campaigns read in {summary['cloudwatch_calls']} "
+        f"GetMetricData call(s), {summary['usage_notices']} told"
+    )
+    for message in delivered:
+        say.line(f"      → {message.subject}")
+    shown = run_notifier(["--table", table, "usage"])
+    say.line("    $ notifier usage")
+    say.block(shown.stdout + shown.stderr)
+    told = {m.document["jobArn"]: m.attributes.get("outcome") for m in delivered}
+    failures = [m for m in inbox.for_address(FAILURES) if m.attributes.get("jobKind") == "campaign"]
+    checks = [
+        (told == {idle: "idle"}, "of the campaigns billing 10 TPS, the one nobody called was told idle, once"),
+        (
+            [m.attributes.get("outcome") for m in failures] == ["idle"],
+            f"{FAILURES} got the idle campaign (it costs money for nothing)",
+        ),
+        (shown.returncode == 0 and "top-sellers" in shown.stdout, "`notifier usage` shows each campaign's use"),
+    ]
+    return DemoUsage(delivered=delivered, checks=checks)
+
+
+def _the_hour_passes(session: boto3.session.Session, table: str) -> None:
+    """The usage clock (the table's one item that says when usage is read next) falls due now."""
+    session.client("dynamodb").update_item(
+        TableName=table,
+        Key={"jobArn": {"S": USAGE_CLOCK_KEY}},
+        UpdateExpression="SET nextReadAt = :now",
+        ExpressionAttributeValues={":now": {"S": iso(datetime.now(UTC))}},
+        ConditionExpression="attribute_exists(jobArn)",
+    )
 
 
 def _member_export(admin: boto3.session.Session, account: str, name: str) -> str:

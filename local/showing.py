@@ -8,6 +8,7 @@ import time
 from typing import Any, TextIO
 
 from notifier.adapters.store import build_store
+from notifier.domain.watched import USAGE_EVENTS
 from notifier_local.aws import Delivered
 from notifier_local.cast import (
     EVERYTHING,
@@ -18,6 +19,7 @@ from notifier_local.cast import (
     DemoCampaign,
     DemoJob,
     DemoOrganization,
+    DemoUsage,
 )
 from notifier_local.inbox import CHATBOT_ENDPOINT, Mail, inbox
 
@@ -43,11 +45,12 @@ class Narrator:
         return time.monotonic() - self._started
 
 
-def slack_check(organization: DemoOrganization) -> tuple[bool, str]:
+def slack_check(organization: DemoOrganization, usage: DemoUsage) -> tuple[bool, str]:
     chats = [json.loads(m.body) for m in inbox.for_address(CHATBOT_ENDPOINT)]
     threads = {chat["metadata"]["threadId"] for chat in chats}
-    expected_chats = 8 + len(organization.delivered)
-    expected_threads = 5 + len({m.document.get("jobArn") or m.document["account"] for m in organization.delivered})
+    later = organization.delivered + usage.delivered
+    expected_chats = 8 + len(later)
+    expected_threads = 5 + len({m.document.get("jobArn") or m.document["account"] for m in later})
     return (
         len(chats) == expected_chats and len(threads) == expected_threads,
         f"Slack got {expected_chats} messages in {expected_threads} threads, one thread a job or account "
@@ -60,7 +63,10 @@ def jobs_mail(address: str) -> list[Mail]:
     return [
         m
         for m in inbox.for_address(address)
-        if m.attributes.get("jobKind") != "account" and MEMBER not in m.body and OUTSIDER not in m.body
+        if m.attributes.get("jobKind") != "account"
+        and m.attributes.get("event") not in {event.value for event in USAGE_EVENTS}  # the usage step checks its own
+        and MEMBER not in m.body
+        and OUTSIDER not in m.body
     ]
 
 
@@ -96,12 +102,22 @@ def change_in_words(document: dict[str, Any]) -> str:
 
 
 def _what_mail_is_about(mails: list[Mail]) -> str:
-    """10 emails: 8 about this account's jobs, 1 about another account's job, 1 about an account it cannot read."""
+    """11 emails: 8 about this account's jobs, 1 about what a campaign serves, 1 about another account's job, 1
+    about an account it cannot read."""
+    usage_events = {event.value for event in USAGE_EVENTS}
     notices = sum(1 for m in mails if m.attributes.get("jobKind") == "account")
-    others = sum(1 for m in mails if m.attributes.get("jobKind") != "account" and MEMBER in m.body)
-    own = len(mails) - notices - others
+    used = sum(1 for m in mails if m.attributes.get("event") in usage_events)
+    others = sum(
+        1
+        for m in mails
+        if m.attributes.get("jobKind") != "account"
+        and m.attributes.get("event") not in usage_events
+        and MEMBER in m.body
+    )
+    own = len(mails) - notices - others - used
     parts = [
         f"{own} about this account's jobs",
+        *([f"{used} about what a campaign serves"] if used else []),
         *([f"{others} about another account's job{'s' * (others != 1)}"] if others else []),
         *([f"{notices} about an account it cannot read"] if notices else []),
     ]
@@ -113,7 +129,7 @@ def _show_mail(say: Narrator, address: str, mails: list[Mail], subjects_only: bo
     for mail in mails:
         say.line(f"    ✉ Subject: {mail.subject}")
         if not subjects_only and (
-            mail.attributes.get("terminal") == "true" or mail.attributes.get("event") == "unreachable"
+            mail.attributes.get("terminal") == "true" or mail.attributes.get("event") in ("unreachable", "idle")
         ):
             say.block(mail.body, indent="      │ ")
 
@@ -127,6 +143,7 @@ _EMOJI = {
     ":no_entry:": "⛔",
     ":octagonal_sign:": "🛑",
     ":no_entry_sign:": "🚫",
+    ":money_with_wings:": "💸",
 }
 
 
@@ -147,7 +164,7 @@ def _show_slack(say: Narrator, chats: list[dict[str, Any]]) -> None:
             for code, emoji in _EMOJI.items():
                 title = title.replace(code, emoji)
             say.line(f"      {title}")
-            if chat["metadata"]["additionalContext"]["outcome"] in ("succeeded", "failed", "unreachable"):
+            if chat["metadata"]["additionalContext"]["outcome"] in ("succeeded", "failed", "unreachable", "idle"):
                 say.block(chat["content"]["description"], indent="        ")
                 for step in chat["content"]["nextSteps"]:
                     say.line(f"        → {step}")

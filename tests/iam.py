@@ -399,4 +399,8 @@ def iam_requests(call: RecordedCall, account: str = ACCOUNT) -> list[tuple[str, 
         return [(action, "*")]  # the call names a task token, no resource (Step Functions developer guide)
     if call.service == "personalize" and call.operation.startswith("List"):
         return [(action, "*")]  # Personalize's List actions take no resource (service authorization reference)
+    if call.service == "monitoring" and call.operation == "GetMetricData":
+        # CloudWatch's API is "monitoring" on the wire, "cloudwatch" in IAM; GetMetricData has no resource types
+        # (Service Authorization Reference, "Actions defined by Amazon CloudWatch").
+        return [("cloudwatch:GetMetricData", "*")]
     raise UnsupportedPolicy(f"no IAM mapping for the call {call}: add one to tests/iam.py")

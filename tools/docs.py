@@ -534,6 +534,13 @@ def _figure_table() -> dict[str, Callable[[], str]]:
     )
     from notifier.app.settings import Settings  # noqa: PLC0415
     from notifier.cli.options import PLAYGROUND_POLL_SECONDS  # noqa: PLC0415
+    from notifier.domain.usage import (  # noqa: PLC0415
+        DEFAULT_IDLE_HOURS,
+        DEFAULT_READ_EVERY,
+        DEFAULT_REPEAT_HOURS,
+        DEFAULT_UNDERUSED_PERCENT,
+        LONGEST_WINDOW_HOURS,
+    )
     from notifier.domain.watched import WAKE_WINDOW  # noqa: PLC0415
     from notifier.rendering.envelope import REASON_CAP_CHARS  # noqa: PLC0415
     from notifier.usecases.tracking import TASKS_PER_RECORD  # noqa: PLC0415
@@ -567,7 +574,28 @@ def _figure_table() -> dict[str, Callable[[], str]]:
         "alarm-period-minutes": lambda: str(ALARM_PERIOD_MINUTES),
         "reason-cap-characters": lambda: f"{REASON_CAP_CHARS:,}",
         "fast-mode-example-seconds": lambda: str(notice_recheck()),
+        "usage-idle-hours": lambda: str(DEFAULT_IDLE_HOURS),
+        "usage-underused-percent": lambda: f"{DEFAULT_UNDERUSED_PERCENT:g}",
+        "usage-repeat-hours": lambda: str(DEFAULT_REPEAT_HOURS),
+        "usage-read-every-minutes": lambda: f"{DEFAULT_READ_EVERY.total_seconds() / 60:g}",
+        "usage-window-longest-days": lambda: f"{LONGEST_WINDOW_HOURS / 24:g}",
+        **_usage_bench_figures(),
         **_bench_figures(),
+    }
+
+
+def _usage_bench_figures() -> dict[str, Callable[[], str]]:
+    """What the benchmark measured of the hourly usage reading (bench/usage.py)."""
+
+    def measured(name: str) -> Callable[[], str]:
+        return lambda: f"{json.loads(BENCH_RESULTS.read_text())['usage'][name]:,}"
+
+    return {
+        "usage-bench-campaigns": measured("campaigns"),
+        "usage-calls-per-hour": measured("cloudwatch_calls_per_hour"),
+        "usage-metrics-per-hour": measured("metrics_requested_per_hour"),
+        "usage-per-poll-calls-per-hour": measured("per_poll_design_calls_per_hour"),
+        "usage-reading-writes": measured("reading_poll_dynamodb_writes"),
     }
 
 
@@ -607,6 +635,52 @@ def figures() -> dict[str, str]:
 
 
 SITE_HOME = DOCS / "index.md"
+
+
+def usage_notices() -> str:
+    """The usage notices, as the renderer writes them: an idle campaign's email (the golden file), an underused
+    recommender's chat message (its golden file), and the subject of each verdict."""
+    from notifier.rendering.jobs import render  # noqa: PLC0415
+    from tests.unit.test_renderings import CAMPAIGN, serving, usage_told  # noqa: PLC0415
+
+    idle = (REPO / "tests" / "golden" / "campaign_idle.email.txt").read_text().splitlines()
+    chat = json.loads((REPO / "tests" / "golden" / "recommender_underused.chat.json").read_text())
+    home = serving(
+        CAMPAIGN, (("Minimum TPS", "10"),), "arn:aws:personalize:us-east-1:123456789012:solution/movies/3f1a"
+    )
+    cases = {
+        "idle": [],
+        "underused": [1800.0] * 23 + [7200.0],
+        "in_use": [36_000.0] * 24,
+    }
+    subjects, before = [], home
+    for name, hourly in cases.items():
+        told = usage_told(before.evolve(pending=()), hourly)  # in use: after the idle spell before it
+        subjects.append(f"{name + ':':<11} {render(told, told.pending[-1]).subject}")
+        before = told if name == "idle" else before
+    return (
+        "A campaign nobody called (email):\n\n```\n"
+        + "\n".join(idle[: idle.index("Details")]).rstrip()
+        + "\n...\n```\n\nAn underused recommender, as Slack or Teams shows it (the chat notification's title and "
+        "text):\n\n```\n"
+        + chat["content"]["title"]
+        + "\n"
+        + chat["content"]["description"]
+        + "\n```\n\nThe subjects (SNS keeps a subject under 100 characters):\n\n```\n"
+        + "\n".join(subjects)
+        + "\n```\n"
+    )
+
+
+def usage_example(transcript: str | None = None) -> str:
+    """`notifier usage` as the demo ran it (the transcript the try-it page shows)."""
+    lines = (transcript if transcript is not None else _shown_demo()).splitlines()
+    start = lines.index("    $ notifier usage")
+    table = [line.removeprefix("    │ ") for line in lines[start + 1 :]]
+    shown = table[: next(i for i, line in enumerate(table) if line.startswith("    ") or not line.strip())]
+    return "```\n$ notifier usage\n" + "\n".join(shown) + "\n```\n"
+
+
 _HOME_NOTE = "<!-- docs/index.md is README.md, written by `make docs`: edit the README. -->\n"
 
 
@@ -619,6 +693,8 @@ DETERMINISTIC: dict[str, Callable[[], str]] = {
     "email-example": email_example,
     "show-example": show_example,
     "model-lifecycle": model_lifecycle_example,
+    "usage-notices": usage_notices,
+    "usage-example": usage_example,
     "cli-help": cli_help,
     "context-options": context_options,
     "lambda-environment": lambda_environment,
@@ -656,6 +732,8 @@ def main(argv: list[str] | None = None) -> int:
     print("make docs: running the demo", file=sys.stderr, flush=True)
     generated = {name: render() for name, render in DETERMINISTIC.items()}
     generated["demo"] = demo_part(page_with("demo").read_text(), demo_transcript())
+    shown = f"<!-- generated: demo (make docs) -->\n{generated['demo']}<!-- end: demo -->"
+    generated["usage-example"] = usage_example(demo_in_readme(shown))
     generated.update(from_bench_results(json.loads(BENCH_RESULTS.read_text())))
     changed = write_all(generated)
     values = figures()

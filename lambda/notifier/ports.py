@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from notifier.domain.cadence import Expectation, Target
 from notifier.domain.kinds import Kind
 from notifier.domain.quality import ModelBaseline
 from notifier.domain.reachability import AccountMark
+from notifier.domain.usage import UsageClock
 from notifier.domain.watched import Snapshot, Summary, Watched
 from notifier.rendering.envelope import Notification
 
@@ -102,7 +103,16 @@ class MalformedItem:
 
 
 class WatchStore(Protocol):
-    def active_records(self) -> Iterable[Watched | MalformedItem | AccountMark]: ...
+    def active_records(self) -> Iterable[Watched | MalformedItem | AccountMark | Expectation | UsageClock]: ...
+
+    def serving_records(self) -> Iterable[Watched | MalformedItem]:
+        """ACTIVE campaigns and recommenders at rest (what bills while nothing is under way)."""
+
+    def all_jobs(self) -> Iterable[Watched | MalformedItem]:
+        """Every record, finished or not (a scan)."""
+
+    def save_usage_clock(self, clock: UsageClock, expected_version: int | None) -> None:
+        """Write the usage clock if the stored version is `expected_version` (None: only if absent)."""
 
     def save(self, job: Watched, expected_version: int | None) -> None:
         """Write the whole record if the stored version is `expected_version` (None: only if absent)."""
@@ -150,6 +160,13 @@ class ModelMetrics(Protocol):
     def solution_metrics(self, version_arn: str) -> dict[str, float]: ...
 
     def previous_active_version(self, version_arn: str, created_at: str | None) -> str | None: ...
+
+
+class RequestsAnswered(Protocol):
+    """The requests campaigns and recommenders of one account and region answered, per hour (DescribeFailed when
+    they cannot be read). `calls` counts what it cost."""
+
+    def hourly_requests(self, resources: Sequence[tuple[str, str]], start: datetime, end: datetime) -> Any: ...
 
 
 class CadenceLooker(Protocol):

@@ -756,3 +756,76 @@ def test_ctrl_c_in_wait_takes_the_place_of_the_progress_line(user: User) -> None
     shown = screen.decode().replace("\r\n", "\n")  # the terminal's line discipline turns \n into \r\n
     last = shown.rsplit("\r", 1)[-1]  # what the terminal shows on the last line
     assert last.replace("\x1b[K", "") == "notifier: interrupted\n", screen
+
+
+# What is served, and what it costs: `notifier usage`
+
+
+def test_usage_shows_each_active_campaign_s_requests_against_its_minimum_as_a_table_and_as_json(user: User) -> None:
+    personalize = user.clients["personalize"]
+    made = emulator.serving_campaign(
+        personalize, group=f"{user.table}-g", solution=f"{user.table}-s", campaign=f"{user.table}-busy", sync=False
+    )
+    quiet = personalize.create_campaign(
+        name=f"{user.table}-quiet", solutionVersionArn=made.version, minProvisionedTPS=10
+    )["campaignArn"]
+    for arn in (made.campaign, quiet):
+        emulator.set_status(arn, "ACTIVE")
+        emulator.backdate(arn, 3 * 86400)
+        emulator.find_job(arn).updated -= 3 * 86400  # ACTIVE these three days
+    assert user.run("--table", user.table, "track", made.campaign, quiet).code == 0
+    session = boto3.session.Session(aws_access_key_id="embedded", aws_secret_access_key="embedded")
+    cloudwatch = session.client("cloudwatch", region_name=REGION, endpoint_url=user.aws.endpoint)
+    clear_of_the_hour()  # the datapoints put and the window read fall in the same whole hours
+    emulator.answer_requests(cloudwatch, made.campaign, [1800.0] * 23 + [7200.0])  # 0.5/s, a 2/s hour; minimum 1
+
+    shown = user.run("--table", user.table, "usage")
+    assert (shown.code, shown.err) == (0, ""), shown
+    header, *rows = shown.out.splitlines()
+    assert header.split() == ["NAME", "KIND", "MINIMUM", "REQUESTS", "PEAK/S", "UTILIZATION", "BILLED", "VERDICT"]
+    by_name = {row.split()[0]: row.split() for row in rows}
+    assert by_name[f"{user.table}-busy"][2:] == ["1", "TPS", "48,600", "2", "56.25", "%", "24", "TPS-h", "in_use"]
+    assert by_name[f"{user.table}-quiet"][2:] == ["10", "TPS", "0", "0", "0", "%", "240", "TPS-h", "idle"]
+
+    as_json = user.run("--table", user.table, "usage", quiet, "--window", "7d", "--json")
+    assert as_json.code == 0, as_json
+    document = json.loads(as_json.out)
+    [resource] = document["resources"]
+    assert (document["command"], document["windowHours"]) == ("usage", 168)
+    assert (resource["arn"], resource["verdict"], resource["requests"], resource["minimum"]) == (quiet, None, 0, 10)
+    assert resource["activeHours"] == pytest.approx(72, abs=0.1)  # three days of a week: too new to judge
+
+    # A poll reads them as the deployed one does (its first, the usage clock's first hour); list and show tell
+    # the last reading.
+    assert user.run("--table", user.table, "poll", "--topic", user.topic).code == 0
+    listed = user.run("--table", user.table, "list")
+    header, *rows = listed.out.splitlines()
+    assert header.split()[-1] == "USAGE", listed.out
+    usage_of = {row.split()[0]: row.split()[-3:] for row in rows}
+    assert usage_of[f"{user.table}-quiet"][-1] == "idle"
+    assert usage_of[f"{user.table}-busy"] == ["in_use", "(56.25", "%)"]
+    shown = user.run("--table", user.table, "show", quiet)
+    assert re.search(
+        r"^Usage +idle: 0 requests in 24 h, busiest hour 0/s, 0 % of the minimum on average", shown.out, re.M
+    )
+
+
+def clear_of_the_hour() -> None:
+    """Past the first minute of an hour: a reading reads whole hours, and one begun on the hour before it was put
+    would miss the earliest of them."""
+    into = time.time() % 3600
+    if into > 3600 - 60:
+        time.sleep(3600 - into + 1)
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (("usage", "--window", "90m"), "--window: '90m' is not a whole number of hours (like 24h, 7d)"),
+        (("usage", "--window", "1y"), "--window: '1y' is not a duration (like 24h, 7d)"),
+        (("usage", "JOB"), "is a dataset export job: usage is read of campaigns and recommenders"),
+    ],
+)
+def test_usage_refuses_what_it_cannot_read_in_one_line(user: User, argv: tuple[str, ...], said: str) -> None:
+    ran = user.run("--table", user.table, *[user.job() if a == "JOB" else a for a in argv])
+    assert ran.code == 2 and ran.one_line_error and said in ran.err, ran

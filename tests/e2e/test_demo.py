@@ -39,7 +39,7 @@ def test_demo_passes_and_says_so(printed) -> None:
     # Nothing of the toolchain's own: no Node banner, no jsii line as a bytes repr, no unset feature flags.
     for noise in ("b'", "end-of-life", "feature flags are not configured", "program.js"):
         assert noise not in printed.stdout + printed.stderr, noise
-    assert printed.stdout.count("✓") == 13 and "✗" not in printed.stdout
+    assert printed.stdout.count("✓") == 16 and "✗" not in printed.stdout
 
 
 def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed) -> None:
@@ -54,16 +54,18 @@ def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed)
 
 def test_demo_shows_each_subscribers_view(printed) -> None:
     out = printed.stdout
-    # The organization's step adds a member's job and one account's unreachable notice (failures get it too).
-    # Each count says what it counts: the jobs' emails the checks count, and the rest by what they are about.
+    # The usage step adds the idle campaign (failures get it too); the organization's step a member's job and one
+    # account's unreachable notice (failures get it too). Each count says what it counts: the jobs' emails the
+    # checks count, and the rest by what they are about.
     assert (
-        "ana@example.com received 10 emails: 8 about this account's jobs, 1 about another account's job, "
+        "ana@example.com received 11 emails: 8 about this account's jobs, 1 about what a campaign serves, "
+        "1 about another account's job, 1 about an account it cannot read:" in out
+    )
+    assert (
+        "oncall@example.com received 4 emails: 2 about this account's jobs, 1 about what a campaign serves, "
         "1 about an account it cannot read:" in out
     )
-    assert (
-        "oncall@example.com received 3 emails: 2 about this account's jobs, 1 about an account it cannot read:" in out
-    )
-    assert "Slack channel (Amazon Q Developer): 10 message(s) in 7 thread(s)" in out
+    assert "Slack channel (Amazon Q Developer): 11 message(s) in 8 thread(s)" in out
     assert "✅ Dataset export job *nightly-users* finished" in out
     assert "│ Dataset export job nightly-users finished\n" in out
     assert "│ Output: s3://acme-exports/nightly-users/" in out
@@ -122,7 +124,7 @@ def test_demo_without_the_cdk_app_still_runs_the_whole_notifier(tmp_path) -> Non
     assert "cdk:" not in printed.stdout
     assert "Deploying the stack" not in printed.stdout and "Creating the stack's resources directly" in printed.stdout
     assert "no member template to deploy; skipped" in printed.stdout
-    assert printed.stdout.count("✓") == 10
+    assert printed.stdout.count("✓") == 13
 
 
 def test_demo_verdict_fails_when_a_notification_is_missing_or_doubled() -> None:

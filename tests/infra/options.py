@@ -38,6 +38,9 @@ EXAMPLES: dict[str, dict[str, str]] = {
         "qualityThresholdPercent": "10",
         "expectations": "arn:aws:personalize:us-east-1:123456789012:dataset-group/retail=26h",
     },
+    # What campaigns and recommenders serve: off (no GetMetricData, no Scan on the poll's role) with a rule of its
+    # own, which the poll's environment still carries.
+    "usage": {"usageMonitoring": "false", "idleHours": "72", "underusedPercent": "10", "idleRepeatHours": "24"},
     # organizationId's own options work with it only: one entry (the demo deploys organizationId alone).
     "organization": {
         "organizationId": "o-a1b2c3d4e5",

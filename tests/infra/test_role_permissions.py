@@ -278,6 +278,8 @@ def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_pa
     track_calls += recording.calls()
     # A cadence expected of the dataset group (as `notifier expect` writes it) that fell due long ago.
     store = build_store(stack.outputs["TableName"], session)
+    variables = stack.template["Resources"][poll_id]["Properties"]["Environment"]["Variables"]
+    reads_usage = variables["USAGE_MONITORING"] == "on"
     store.save_expectation(expect(group, timedelta(hours=26), datetime.now(UTC) - timedelta(days=30)), None)
     with Recording(tmp_path / "poll.jsonl") as recording:
         emulator.set_update_status(campaign, "ACTIVE")
@@ -289,6 +291,13 @@ def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_pa
             UpdateExpression="SET nextVersionsCheck = :due",
             ExpressionAttributeValues={":due": {"S": "2000-01-01T00:00:00.000Z"}},
         )
+        if reads_usage:  # the hour has passed for the usage reading too: the campaign's requests are read
+            session.client("dynamodb").update_item(
+                TableName=stack.outputs["TableName"],
+                Key={"jobArn": {"S": "usage-clock"}},
+                UpdateExpression="SET nextReadAt = :due",
+                ExpressionAttributeValues={":due": {"S": "2000-01-01T00:00:00.000Z"}},
+            )
         poll.handler(SCHEDULED_EVENT, context)  # the update told; the new version found
         emulator.set_metrics(made.version, {"normalized_discounted_cumulative_gain_at_25": 0.3})
         emulator.set_metrics(trained, {"normalized_discounted_cumulative_gain_at_25": 0.25})
@@ -311,6 +320,7 @@ def test_roles_allow_what_watching_resources_takes(deployed, monkeypatch, tmp_pa
     baseline = {"S": f"model-baseline/{solution}"}
     assert any(c.operation == "PutItem" and c.params["Item"]["jobArn"] == baseline for c in poll_calls)
     assert any(c.params.get("IndexName") == "followers" for c in poll_calls), "the followers index was queried"
+    assert ("cloudwatch:GetMetricData" in {a for c in poll_calls for a, _ in iam_requests(c)}) == reads_usage
 
 
 class RunningOutOfTime(FakeLambdaContext):
@@ -409,5 +419,10 @@ def test_the_poll_role_allows_the_model_lifecycle_and_task_answers_in_every_conf
         keyed("dynamodb:PutItem", f"expectation/{solution}"),
         keyed("dynamodb:DeleteItem", f"expectation/{solution}"),
     ]
+    # The hourly usage reading, where it is on: CloudWatch's requests, and the table read once whole.
+    reads_usage = resources[poll_id]["Properties"]["Environment"]["Variables"]["USAGE_MONITORING"] == "on"
+    usage = [Request("cloudwatch:GetMetricData", "*", role), Request("dynamodb:Scan", table, role)]
+    allowed += usage if reads_usage else []
     assert [r.action for r in allowed if decide(policies, r) != "allow"] == []
+    assert reads_usage or all(decide(policies, r) == "implicit-deny" for r in usage)
     assert decide(policies, keyed("dynamodb:DeleteItem", f"{solution}/3f1a2b")) == "implicit-deny"  # a record: never

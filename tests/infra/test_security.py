@@ -29,6 +29,9 @@ NO_RESOURCE_LEVEL = {
     # Answering a waiting task names its token, not a state machine (Step Functions developer guide).
     "states:SendTaskSuccess",
     "states:SendTaskFailure",
+    # The requests campaigns and recommenders answered: GetMetricData has no resource types (Service
+    # Authorization Reference, "Actions defined by Amazon CloudWatch").
+    "cloudwatch:GetMetricData",
 }
 SECRET_NAMES = re.compile(r"SECRET|PASSWORD|TOKEN|CREDENTIAL|PRIVATE|API_?KEY|ACCESS_?KEY", re.IGNORECASE)
 SECRET_VALUES = re.compile(r"AKIA[0-9A-Z]{16}|ASIA[0-9A-Z]{16}|xox[abp]-|-----BEGIN")

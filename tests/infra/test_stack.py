@@ -225,6 +225,7 @@ def test_table_access_is_exactly_what_a_poll_does(template: Template) -> None:
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:Query",
+        "dynamodb:Scan",  # once: the usage clock's first hour reads the records written before it
         "dynamodb:UpdateItem",
     ]
     table = template_logical_id(template, "AWS::DynamoDB::Table")
@@ -266,7 +267,7 @@ def test_email_subscriptions_and_a_failure_only_filter(full: Template) -> None:
     assert set(subscriptions) == {"ana@example.com", "ben@example.org", "oncall@example.com"}
     assert all(s["Protocol"] == "email" for s in subscriptions.values())
     assert "FilterPolicy" not in subscriptions["ana@example.com"]
-    failures = ["failed", "not_found", "invalid", "unreachable", "overdue", "recovered"]
+    failures = ["failed", "not_found", "invalid", "unreachable", "overdue", "idle", "recovered"]
     assert subscriptions["oncall@example.com"]["FilterPolicy"] == {
         "$or": [{"outcome": failures}, {"quality": ["regressed"]}]
     }
@@ -567,8 +568,10 @@ def test_the_dashboard_shows_what_finished_how_long_how_soon_and_the_notifier_s_
         "Poll errors and invocations",
         "Poll duration (max, seconds) against its timeout",
         "Describe and publish errors; dead letters",
+        "Requests each campaign and recommender answered (per hour)",
+        "Utilization of each watched campaign and recommender (its last hourly reading)",
     ]
-    metrics = json.dumps([widget["properties"]["metrics"] for widget in widgets])
+    metrics = json.dumps([widget["properties"].get("metrics") for widget in widgets])
     assert "'SampleCount'" in json.dumps(widgets[0]["properties"]["metrics"][1])
     for shown in (
         "JobsFinished",
@@ -584,6 +587,21 @@ def test_the_dashboard_shows_what_finished_how_long_how_soon_and_the_notifier_s_
         assert shown in metrics, shown
     [annotation] = widgets[4]["properties"]["annotations"]["horizontal"]
     assert (annotation["label"], annotation["value"]) == ("timeout", function(template, POLL)["Timeout"])
+
+
+def test_the_dashboard_shows_what_campaigns_and_recommenders_serve_where_usage_is_read(synth) -> None:
+    """Personalize's own request counts, one line a resource; the poll's hourly readings against each minimum,
+    from its log group (the lines the reading writes); nothing of it where usage is not read."""
+    for context, shown in (({}, True), ({"usageMonitoring": "false"}, False)):
+        template = synth(context)
+        [dashboard] = template.find_resources("AWS::CloudWatch::Dashboard").values()
+        parts = dashboard["Properties"]["DashboardBody"]["Fn::Join"][1]
+        body = "".join(part if isinstance(part, str) else json.dumps(part) for part in parts)
+        assert ("SEARCH('{AWS/Personalize,CampaignArn} MetricName=\\\"GetRecommendations\\\"'" in body) is shown
+        assert ("filter message = 'Usage read'" in body) is shown
+        if shown:
+            [log_group] = [k for k in template.find_resources("AWS::Logs::LogGroup") if k.startswith("PollerPoll")]
+            assert json.dumps({"Ref": log_group}) in body  # the poll's own log group
 
 
 # --- what reviews of the deployed defaults found ---

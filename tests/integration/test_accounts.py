@@ -11,6 +11,7 @@ import pytest
 
 from notifier.adapters.accounts import AccountSessions
 from notifier.adapters.personalize import PersonalizeResources
+from notifier.domain.reachability import AccountMark
 from notifier_local import personalize as emulator
 from notifier_local.aws import account_admin
 from tests.conftest import ACCOUNT, REGION
@@ -179,7 +180,7 @@ def test_an_account_without_the_role_is_told_once_however_many_of_its_jobs_are_w
     assert MEMBER in {message.document.get("account") for message in world.delivered()}
 
     # A later outage (the role deleted, its credentials expired) is told again: the mark was cleared.
-    assert [entry for entry in world.store.active_records() if not hasattr(entry, "arn")] == []
+    assert [entry for entry in world.store.active_records() if isinstance(entry, AccountMark)] == []
 
 
 def test_a_member_role_that_refuses_personalize_is_the_accounts_problem_not_each_jobs(world) -> None:
@@ -288,3 +289,46 @@ def test_the_cli_poll_tells_an_unreachable_account_once_and_exits_1(world, monke
     assert (published["jobArn"], published["account"]) == (None, MEMBER)
     code, out, _ = in_table(world, "poll", "--topic", world.topic_arn)
     assert code == 1 and "0 notification(s) published" in out and "1 account(s) unreachable" in out
+
+
+def test_a_member_account_s_campaigns_are_read_through_its_role_and_their_notices_name_it(world) -> None:
+    """The hourly usage reading asks the member's CloudWatch, through the member role, for what its campaigns
+    served: one nobody calls is told idle, naming its account; one its own CloudWatch counts is in use."""
+    from datetime import timedelta
+
+    from notifier.app.compose import build_poller
+    from notifier.app.settings import Settings
+    from notifier.usecases.tracking import track
+
+    give_member_role(world)
+    member = member_session(world.session)
+    made = emulator.serving_campaign(
+        member.client("personalize"),
+        group="member-retail",
+        solution="member-movies",
+        campaign="member-home",
+        sync=False,
+    )
+    busy = member.client("personalize").create_campaign(
+        name="member-busy", solutionVersionArn=made.version, minProvisionedTPS=1
+    )["campaignArn"]
+    two_days_ago = (world.clock() - timedelta(days=2)).timestamp()
+    environment = {"TABLE_NAME": world.table_name, "TOPIC_ARN": world.topic_arn, "MEMBER_ROLE_NAME": ROLE}
+    settings = Settings.from_env(environment)
+    accounts = AccountSessions(world.session, role_name=ROLE, home_account=ACCOUNT)
+    for arn in (made.campaign, busy):
+        emulator.set_status(arn, "ACTIVE", at=two_days_ago)
+        assert track(arn, world.store, PersonalizeResources(world.session, accounts=accounts)).outcome == "tracked"
+    until = world.clock().timestamp()
+    emulator.answer_requests(member.client("cloudwatch"), busy, [7200.0] * 24, until=until)  # 2 TPS: its own
+
+    poller = build_poller(settings, world.session)
+    poller._clock = world.clock
+    report = poller.poll()
+    assert (report.usage_resources, report.problems) == (2, [])
+    told = {message.document["jobArn"]: message for message in world.delivered()}
+    assert set(told) == {made.campaign}
+    idle = told[made.campaign]
+    assert (idle.attributes["outcome"], idle.document["account"]) == ("idle", MEMBER)
+    reading = world.store.get(busy).usage.reading
+    assert (reading.requests, reading.unreadable) == (7200.0 * 24, None)

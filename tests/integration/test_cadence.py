@@ -12,7 +12,6 @@ import pytest
 
 from notifier.cli import main
 from notifier.domain.cadence import expect
-from notifier.rendering.envelope import FAILURE_FILTER_POLICY
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber
 from tests.conftest import ACCOUNT, REGION, World
@@ -27,12 +26,6 @@ DATASET = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset/retail/INTERACTIONS"
 @pytest.fixture
 def made(world: World) -> Resources:
     return Resources(world)
-
-
-@pytest.fixture
-def failures(world: World) -> QueueSubscriber:
-    sns, sqs = world.session.client("sns"), world.session.client("sqs")
-    return QueueSubscriber(sns, sqs, world.topic_arn, "failures", FAILURE_FILTER_POLICY)
 
 
 def expecting(world: World, arn: str, every: timedelta) -> None:
@@ -138,7 +131,9 @@ def test_a_campaign_serving_an_old_version_is_overdue(world: World, made: Resour
     world.clock.advance(days=11)
     emulator.calls.reset()
     world.poll()
-    [overdue] = world.delivered()
+    told = {message.attributes["event"]: message for message in world.delivered()}
+    assert set(told) == {"overdue", "idle"}  # nothing asked it for recommendations these 11 days either
+    overdue = told["overdue"]
     assert overdue.document["arn"] == campaign and overdue.document["lastMetBy"] == version
     assert "serving a solution version created within the last 10 d" in overdue.document["expected"]
     assert emulator.calls.counts == {"DescribeCampaign": 1, "DescribeSolutionVersion": 1}

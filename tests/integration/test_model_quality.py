@@ -4,15 +4,11 @@ syncing campaign that moved to a worse model; a recommender's model metrics; met
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from notifier.domain.quality import DEFAULT_KEY_METRIC
-from notifier.rendering.envelope import FAILURE_FILTER_POLICY
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber
-from notifier_local.inbox import inbox
 from tests.conftest import World
 from tests.integration.test_resources import Resources
 
@@ -24,29 +20,6 @@ NDCG = DEFAULT_KEY_METRIC
 @pytest.fixture
 def made(world: World) -> Resources:
     return Resources(world)
-
-
-@pytest.fixture
-def email(world: World):
-    """An email subscriber: the text a person reads, by the ARN it is about."""
-    inbox.clear()
-    world.session.client("sns").subscribe(TopicArn=world.topic_arn, Protocol="email", Endpoint=READER)
-
-    def about(arn: str) -> str:
-        """The last email about this ARN (its details name it: `... ARN:  arn:...`)."""
-        named = re.compile(rf"ARN: +{re.escape(arn)}$", re.MULTILINE)
-        return [mail.body for mail in inbox.for_address(READER) if named.search(mail.body)][-1]
-
-    return about
-
-
-READER = "ml-team@example.com"
-
-
-@pytest.fixture
-def failures(world: World) -> QueueSubscriber:
-    sns, sqs = world.session.client("sns"), world.session.client("sqs")
-    return QueueSubscriber(sns, sqs, world.topic_arn, "failures", FAILURE_FILTER_POLICY)
 
 
 def train(world: World, made: Resources, solution: str, metrics: dict[str, float] | None) -> str:

@@ -104,6 +104,8 @@ def test_idle_poll_makes_no_personalize_call_and_one_query(world: World) -> None
         arn = world.export_job(f"finished-{index}")
         emulator.set_status(arn, "ACTIVE")
         world.track(arn)  # tracked when already finished: kept for `show`, never polled
+    world.poll()  # a table's first poll starts the usage clock (notifier.usecases.poll.usage)
+    world.clock.advance(minutes=1)
     emulator.calls.reset()
     dynamodb_calls: list[str] = []
     poller = world.poller()

@@ -124,7 +124,8 @@ def test_a_campaign_tells_when_it_is_active_then_rests_at_no_cost(world: World, 
         {"Minimum TPS": "1"},
     )
     item = world.session.client("dynamodb").get_item(TableName=world.table_name, Key={"jobArn": {"S": campaign}})
-    assert "activeShard" not in item["Item"] and "expiresAt" not in item["Item"]  # at rest, kept
+    # At rest, kept: out of the partition each poll reads, in the one the hourly usage reading reads.
+    assert item["Item"]["activeShard"] == {"S": "serving"} and "expiresAt" not in item["Item"]
     assert personalize_calls_of(world) == 0
     assert world.delivered() == []
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from notifier.domain import watched
 from notifier.domain.arns import parse_arn
 from notifier.domain.watched import Event, Snapshot
+from notifier.rendering.envelope import FAILURE_FILTER_POLICY
 from notifier.rendering.jobs import render
 from notifier.rendering.links import s3_console_url
 from notifier.rendering.text import ascii_subject, format_duration
@@ -159,3 +162,10 @@ def test_durations_read_like_a_person_would_say_them(seconds, text) -> None:
 def test_s3_console_url_only_for_s3_paths() -> None:
     assert s3_console_url("s3://bucket/a b/") == "https://s3.console.aws.amazon.com/s3/buckets/bucket?prefix=a%20b/"
     assert s3_console_url("https://example.com/x") is None
+
+
+def test_the_failure_only_policy_a_page_gives_to_copy_is_the_one_the_stack_deploys() -> None:
+    """docs/subscribe.md's `aws sns subscribe` line: what a person pastes gets what failureEmails gets."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "subscribe.md").read_text()
+    [attributes] = re.findall(r"--attributes '(\{\"FilterPolicy\".*?\})'\n", page)
+    assert json.loads(json.loads(attributes)["FilterPolicy"]) == FAILURE_FILTER_POLICY

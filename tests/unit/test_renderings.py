@@ -14,10 +14,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from notifier.domain import watched
+from notifier.domain import usage, watched
 from notifier.domain.arns import parse_arn
 from notifier.domain.quality import assess
 from notifier.domain.reachability import AccountMark
+from notifier.domain.usage import UsageRule
 from notifier.domain.watched import Event, PendingNotification, Snapshot
 from notifier.rendering.accounts import render_unreachable
 from notifier.rendering.envelope import FAILURE_OUTCOMES
@@ -118,8 +119,43 @@ def with_assessment(job, assessment=REGRESSED):
     return replace(job, assessment=assessment, pending=(*job.pending[:-1], owed))
 
 
+def serving(arn: str, facts: tuple[tuple[str, str], ...], parent: str) -> watched.Watched:
+    """A campaign or recommender ACTIVE since two days before NOW, at rest."""
+    return watched.start_watching(
+        parse_arn(arn),
+        NOW - timedelta(days=2),
+        Snapshot(status="ACTIVE", parent_arn=parent, facts=facts, updated_at="2026-11-22T10:00:00.000Z"),
+        watch_id=WATCH,
+    )
+
+
+def usage_told(resource: watched.Watched, hourly: list[float]) -> watched.Watched:
+    """An hour's usage reading of it, and the notice it owes (notifier.domain.usage)."""
+    rule = UsageRule()
+    reading = usage.reading_of(
+        hourly,
+        now=NOW,
+        active_since=NOW - timedelta(days=2),
+        minimum=float(dict(resource.facts)[resource.kind.minimum_fact]),
+        window_hours=rule.idle_hours,
+    )
+    verdict = usage.judge(reading, rule)
+    tell = usage.to_tell(resource.usage, verdict, NOW, rule)
+    state = usage.next_state(resource.usage, reading, verdict, tell, NOW)
+    return watched.read_usage(resource, state, tell, NOW, LEASE)
+
+
+CAMPAIGN = "arn:aws:personalize:us-east-1:123456789012:campaign/clearance"
+RECOMMENDER = "arn:aws:personalize:us-east-1:123456789012:recommender/top-picks"
+GROUP = "arn:aws:personalize:us-east-1:123456789012:dataset-group/retail"
+
+
 CASES = {
     "active": lambda: finished("ACTIVE"),
+    "campaign_idle": lambda: usage_told(serving(CAMPAIGN, (("Minimum TPS", "10"),), VERSIONS[0]), []),
+    "recommender_underused": lambda: usage_told(
+        serving(RECOMMENDER, (("Minimum requests per second", "4"),), GROUP), [1800.0] * 23 + [2880.0]
+    ),
     "version_regressed": lambda: with_assessment(trained()),
     "campaign_regressed": lambda: with_assessment(campaign_updated()),
     "solution_version": trained,

@@ -8,7 +8,7 @@ import pytest
 from boto3.dynamodb.types import TypeSerializer
 
 from notifier.adapters.items import decode_or_report, encode
-from notifier.domain import watched
+from notifier.domain import usage, watched
 from notifier.domain.arns import parse_arn
 from notifier.domain.watched import Snapshot
 from notifier.ports import MalformedItem
@@ -60,3 +60,42 @@ def test_hand_edited_items_are_reported_with_the_reason(edit, reason) -> None:
     assert isinstance(result, MalformedItem)
     assert result.key == ARN
     assert reason in result.reason
+
+
+CAMPAIGN = "arn:aws:personalize:us-east-1:123456789012:campaign/home-page"
+
+
+def idle_campaign() -> watched.Watched:
+    """An ACTIVE campaign at rest whose last reading was told idle: the usage state and the notice it owes."""
+    resting = watched.start_watching(
+        parse_arn(CAMPAIGN), NOW, Snapshot(status="ACTIVE", facts=(("Minimum TPS", "10"),))
+    )
+    reading = usage.reading_of([], now=NOW, active_since=NOW - timedelta(days=2), minimum=10.0, window_hours=24)
+    state = usage.next_state(None, reading, usage.Usage.IDLE, usage.Usage.IDLE, NOW)
+    return watched.read_usage(resting, state, usage.Usage.IDLE, NOW, timedelta(minutes=2))
+
+
+def test_a_usage_reading_and_its_notice_round_trip_and_a_resting_campaign_is_in_the_serving_partition() -> None:
+    told = idle_campaign()
+    assert decode_or_report(wire(encode(told))) == told
+    assert encode(told)["activeShard"] == "active"  # a notice owed: polled until it is published
+    published = watched.after_publish(told, 1, NOW, timedelta(days=1))
+    assert decode_or_report(wire(encode(published))) == published
+    assert encode(published)["activeShard"] == "serving"  # at rest, ACTIVE: read once an hour for its usage
+    deleted = published.evolve(ended_by=watched.Event.DELETED)
+    assert encode(deleted)["activeShard"] is None  # it bills nothing: read by nothing
+
+
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        ({"usage": {"verdict": "idle"}}, "usage has no reading"),
+        ({"usage": {"reading": {"readAt": "2026-11-24T00:00:00.000Z"}}}, "windowHours must be a whole number"),
+        ({"usage": {"reading": "idle"}}, "usage reading 'idle' is not a map"),
+        ({"usage": {"verdict": "busy", "reading": {}}}, "readAt must be a non-empty string"),
+    ],
+)
+def test_a_half_written_usage_reading_is_reported_not_read(edit, reason) -> None:
+    item = {**encode(idle_campaign()), **edit}
+    result = decode_or_report(wire(item))
+    assert isinstance(result, MalformedItem) and reason in result.reason, result

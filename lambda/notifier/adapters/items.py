@@ -11,7 +11,10 @@ index: a new ACTIVE version of that solution finds the campaigns to wake with on
 notifier cannot read is an item of its own (`jobKind` unreachableAccount, key `unreachable-account/ACCOUNT`) in
 the active index, so the poll reads it with the jobs (notifier.domain.reachability); so is an expected cadence
 (`expectation/ARN`, notifier.domain.cadence). A solution's model baseline (`model-baseline/SOLUTION_ARN`, the
-metrics its next version is compared with, notifier.domain.quality) is read by its key only.
+metrics its next version is compared with, notifier.domain.quality) is read by its key only. A campaign or
+recommender at rest while ACTIVE (it bills) is in the same index under `activeShard` "serving": the poll's query
+never reads it; the hourly usage reading reads that partition alone, told when by the `usage-clock` item in the
+active partition (notifier.domain.usage).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from notifier.domain.cadence import Expectation, NotExpectable, Notice, OwedNoti
 from notifier.domain.kinds import KINDS
 from notifier.domain.quality import Assessment, Metrics, ModelBaseline, Quality
 from notifier.domain.reachability import AccountMark, expires_at
+from notifier.domain.usage import Reading, Usage, UsageClock, UsageState
 from notifier.domain.watched import Event, PendingNotification, StatusChange, TaskToken, Update, Watched, parse_iso
 from notifier.ports import MalformedItem
 
@@ -32,6 +36,7 @@ ACTIVE_INDEX = "active-jobs"
 FOLLOWERS_INDEX = "followers"
 FOLLOWS_ATTRIBUTE = "followsSolution"
 ACTIVE_SHARD = "active"
+SERVING_SHARD = "serving"  # ACTIVE campaigns and recommenders at rest: read once an hour for their usage
 TTL_ATTRIBUTE = "expiresAt"
 MARK_KIND = "unreachableAccount"
 MARK_KEY_PREFIX = "unreachable-account/"
@@ -39,6 +44,8 @@ EXPECTATION_KIND = "expectation"
 EXPECTATION_KEY_PREFIX = "expectation/"
 BASELINE_KIND = "modelBaseline"
 BASELINE_KEY_PREFIX = "model-baseline/"
+USAGE_CLOCK_KIND = "usageClock"
+USAGE_CLOCK_KEY = "usage-clock"
 # Present only on a record whose watch ended, and only while notifications are owed (None values are not stored).
 ENDED_ATTRIBUTE, OWED_ATTRIBUTE, TOKENS_ATTRIBUTE = "endedBy", "pending", "taskTokens"
 
@@ -73,7 +80,7 @@ def encode(job: Watched) -> dict[str, Any]:
         OWED_ATTRIBUTE: [_encode_pending(owed) for owed in job.pending] or None,
         "leaseUntil": job.lease_until,
         "stuckNotified": True if job.stuck_notified else None,
-        "activeShard": ACTIVE_SHARD if job.in_active_index else None,
+        "activeShard": shard_of(job),
         TTL_ATTRIBUTE: job.expires_at,
         "latestUpdate": _encode_update(job.update),
         "wakeUntil": job.wake_until,
@@ -84,6 +91,108 @@ def encode(job: Watched) -> dict[str, Any]:
         FOLLOWS_ATTRIBUTE: None if job.finished else job.follows,
         "assessment": _encode_assessment(job.assessment),
         TOKENS_ATTRIBUTE: [{"token": task.token, "since": task.since} for task in job.task_tokens] or None,
+        "usage": _encode_usage_state(job.usage),
+    }
+
+
+def shard_of(job: Watched) -> str | None:
+    """The partition of the sparse index a record is in: polled, read for its usage once an hour, or neither."""
+    if job.in_active_index:
+        return ACTIVE_SHARD
+    return SERVING_SHARD if job.bills else None
+
+
+def _number(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(repr(float(value)))
+
+
+def _encode_reading(reading: Reading | None) -> dict[str, Any] | None:
+    if reading is None:
+        return None
+    fields = {
+        "readAt": reading.read_at,
+        "windowHours": reading.window_hours,
+        "activeHours": _number(reading.active_hours),
+        "minimum": _number(reading.minimum),
+        "requests": _number(reading.requests),
+        "peakHourRequests": _number(reading.peak_hour_requests),
+        "unreadable": reading.unreadable,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _encode_usage_state(state: UsageState | None) -> dict[str, Any] | None:
+    if state is None:
+        return None
+    fields = {
+        "reading": _encode_reading(state.reading),
+        "verdict": state.verdict.value if state.verdict else None,
+        "told": state.told.value if state.told else None,
+        "toldAt": state.told_at,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
+
+
+def _decode_reading(value: Any) -> Reading | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _Malformed(f"usage reading {value!r} is not a map")
+    return Reading(
+        read_at=_timestamp(value, "readAt"),
+        window_hours=_whole_number(value, "windowHours"),
+        active_hours=_real(value, "activeHours"),
+        minimum=None if value.get("minimum") is None else _real(value, "minimum"),
+        requests=_real(value, "requests", 0.0),
+        peak_hour_requests=_real(value, "peakHourRequests", 0.0),
+        unreadable=_optional_text(value, "unreadable"),
+    )
+
+
+def _decode_usage_state(value: Any) -> UsageState | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _Malformed(f"usage {value!r} is not a map")
+    reading = _decode_reading(value.get("reading"))
+    if reading is None:
+        raise _Malformed("usage has no reading")
+    return UsageState(
+        reading=reading,
+        verdict=_usage(value, "verdict"),
+        told=_usage(value, "told"),
+        told_at=_optional_timestamp(value, "toldAt"),
+    )
+
+
+def _usage(item: dict[str, Any], name: str) -> Usage | None:
+    value = _optional_text(item, name)
+    if value is None:
+        return None
+    try:
+        return Usage(value)
+    except ValueError:
+        raise _Malformed(f"{name} {value!r} is not one of {[usage.value for usage in Usage]}") from None
+
+
+def _real(item: dict[str, Any], name: str, default: float | None = None) -> float:
+    value = item.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, Decimal | int | float):
+        raise _Malformed(f"{name} must be a number, found {value!r}")
+    return float(value)
+
+
+def encode_usage_clock(clock: UsageClock) -> dict[str, Any]:
+    """In the active partition (each poll reads it with the jobs), so a poll knows at no extra read whether usage
+    is due."""
+    return {
+        "jobArn": USAGE_CLOCK_KEY,
+        "jobKind": USAGE_CLOCK_KIND,
+        "nextReadAt": clock.next_read_at,
+        "lastReadAt": clock.last_read_at,
+        "version": clock.version,
+        "activeShard": ACTIVE_SHARD,
+        "lastCheckedAt": clock.next_read_at,
     }
 
 
@@ -110,6 +219,8 @@ def _encode_pending(owed: PendingNotification) -> dict[str, Any]:
             "update": True if owed.update else None,
             "changes": [list(change) for change in owed.changes] or None,
             "assessment": _encode_assessment(owed.assessment),
+            "usage": _encode_reading(owed.usage),
+            "usageBefore": owed.usage_before.value if owed.usage_before else None,
         }.items()
         if value is not None
     }
@@ -313,15 +424,23 @@ def _kind_of(wire_item: dict[str, Any]) -> str | None:
     return kind.get("S") if isinstance(kind, dict) else None
 
 
-def decode_any(wire_item: dict[str, Any]) -> Watched | MalformedItem | AccountMark | ModelBaseline | Expectation:
-    """A job, an unreachable account's mark, a solution's model baseline, an expected cadence, or what could not be
-    read as one."""
+def decode_any(
+    wire_item: dict[str, Any],
+) -> Watched | MalformedItem | AccountMark | ModelBaseline | Expectation | UsageClock:
+    """A job, an unreachable account's mark, a solution's model baseline, an expected cadence, the usage clock, or
+    what could not be read as one."""
     kind = _kind_of(wire_item)
-    if kind not in (MARK_KIND, BASELINE_KIND, EXPECTATION_KIND):
+    if kind not in (MARK_KIND, BASELINE_KIND, EXPECTATION_KIND, USAGE_CLOCK_KIND):
         return decode_or_report(wire_item)
     key = str(wire_item.get("jobArn", {}).get("S", "?"))
     try:
         item = {name: _deserializer.deserialize(value) for name, value in wire_item.items()}
+        if kind == USAGE_CLOCK_KIND:
+            return UsageClock(
+                next_read_at=_timestamp(item, "nextReadAt"),
+                version=_whole_number(item, "version"),
+                last_read_at=_optional_timestamp(item, "lastReadAt"),
+            )
         if kind == EXPECTATION_KIND:
             return _decode_expectation(item)
         if kind == BASELINE_KIND:
@@ -391,6 +510,7 @@ def decode(item: dict[str, Any]) -> Watched:
         watch_id=_optional_text(item, "watchId"),
         assessment=_decode_assessment(item.get("assessment")),
         task_tokens=tuple(_decode_token(task) for task in _list(item, TOKENS_ATTRIBUTE)),
+        usage=_decode_usage_state(item.get("usage")),
     )
 
 
@@ -434,6 +554,8 @@ def _decode_pending(owed: Any) -> PendingNotification:
         update=owed.get("update") is True,
         changes=tuple(_change(change) for change in _list(owed, "changes")),
         assessment=_decode_assessment(owed.get("assessment")),
+        usage=_decode_reading(owed.get("usage")),
+        usage_before=_usage(owed, "usageBefore"),
     )
 
 

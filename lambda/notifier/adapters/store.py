@@ -17,6 +17,7 @@ from notifier.adapters.items import (
     FOLLOWERS_INDEX,
     FOLLOWS_ATTRIBUTE,
     OWED_ATTRIBUTE,
+    SERVING_SHARD,
     TOKENS_ATTRIBUTE,
     baseline_key,
     decode_any,
@@ -25,6 +26,7 @@ from notifier.adapters.items import (
     encode_baseline,
     encode_expectation,
     encode_mark,
+    encode_usage_clock,
     expectation_key,
     mark_key,
     to_wire,
@@ -32,6 +34,7 @@ from notifier.adapters.items import (
 from notifier.domain.cadence import Expectation
 from notifier.domain.quality import ModelBaseline
 from notifier.domain.reachability import AccountMark
+from notifier.domain.usage import UsageClock
 from notifier.domain.watched import Watched, iso
 from notifier.ports import AlreadyTracked, MalformedItem, StaleVersion, StoreUnavailable, TableNotFound, WatchEnding
 
@@ -43,9 +46,12 @@ class DynamoWatchStore:
 
     # --- reads ---
 
-    def active_records(self) -> Iterator[Watched | MalformedItem | AccountMark | ModelBaseline | Expectation]:
-        """Jobs still polled, least recently checked first, the marks of unreachable accounts and the expected
-        cadences: one Query per 1 MB page of active items (model baselines are never among them)."""
+    def active_records(
+        self,
+    ) -> Iterator[Watched | MalformedItem | AccountMark | ModelBaseline | Expectation | UsageClock]:
+        """Jobs still polled, least recently checked first, the marks of unreachable accounts, the expected
+        cadences and the usage clock: one Query per 1 MB page of active items (model baselines are never among
+        them)."""
         pages = self._paginate(
             "query",
             TableName=self._table,
@@ -56,6 +62,18 @@ class DynamoWatchStore:
         )
         for item in pages:
             yield decode_any(item)
+
+    def serving_records(self) -> Iterator[Watched | MalformedItem]:
+        """ACTIVE campaigns and recommenders at rest: the index's serving partition, which no poll's query reads."""
+        pages = self._paginate(
+            "query",
+            TableName=self._table,
+            IndexName=ACTIVE_INDEX,
+            KeyConditionExpression="activeShard = :serving",
+            ExpressionAttributeValues={":serving": {"S": SERVING_SHARD}},
+        )
+        for item in pages:
+            yield decode_or_report(item)
 
     def followers(self, solution_arn: str) -> Iterator[Watched | MalformedItem]:
         """Campaigns that sync with this solution's latest version."""
@@ -75,7 +93,9 @@ class DynamoWatchStore:
             if isinstance(record, Watched | MalformedItem):
                 yield record
 
-    def all_records(self) -> Iterator[Watched | MalformedItem | AccountMark | ModelBaseline | Expectation]:
+    def all_records(
+        self,
+    ) -> Iterator[Watched | MalformedItem | AccountMark | ModelBaseline | Expectation | UsageClock]:
         """Everything in the table: every job, finished or not, the marks of unreachable accounts, the solutions'
         model baselines and the expected cadences."""
         for item in self._paginate("scan", TableName=self._table):
@@ -167,6 +187,10 @@ class DynamoWatchStore:
             Key={"jobArn": {"S": mark_key(mark.account)}},
             **_version_is(mark.version),
         )
+
+    def save_usage_clock(self, clock: UsageClock, expected_version: int | None) -> None:
+        """Claim the hour's usage reading: new (none there) or replacing the version read."""
+        self._put(encode_usage_clock(clock), expected_version)
 
     def save_expectation(self, expectation: Expectation, expected_version: int | None) -> None:
         """Write an expectation: new (none there) or replacing the version read."""

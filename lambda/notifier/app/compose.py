@@ -13,6 +13,7 @@ from notifier.adapters.accounts import AccountSessions
 from notifier.adapters.personalize import PersonalizeResources
 from notifier.adapters.publisher import EventBridgePublisher, SnsPublisher, StepFunctionsAnswers
 from notifier.adapters.store import build_store
+from notifier.adapters.usage import CloudWatchRequests
 from notifier.app.settings import MemberAccess, Settings
 from notifier.observability import logger
 from notifier.ports import NotifierError, Publisher
@@ -57,13 +58,14 @@ class PollCycle:
         session = session or boto3.session.Session()
         self._settings = settings
         self._store = build_store(settings.table_name, session)
+        accounts = account_sessions(session, settings.members)
         self._personalize = PersonalizeResources(
             session,
             max_pool_connections=settings.max_concurrency + 2,
             max_rps=settings.personalize_max_rps,
             config=personalize_config,
             time_margin_seconds=settings.time_margin_seconds,
-            accounts=account_sessions(session, settings.members),
+            accounts=accounts,
         )
         self.poller = Poller(
             store=self._store,
@@ -74,6 +76,7 @@ class PollCycle:
             metrics=self._personalize,
             looker=self._personalize,
             task_answers=StepFunctionsAnswers(lambda: session.client("stepfunctions")),
+            requests=CloudWatchRequests(session, accounts=accounts) if settings.usage else None,
         )
 
     def run(

@@ -5,13 +5,20 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TypeVar
 
 from notifier.domain.arns import PARENT_KINDS, is_parent_arn, region_of
 from notifier.domain.cadence import LONGEST, SHORTEST, NotExpectable, target_of
 from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT, METRIC_NAME
+from notifier.domain.usage import (
+    DEFAULT_IDLE_HOURS,
+    DEFAULT_REPEAT_HOURS,
+    DEFAULT_UNDERUSED_PERCENT,
+    LONGEST_WINDOW_HOURS,
+    UsageRule,
+)
 from notifier.usecases.poll.report import PollSettings
 
 Number = TypeVar("Number", int, float)
@@ -68,6 +75,23 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "expected cadences declared at deploy time: `ARN=SECONDS` pairs, comma-separated (set by `expectations`)",
         "none",
     ),
+    "USAGE_MONITORING": (
+        "`off`: the requests ACTIVE campaigns and recommenders answer are not read (no idle or underused notices)",
+        "`on`",
+    ),
+    "IDLE_HOURS": (
+        "the window a campaign's or recommender's requests are judged over: none in it is `idle`",
+        f"{DEFAULT_IDLE_HOURS}",
+    ),
+    "UNDERUSED_PERCENT": (
+        "its busiest hour under this percentage of its provisioned minimum, the whole window, is `underused` "
+        "(0: never)",
+        f"{DEFAULT_UNDERUSED_PERCENT:g}",
+    ),
+    "IDLE_REPEAT_HOURS": (
+        "an idle or underused resource is told again after this long while it stays so",
+        f"{DEFAULT_REPEAT_HOURS}",
+    ),
     "MEMBER_ROLE_NAME": (
         "the reader role assumed in another account to read its Personalize, for ARNs of that account (set by "
         "`organizationId`)",
@@ -112,6 +136,7 @@ class Settings:
     quality_metric: str = DEFAULT_KEY_METRIC
     quality_threshold_percent: float = DEFAULT_THRESHOLD_PERCENT
     expectations: tuple[tuple[str, int], ...] = ()  # declared at deploy time: (ARN, period in seconds)
+    usage: UsageRule | None = field(default_factory=UsageRule)  # None: campaigns' and recommenders' use is not read
 
     @property
     def discovers(self) -> bool:
@@ -140,6 +165,7 @@ class Settings:
             quality_threshold_percent=_number(
                 env, "QUALITY_THRESHOLD_PERCENT", DEFAULT_THRESHOLD_PERCENT, (0.0, 100.0)
             ),
+            usage=_usage(env),
             **_events(env),
             **_discovery(env),
         )
@@ -155,6 +181,7 @@ class Settings:
             quality_metric=self.quality_metric,
             quality_threshold_percent=self.quality_threshold_percent,
             expectations=self.expectations,
+            usage=self.usage,
         )
 
 
@@ -213,6 +240,19 @@ def _expectations(env: Mapping[str, str]) -> tuple[tuple[str, int], ...]:
             raise ConfigError(f"environment variable EXPECTATIONS: {pair!r} is not ARN=SECONDS (300 to 31622400)")
         found.append((arn, int(seconds)))
     return tuple(found)
+
+
+def _usage(env: Mapping[str, str]) -> UsageRule | None:
+    switch = env.get("USAGE_MONITORING", "").strip().lower() or "on"
+    if switch not in ("on", "off"):
+        raise ConfigError(f"environment variable USAGE_MONITORING={switch!r} is not on or off")
+    if switch == "off":
+        return None
+    return UsageRule(
+        idle_hours=_number(env, "IDLE_HOURS", DEFAULT_IDLE_HOURS, (1, LONGEST_WINDOW_HOURS)),
+        underused_percent=_number(env, "UNDERUSED_PERCENT", DEFAULT_UNDERUSED_PERCENT, (0.0, 100.0)),
+        repeat_hours=_number(env, "IDLE_REPEAT_HOURS", DEFAULT_REPEAT_HOURS, (1, 8784)),
+    )
 
 
 def _metric(env: Mapping[str, str]) -> str:

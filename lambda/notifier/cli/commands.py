@@ -14,6 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from notifier.adapters.personalize import PersonalizeResources
 from notifier.adapters.regions import known_regions
 from notifier.adapters.store import DynamoWatchStore, build_store
+from notifier.adapters.usage import CloudWatchRequests
 from notifier.app.compose import build_poller
 from notifier.app.settings import ConfigError, Settings
 from notifier.app.waiting import wait_source
@@ -27,6 +28,7 @@ from notifier.cli.options import (
     EXIT_OK,
     EXIT_TIMED_OUT,
     TIMEOUT_EXAMPLES,
+    WINDOW_EXAMPLES,
 )
 from notifier.cli.output import (
     Printer,
@@ -38,6 +40,8 @@ from notifier.cli.output import (
     job_table,
     render_show,
     status_text,
+    usage_document,
+    usage_table,
 )
 from notifier.cli.progress import ProgressLine
 from notifier.domain.arns import PARENT_KINDS, InvalidArn, account_of, is_parent_arn, parse_arn, region_of
@@ -45,14 +49,17 @@ from notifier.domain.cadence import Expectation, NotExpectable, expect, parse_du
 from notifier.domain.clock import utc_now
 from notifier.domain.kinds import api_name
 from notifier.domain.reachability import AccountMark
-from notifier.domain.watched import Watched
-from notifier.ports import MalformedItem, NotifierError, StaleVersion, TableNotFound
+from notifier.domain.usage import LONGEST_WINDOW_HOURS, UsageRule, judge
+from notifier.domain.watched import Watched, iso, start_watching
+from notifier.ports import MalformedItem, NotifierError, ResourceNotFound, StaleVersion, TableNotFound
 from notifier.rendering.text import readable_time
 from notifier.usecases.discovery import DiscoveryReport, discover
+from notifier.usecases.poll.usage import read_requests
 from notifier.usecases.tracking import track
 from notifier.usecases.waiting import Describing, NotKnown, ReadingTable, Settled, WaitTimedOut, wait_on
 
 Command = Callable[[argparse.Namespace, boto3.session.Session, Printer], int]
+LONGEST_WINDOW = timedelta(hours=LONGEST_WINDOW_HOURS)
 
 
 class _Table:
@@ -205,7 +212,10 @@ def untrack_jobs(args: argparse.Namespace, table: _Table, session: boto3.session
 
 @_with_table
 def list_summaries(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
-    entries = list(table.store.all_records() if args.all else table.store.active_records())
+    # Without --all: what is under way, and the campaigns and recommenders at rest that bill while ACTIVE.
+    entries = list(
+        table.store.all_records() if args.all else [*table.store.active_records(), *table.store.serving_records()]
+    )
     listed = sorted((e for e in entries if isinstance(e, Watched)), key=lambda job: job.tracked_at)
     for broken in (e for e in entries if isinstance(e, MalformedItem)):
         printer.warn(f"skipped a malformed item {broken.key}: {broken.reason}")
@@ -256,6 +266,66 @@ def show_job(args: argparse.Namespace, table: _Table, session: boto3.session.Ses
         lines += [f"{label + ':':<11} {value}" for label, value in expectation_rows(expected)]
     printer.line("\n".join(lines))
     return EXIT_OK
+
+
+@_with_table
+def usage_report(args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer) -> int:
+    """Every ACTIVE campaign and recommender watched (or one ARN, described if it is not): its requests over the
+    window, read from CloudWatch now, against its provisioned minimum."""
+    try:
+        window = parse_duration(args.window, (timedelta(hours=1), LONGEST_WINDOW), examples=WINDOW_EXAMPLES)
+    except NotExpectable as exc:
+        raise UsageError(f"--window: {exc}") from None
+    if window.total_seconds() % 3600:
+        raise UsageError(f"--window: {args.window!r} is not a whole number of hours (like {WINDOW_EXAMPLES})")
+    hours = int(window.total_seconds() // 3600)
+    records = _serving(args, table, session, printer)
+    if records is None:
+        return EXIT_BAD_INPUT
+    now = utc_now()
+    readings = read_requests(CloudWatchRequests(session, config=client_config()), records, now, hours)
+    rule = UsageRule(idle_hours=hours)
+    rows = [(record, reading, judge(reading, rule)) for record, reading in readings]
+    printer.document("usage", windowHours=hours, readAt=iso(now), resources=[usage_document(*row) for row in rows])
+    if not rows:
+        printer.line("No ACTIVE campaign or recommender is watched (`notifier track ARN` adds one).")
+    else:
+        printer.line(usage_table(rows))
+    for record, reading, _ in rows:
+        if reading.unreadable:
+            printer.warn(f"the requests of {record.arn} could not be read: {reading.unreadable}")
+    return EXIT_ERROR if any(reading.unreadable for _, reading, _ in rows) else EXIT_OK
+
+
+def _serving(
+    args: argparse.Namespace, table: _Table, session: boto3.session.Session, printer: Printer
+) -> list[Watched] | None:
+    """What `usage` reads: one ARN (its record, else what Personalize says of it now), or every billing record."""
+    if args.arn is None:
+        entries = [*table.store.serving_records(), *table.store.active_records()]
+        return sorted({e.arn: e for e in entries if isinstance(e, Watched) and e.bills}.values(), key=lambda r: r.name)
+    good, bad = _parse_arns([args.arn], printer)
+    if bad:
+        return None
+    parsed = parse_arn(good[0])
+    if not parsed.kind.serves:
+        raise UsageError(f"{good[0]} is a {parsed.kind.label.lower()}: usage is read of campaigns and recommenders")
+    found = table.store.get(good[0])
+    if isinstance(found, Watched):
+        record = found
+    else:
+        personalize = PersonalizeResources(session, config=client_config())
+        try:
+            snapshot = personalize.describe_arn(good[0])
+        except ResourceNotFound as exc:
+            raise UsageError(f"{good[0]} does not exist in Personalize ({exc})") from None
+        except NotifierError as exc:
+            raise CommandFailed(str(exc)) from None
+        record = start_watching(parsed, utc_now(), snapshot)
+    if not record.bills:
+        printer.warn(f"{record.arn} is {record.status or 'not described yet'}: it bills only while ACTIVE")
+        return []
+    return [record]
 
 
 @_with_table
@@ -539,5 +609,6 @@ COMMANDS: dict[str, Command] = {
     "poll": poll_once,
     "discover": discover_jobs,
     "expect": expect_cadence,
+    "usage": usage_report,
     "wait": wait_until_settled,
 }

@@ -23,6 +23,7 @@ EXIT_NOT_FOUND_OUT = 3  # `wait` only: how a job ended could not be found out (A
 JSON_SCHEMA_VERSION = 1
 EVERY_EXAMPLES = "26h, 8d, 90m, 2w"  # what `expect --every` and its errors give as examples
 TIMEOUT_EXAMPLES = "90s, 30m, 6h"  # what `wait --timeout` and its errors give as examples
+WINDOW_EXAMPLES = "24h, 7d"  # what `usage --window` and its errors give as examples
 
 DEMO_EXIT_CODES = """exit codes:
   0    every check passed
@@ -88,6 +89,13 @@ EXAMPLES = {
   notifier discover --parent arn:aws:personalize:us-east-1:123456789012:dataset/retail/INTERACTIONS
   notifier discover --all --regions us-east-1,eu-west-1
   notifier discover --all --accounts 210987654321,345678901234   # members, through a role you may assume there""",
+    "usage": """examples:
+  notifier usage                 # every ACTIVE campaign and recommender watched: requests in the last 24 h
+  notifier usage --window 7d
+  notifier usage arn:aws:personalize:us-east-1:123456789012:campaign/home-page --json
+
+what it reads: the requests Personalize published to CloudWatch (GetRecommendations, GetPersonalizedRanking),
+hour by hour, against the minimum each one bills for every hour it is ACTIVE.""",
     "expect": """examples:
   notifier expect arn:aws:personalize:us-east-1:123456789012:dataset-group/retail --every 26h
   notifier expect arn:aws:personalize:us-east-1:123456789012:solution/movies --every 8d
@@ -231,6 +239,13 @@ def build_parser() -> argparse.ArgumentParser:
     show = command("show", "one job's or resource's status history with times and durations")
     show.add_argument("arn", metavar="ARN", help="the ARN of a tracked job or resource")
     show.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
+
+    usage = command("usage", "what ACTIVE campaigns and recommenders served, against the minimum each bills for")
+    usage.add_argument("arn", nargs="?", metavar="ARN", help="one campaign or recommender (default: every one watched)")
+    usage.add_argument(
+        "--window", metavar="DURATION", default="24h", help=f"{WINDOW_EXAMPLES} (whole hours; default 24h)"
+    )
+    usage.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
     poll = command("poll", "run one poll cycle from here (the code the Lambda runs)")
     poll.add_argument("--topic", help="SNS topic ARN (default: $TOPIC_ARN, else the stack's TopicArn output)")

@@ -10,7 +10,9 @@ from typing import Any, TextIO
 from notifier.cli.options import JSON_SCHEMA_VERSION
 from notifier.domain.arns import account_of
 from notifier.domain.cadence import Expectation, format_period
+from notifier.domain.usage import Reading, Usage
 from notifier.domain.watched import Watched, parse_iso
+from notifier.rendering import usage as usage_words
 from notifier.rendering.text import columns, format_duration, readable_time
 
 
@@ -46,6 +48,24 @@ class Printer:
             print(json.dumps(payload, indent=2), file=self._out, flush=True)
 
 
+def last_usage(job: Watched) -> str:
+    """The last hourly reading, in one line: `idle: 0 requests in 24 h (read Dec 5 10:00 UTC)`."""
+    state = job.usage
+    if state is None:
+        return "not read yet"
+    reading, verdict = state.reading, state.verdict
+    when = f"read {readable_time(reading.read_at)}"
+    if reading.unreadable:
+        return f"could not be read ({reading.unreadable}; {when})"
+    said = verdict.value if verdict else "too new to judge"
+    utilization = reading.utilization_percent
+    share = f", {_figure(utilization)} % of the minimum on average" if utilization is not None else ""
+    return (
+        f"{said}: {reading.requests:,.0f} requests in {reading.window_hours} h, busiest hour "
+        f"{_figure(reading.peak_tps)}/s{share} ({when})"
+    )
+
+
 def status_text(job: Watched) -> str:
     if job.ended_by is not None:
         return f"{job.status or 'never seen'} ({job.ended_by.value})"
@@ -67,18 +87,84 @@ def job_document(job: Watched) -> dict[str, Any]:
         "outputPath": job.output_path,
         "failureReason": job.failure_reason,
         "pendingNotifications": len(job.pending),
+        "usage": None
+        if job.usage is None
+        else {"verdict": job.usage.verdict.value if job.usage.verdict else None, "text": last_usage(job)},
     }
 
 
 def job_table(jobs: list[Watched], wide: bool) -> str:
     """One row per job; ARNs (long) only with --wide, so the table fits a terminal."""
-    header = ("JOB", "KIND", "STATUS", "ACCOUNT", "REGION", "UPDATED", *(("ARN",) if wide else ()))
-    rows = [header]
+    usage = any(job.usage is not None for job in jobs)  # a column only where a campaign's use was read
+    header = ("JOB", "KIND", "STATUS", "ACCOUNT", "REGION", "UPDATED", *(("USAGE",) if usage else ()))
+    rows = [(*header, *(("ARN",) if wide else ()))]
     for job in jobs:
         updated = readable_time(job.history[-1].at if job.history else job.tracked_at)
         where = (account_of(job.arn), job.region)
-        rows.append((job.name, job.kind.name, status_text(job), *where, updated, *((job.arn,) if wide else ())))
+        used = (short_usage(job),) if usage else ()
+        rows.append((job.name, job.kind.name, status_text(job), *where, updated, *used, *((job.arn,) if wide else ())))
     return "\n".join(columns(rows))
+
+
+def short_usage(job: Watched) -> str:
+    """The last reading's verdict and utilization, for a column: `idle`, `in_use (56 %)`, `-`."""
+    state = job.usage
+    if state is None:
+        return "-"
+    if state.reading.unreadable:
+        return "unreadable"
+    said = state.verdict.value if state.verdict else "too new"
+    utilization = state.reading.utilization_percent
+    return f"{said} ({_figure(utilization)} %)" if utilization and state.verdict is not Usage.IDLE else said
+
+
+def usage_document(job: Watched, reading: Reading, verdict: Usage | None) -> dict[str, Any]:
+    """One campaign's or recommender's reading, by the names the usage notices use."""
+    return {
+        "arn": job.arn,
+        "name": job.name,
+        "kind": job.kind.name,
+        "account": account_of(job.arn),
+        "region": job.region,
+        "verdict": verdict.value if verdict else None,
+        "windowHours": reading.window_hours,
+        "activeHours": reading.active_hours,
+        "minimum": reading.minimum,
+        "requests": None if reading.unreadable else reading.requests,
+        "peakTps": None if reading.unreadable else round(reading.peak_tps, 6),
+        "averageTps": None if reading.unreadable else round(reading.average_tps, 6),
+        "utilizationPercent": None
+        if reading.unreadable or reading.utilization_percent is None
+        else round(reading.utilization_percent, 3),
+        "billedTpsHours": reading.billed_tps_hours,
+        "unreadable": reading.unreadable,
+    }
+
+
+def usage_table(rows: list[tuple[Watched, Reading, Usage | None]]) -> str:
+    """One row per resource: its minimum, requests and busiest hour in the window, utilization, what it billed."""
+    header = ("NAME", "KIND", "MINIMUM", "REQUESTS", "PEAK/S", "UTILIZATION", "BILLED", "VERDICT")
+    table = [header]
+    for job, reading, verdict in rows:
+        unit = usage_words.unit(job)
+        minimum = "?" if reading.minimum is None else f"{_figure(reading.minimum)} {unit}"
+        if reading.unreadable:
+            figures = ("-", "-", "-")
+        else:
+            utilization = reading.utilization_percent
+            figures = (
+                f"{reading.requests:,.0f}",
+                _figure(reading.peak_tps),
+                "-" if utilization is None else f"{_figure(utilization)} %",
+            )
+        billed = "?" if reading.billed_tps_hours is None else f"{_figure(reading.billed_tps_hours)} {unit}-h"
+        said = "unreadable" if reading.unreadable else verdict.value if verdict else "too new to judge"
+        table.append((job.name, job.kind.name, minimum, *figures, billed, said))
+    return "\n".join(columns(table))
+
+
+def _figure(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def render_show(job: Watched) -> str:
@@ -96,6 +182,8 @@ def render_show(job: Watched) -> str:
     rows.append(("Tracked", readable_time(job.tracked_at)))
     if job.pending:
         rows.append(("Owed", f"{len(job.pending)} notification(s) not yet confirmed published"))
+    if job.usage is not None:
+        rows.append(("Usage", last_usage(job)))
     width = max(len(label) for label, _ in rows) + 2
     lines = [f"{job.name}  ({job.kind.label}, {job.region})"]
     lines += [f"{label:<{width}}{value}" for label, value in rows]

@@ -50,6 +50,7 @@ class Kind:
     change_events: tuple[str, ...] = ()  # CloudTrail eventNames of the calls that change a resource
     trains_key: str | None = None  # the describe field saying new versions are trained automatically
     serves: bool = False  # answers recommendation requests (and bills for it) while ACTIVE
+    minimum_fact: str | None = None  # the fact that is its provisioned minimum (requests per second it bills for)
 
     @property
     def event_detail_type(self) -> str:
@@ -238,6 +239,7 @@ REGISTRY: tuple[Kind, ...] = (
         update_key="latestCampaignUpdate",
         change_events=("UpdateCampaign", "DeleteCampaign"),
         serves=True,
+        minimum_fact="Minimum TPS",
     ),
     Kind(
         name="recommender",
@@ -264,6 +266,7 @@ REGISTRY: tuple[Kind, ...] = (
         update_key="latestRecommenderUpdate",
         change_events=("UpdateRecommender", "StartRecommender", "StopRecommender", "DeleteRecommender"),
         serves=True,
+        minimum_fact="Minimum requests per second",
     ),
     Kind(
         name="solution",

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from notifier.domain.arns import ParsedArn
+from notifier.domain.clock import iso, parse_iso
 from notifier.domain.kinds import SOLUTION_VERSION, SYNCS_WITH_LATEST, Kind, Outcome
 from notifier.domain.quality import Assessment, Metrics
+from notifier.domain.usage import Reading, Usage, UsageState
 
 
 class Event(StrEnum):
@@ -20,6 +22,14 @@ class Event(StrEnum):
     INVALID = "invalid"
     STUCK = "stuck"
     DELETED = "deleted"  # a resource deleted as asked for: told once, then no longer watched
+    # What an ACTIVE campaign or recommender serves against what it bills for (notifier.domain.usage).
+    IDLE = Usage.IDLE.value
+    UNDERUSED = Usage.UNDERUSED.value
+    IN_USE = Usage.IN_USE.value
+    USAGE_UNKNOWN = Usage.UNKNOWN.value
+
+
+USAGE_EVENTS = frozenset({Event.IDLE, Event.UNDERUSED, Event.IN_USE, Event.USAGE_UNKNOWN})
 
 
 # A resource woken by a call that changes it (or by a new solution version it follows) is described every
@@ -92,6 +102,8 @@ class PendingNotification:
     update: bool = False  # the statuses are the resource's latest update's, not the resource's own
     changes: tuple[tuple[str, str | None, str | None], ...] = ()  # (what, before, after): solution version ...
     assessment: Assessment | None = None  # a trained version's metrics (or the version a campaign moved to)
+    usage: Reading | None = None  # the reading a usage notice tells of
+    usage_before: Usage | None = None  # the spell an in_use notice ends (idle, underused)
 
 
 @dataclass(frozen=True)
@@ -138,6 +150,7 @@ class Watched:
     watch_id: str | None = None
     assessment: Assessment | None = None  # an ACTIVE solution version's metrics and verdict
     task_tokens: tuple[TaskToken, ...] = ()  # Step Functions tasks waiting for it to settle
+    usage: UsageState | None = None  # an ACTIVE campaign's or recommender's last reading of its requests
 
     @property
     def outcome(self) -> Outcome:
@@ -180,6 +193,11 @@ class Watched:
         return not self.settled or self.wake_until is not None or self.next_versions_check is not None
 
     @property
+    def bills(self) -> bool:
+        """A campaign or recommender that is ACTIVE: it bills for its minimum every hour, used or not."""
+        return self.kind.serves and self.ended_by is None and self.outcome is Outcome.SUCCEEDED
+
+    @property
     def waited_out(self) -> bool:
         """What a waiter (`notifier wait`, a Step Functions task) waits for has come: a job ended or watching
         ended, or a resource is at rest again after the look its waiter woke it for (its change settled, or nothing
@@ -216,12 +234,6 @@ def solution_of(arn: str | None) -> str | None:
 # --- Decisions: how a watched record changes. Each returns the next record, or None for "no write". ---
 
 _NOTIFICATION_NAMESPACE = uuid.UUID("5b1f0f0e-3c55-4f51-9d0e-7d1c2a8f7e21")
-
-
-def iso(moment: datetime) -> str:
-    """UTC timestamps as sortable ISO-8601 strings with milliseconds."""
-    utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
 def notification_id(arn: str, version: int, watch_id: str | None = None) -> str:
@@ -345,6 +357,15 @@ def await_task(record: Watched, token: str, now: datetime) -> Watched | None:
         return None
     waiting = record.evolve(version=record.version + 1, task_tokens=(*record.task_tokens, TaskToken(token, iso(now))))
     return wake(waiting, now, WAITED_ON) or waiting
+
+
+def read_usage(record: Watched, state: UsageState, tell: Usage | None, now: datetime, lease: timedelta) -> Watched:
+    """A usage reading recorded; owing its notice where the verdict is news (notifier.domain.usage.to_tell)."""
+    read = record.evolve(usage=state)
+    if tell is None:
+        return read.evolve(version=record.version + 1)
+    before = record.usage.told if record.usage and tell is Usage.IN_USE else None
+    return _owe(read, Event(tell.value), now, lease, usage=state.reading, usage_before=before)
 
 
 def answered(record: Watched, tokens: set[str]) -> Watched:
@@ -471,16 +492,6 @@ def after_publish(
         lease_until=None,
         expires_at=int((now + retention).timestamp()) if done else None,
     )
-
-
-def parse_iso(value: str | None) -> datetime | None:
-    """Our ISO-8601 timestamps back to datetimes; None for absent or unreadable ones."""
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
 
 
 def _with_details(record: Watched, snapshot: Snapshot) -> Watched:

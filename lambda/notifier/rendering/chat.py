@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from notifier.domain.arns import account_of
 from notifier.domain.quality import Quality
-from notifier.domain.watched import Event, PendingNotification, Watched
-from notifier.rendering import model_metrics, wording
+from notifier.domain.watched import USAGE_EVENTS, Event, PendingNotification, Watched
+from notifier.rendering import model_metrics, usage, wording
 from notifier.rendering.envelope import (
     CHAT_DESCRIPTION_MAX_CHARS,
     CHAT_ICONS,
@@ -32,6 +32,9 @@ def chat_notification(
             lines.append(f"*Serving:* {wording.serving_text(bool(document['serving']))}")
         if owed.assessment is not None:
             lines += model_metrics.chat_lines(owed.assessment)
+    elif owed.event in USAGE_EVENTS:
+        lines.append(wording.usage_sentence(job, owed))
+        lines += [f"*{label}:* {value}" for label, value in (usage.rows(job, owed.usage) if owed.usage else [])]
     else:
         lines.append(f"*Status:* {owed.new_status or 'never seen'}")
         lines.append(f"*{'Stuck' if owed.event is Event.STUCK else 'Personalize'}:* {owed.detail}")
@@ -61,7 +64,7 @@ def chat_notification(
         "not_found": ["Check the ARN's region, account and name, then track the right job"],
         "invalid": ["Check the ARN, then track the right job"],
         "stuck": [f"Look at {document['consoleWhere']} in the Personalize console: {console}"],
-    }.get(outcome, [])
+    }.get(outcome, usage.next_steps(job, owed))
     related = [resource for resource in (job.arn, job.parent_arn, owed.output_path) if resource]
     return {
         "version": "1.0",

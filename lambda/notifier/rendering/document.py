@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from notifier.domain.arns import account_of
 from notifier.domain.watched import PendingNotification, Watched
-from notifier.rendering import model_metrics, wording
+from notifier.rendering import model_metrics, usage, wording
 from notifier.rendering.envelope import SCHEMA_VERSION
 from notifier.rendering.links import console_url, console_where, s3_console_url
 
@@ -44,4 +44,5 @@ def event_document(job: Watched, owed: PendingNotification) -> dict[str, object]
         "consoleWhere": console_where(job),
         "outputConsoleUrl": s3_console_url(owed.output_path) if owed.output_path else None,
         **(model_metrics.document_fields(owed.assessment) if owed.assessment else {}),
+        **usage.document_fields(owed),
     }

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from notifier.domain.arns import account_of
 from notifier.domain.kinds import Outcome
-from notifier.domain.watched import Event, PendingNotification, Watched
-from notifier.rendering import model_metrics, wording
+from notifier.domain.watched import USAGE_EVENTS, Event, PendingNotification, Watched
+from notifier.rendering import model_metrics, usage, wording
 from notifier.rendering.text import aligned, format_duration, readable_time
 
 
@@ -21,6 +21,8 @@ def email_text(job: Watched, owed: PendingNotification, headline: str, document:
             happened.append(("Serving", wording.serving_text(bool(document["serving"]))))
     elif owed.event is Event.STUCK:
         happened += [("Status", f"{owed.new_status} (unchanged)"), ("Stuck", owed.detail or "")]
+    elif owed.event in USAGE_EVENTS:
+        happened += [("Status", owed.new_status or ""), *(usage.rows(job, owed.usage) if owed.usage else [])]
     else:
         happened += [("Last status", owed.new_status or "never seen"), ("Personalize", owed.detail or "")]
     happened.append(("When", readable_time(owed.at)))
@@ -46,9 +48,18 @@ def email_text(job: Watched, owed: PendingNotification, headline: str, document:
     if document["outputConsoleUrl"]:
         links.append(("Output in S3 console", str(document["outputConsoleUrl"])))
     # The title, not the headline: the headline's failure reason or output path follow in their own lines.
-    lines = [wording.title(job, owed, mark=""), "", *aligned(happened)]
+    lines = [wording.title(job, owed, mark=""), ""]
+    if owed.event in USAGE_EVENTS:
+        lines += [
+            wording.usage_sentence(job, owed),
+            "",
+        ]  # the sentence with its figures: what it serves against what it bills for
+    lines += aligned(happened)
     if owed.failure_reason:
         lines += ["", "Failure reason:", owed.failure_reason]
     lines += quality
+    steps = usage.next_steps(job, owed)
+    if steps:
+        lines += ["", "What you can do (the notifier changes nothing):", *(f"  {step}" for step in steps)]
     lines += ["", "Details", *aligned(details), "", "Links", *aligned(links), "", f"Notification id: {owed.id}"]
     return "\n".join(lines) + "\n"

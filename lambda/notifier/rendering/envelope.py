@@ -7,16 +7,19 @@ import json
 from dataclasses import dataclass
 
 from notifier.domain.quality import Quality
+from notifier.domain.usage import Usage
 from notifier.rendering.text import ascii_subject
 
 SCHEMA_VERSION = "1.0"
 
-# `outcome` attribute values worth waking someone for: what a failure-only subscription lets through.
-FAILURE_OUTCOMES = ("failed", "not_found", "invalid", "unreachable", "overdue")
+# `outcome` attribute values worth waking someone for: what a failure-only subscription lets through. An idle
+# campaign or recommender is among them (it costs money for nothing); an underused one is not.
+FAILURE_OUTCOMES = ("failed", "not_found", "invalid", "unreachable", "overdue", Usage.IDLE.value)
 
-# What failure-only subscriptions get: those outcomes and the end of an overdue cadence they were told of, or a new
-# model worse than the one before (SNS filter policies take "$or" across attributes: SNS developer guide, "AND/OR
-# logic", "OR operator").
+# What failure-only subscriptions get: those outcomes and the end of what they were told of (`recovered`: an overdue
+# cadence met again, an idle resource in use again), or a new model worse than the one before (SNS filter policies
+# take "$or" across attributes: SNS developer guide, "AND/OR logic", "OR operator"; two branches keep the policy's
+# combinations, each array's values multiplied, far under SNS's 150: "Filter policy constraints").
 FAILURE_FILTER_POLICY: dict[str, object] = {
     "$or": [{"outcome": [*FAILURE_OUTCOMES, "recovered"]}, {"quality": [Quality.REGRESSED.value]}]
 }
@@ -41,6 +44,10 @@ CHAT_ICONS = {
     "unreachable": ":no_entry_sign:",
     "overdue": ":alarm_clock:",
     "recovered": ":arrows_counterclockwise:",
+    Usage.IDLE.value: ":money_with_wings:",
+    Usage.UNDERUSED.value: ":chart_with_downwards_trend:",
+    Usage.IN_USE.value: ":white_check_mark:",
+    Usage.UNKNOWN.value: ":grey_question:",
 }
 
 

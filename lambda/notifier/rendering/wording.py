@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from notifier.domain.kinds import Outcome
 from notifier.domain.quality import Quality
-from notifier.domain.watched import Event, PendingNotification, Watched, parse_iso
+from notifier.domain.usage import Usage
+from notifier.domain.watched import USAGE_EVENTS, Event, PendingNotification, Watched, parse_iso
+from notifier.rendering import usage
 from notifier.rendering.text import short_id
 
 
@@ -75,6 +77,11 @@ def detail_label(job: Watched) -> str:
     return "Job" if job.kind.name.endswith("-job") else job.kind.label
 
 
+def usage_sentence(job: Watched, owed: PendingNotification) -> str:
+    """A usage notice's first line: what it served against what it bills for, in full."""
+    return usage.sentence(job, owed, _kind_and_name(job))
+
+
 def _kind_and_name(job: Watched, mark: str = "") -> str:
     """Its kind and name, the name marked (chat's bold). A solution version without a name of its own is
     named by its solution (its ARN's last part is an ID: solution/movies/3f1a2b)."""
@@ -90,6 +97,8 @@ def _first_change(owed: PendingNotification) -> str:
 
 
 def outcome_of(job: Watched, owed: PendingNotification) -> str:
+    if owed.event is Event.IN_USE and owed.usage_before is Usage.IDLE:
+        return "recovered"  # it ends an idle spell a failure-only subscriber was told of (event: in_use)
     if owed.event is not Event.TRANSITION:
         return owed.event.value
     return job.kind.outcome(owed.new_status).value
@@ -100,6 +109,8 @@ def title(job: Watched, owed: PendingNotification, mark: str = "*") -> str:
     marked for chat's bold; email has no markup."""
     what = _kind_and_name(job, mark=mark)
     outcome = outcome_of(job, owed)
+    if owed.event in USAGE_EVENTS:
+        return usage.title(owed, what)
     if job.kind.lives_on and owed.event is Event.TRANSITION:
         return _resource_headline(job, owed, what, outcome, with_details=False)
     return {
@@ -125,6 +136,8 @@ def headline(job: Watched, owed: PendingNotification) -> str:
         return f"{what} looks stuck: {owed.detail}"
     if owed.event is Event.DELETED:
         return f"{what} was deleted; it is no longer watched"
+    if owed.event in USAGE_EVENTS:
+        return usage.headline(job, owed, what)
     if job.kind.lives_on:
         return _resource_headline(job, owed, what, outcome_of(job, owed), with_details=True)
     outcome = job.kind.outcome(owed.new_status)

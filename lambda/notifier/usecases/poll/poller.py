@@ -22,6 +22,7 @@ from notifier.domain.cadence import Expectation
 from notifier.domain.clock import utc_now
 from notifier.domain.kinds import SOLUTION_VERSION, Outcome
 from notifier.domain.reachability import AccountMark
+from notifier.domain.usage import UsageClock
 from notifier.domain.watched import Event, Snapshot, Watched
 from notifier.observability import logger
 from notifier.ports import (
@@ -34,12 +35,13 @@ from notifier.ports import (
     ModelMetrics,
     NotifierError,
     Publisher,
+    RequestsAnswered,
     ResourceNotFound,
     ResourceRejected,
     TaskAnswers,
     WatchStore,
 )
-from notifier.usecases.poll import account_notices, answers, delivery, listing, training
+from notifier.usecases.poll import account_notices, answers, delivery, listing, training, usage
 from notifier.usecases.poll.cycle import Cycle
 from notifier.usecases.poll.report import PollReport, PollSettings
 
@@ -61,7 +63,9 @@ class Poller:
         metrics: ModelMetrics | None = None,
         looker: CadenceLooker | None = None,
         task_answers: TaskAnswers | None = None,
+        requests: RequestsAnswered | None = None,
     ) -> None:
+        self._requests = requests
         self._looker = looker
         self._answers = task_answers
         self._lister = lister
@@ -83,8 +87,12 @@ class Poller:
         to_describe: list[Watched] = []
         to_check: list[Watched] = []
         marks: dict[str, AccountMark] = {}
+        usage_clock: UsageClock | None = None
+        billing: list[Watched] = []
         for entry in list(self._store.active_records()):
-            if isinstance(entry, AccountMark):
+            if isinstance(entry, UsageClock):
+                usage_clock = entry
+            elif isinstance(entry, AccountMark):
                 marks[entry.account] = entry
             elif isinstance(entry, Expectation):
                 report.expectations_read += 1
@@ -94,6 +102,8 @@ class Poller:
                 report.problems.append(f"skipped a malformed table item {entry.key}: {entry.reason}")
                 logger.warning("Skipping a malformed table item", extra={"job_arn": entry.key, "reason": entry.reason})
             elif isinstance(entry, Watched):
+                if entry.bills:
+                    billing.append(entry)
                 self._sort(cycle, entry, to_describe, to_check, out_of_time)
 
         self._describe_all(cycle, to_describe, out_of_time)
@@ -104,6 +114,7 @@ class Poller:
             training.check_versions(cycle, self._lister, solution)
         if cycle.expectations or self._settings.expectations:
             training.keep_cadences(cycle, self._looker, self._settings.expectations, out_of_time)
+        usage.read_when_due(cycle, self._requests, usage_clock, billing, out_of_time)
         if report.unreachable or marks:
             account_notices.reconcile(cycle, marks)
         return report

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
+from notifier.domain.usage import UsageRule
 from notifier.ports import AccountUnreachable
 from notifier.rendering.envelope import Notification
 
@@ -22,6 +23,7 @@ class PollSettings:
     quality_metric: str = DEFAULT_KEY_METRIC  # what decides whether a new version improved or regressed
     quality_threshold_percent: float = DEFAULT_THRESHOLD_PERCENT
     expectations: tuple[tuple[str, int], ...] = ()  # declared at deploy time: (ARN, period in seconds)
+    usage: UsageRule | None = field(default_factory=UsageRule)  # None: usage is not read
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,10 @@ class PollReport:
     overdue: int = 0  # overdue notices decided
     tasks_answered: int = 0  # Step Functions tasks told how what they waited on settled
     tasks_gone: int = 0  # tokens dropped: their executions ended before the answer
+    usage_reads: int = 0  # hourly readings of what ACTIVE campaigns and recommenders served (0 on most polls)
+    usage_resources: int = 0  # campaigns and recommenders whose requests were read
+    cloudwatch_calls: int = 0  # GetMetricData calls those readings took
+    usage_notices: int = 0  # idle, underused, in use, unknown notices decided
     published: list[Notification] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one readable line per error: what, which job, why
     finished: list[Finished] = field(default_factory=list)

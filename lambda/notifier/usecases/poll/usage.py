@@ -1,0 +1,161 @@
+"""What is served, and what it costs: once an hour, the requests every ACTIVE campaign and recommender answered,
+against the minimum each bills for (notifier.domain.usage), and a notice where the verdict is news.
+
+The hour is the usage clock's, an item the poll reads with the jobs at no extra read: a poll before it is due does
+nothing here (the idle minute stays one query). The poll that finds it due claims it with a conditional write,
+reads the resources at rest from the index's serving partition (and those it read this poll), asks CloudWatch in
+batches per account and region, and records each reading on its resource's record.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from notifier.domain import usage, watched
+from notifier.domain.arns import account_of
+from notifier.domain.usage import Reading, UsageClock, UsageRule
+from notifier.domain.watched import Watched, iso, parse_iso
+from notifier.observability import logger
+from notifier.ports import NotifierError, RequestsAnswered
+from notifier.rendering.usage import figures
+from notifier.usecases.poll import delivery
+from notifier.usecases.poll.cycle import Cycle
+from notifier.usecases.poll.report import PollReport
+
+USAGE_LOG_MESSAGE = "Usage read"  # one line a resource an hour: the dashboard's utilization table reads them
+
+
+def read_when_due(
+    cycle: Cycle,
+    reader: RequestsAnswered | None,
+    clock: UsageClock | None,
+    seen: Iterable[Watched],
+    out_of_time: Callable[[], bool],
+) -> None:
+    """Read every billing resource's usage if the hour has come (and this poll claims it); else nothing."""
+    rule = cycle.settings.usage
+    if rule is None or reader is None:
+        return
+    now = cycle.clock()
+    if clock is not None and clock.next_read_at > iso(now):
+        return
+    if out_of_time():
+        return  # the next poll claims it
+    claimed = UsageClock(
+        next_read_at=iso(now + rule.read_every),
+        version=clock.version + 1 if clock else 1,
+        last_read_at=iso(now),
+    )
+    expected = clock.version if clock else None
+    if not cycle.attempt(lambda: cycle.store.save_usage_clock(claimed, expected), "the usage clock", "usage"):
+        return
+    cycle.report.usage_reads += 1
+    try:
+        # The clock's first hour reads the whole table once: records written before it had a serving partition.
+        resting = list(cycle.store.serving_records() if clock else cycle.store.all_jobs())
+    except NotifierError as exc:
+        cycle.report.store_errors += 1
+        cycle.report.problems.append(f"could not read the campaigns and recommenders to read usage of: {exc}")
+        return
+    billing = [record for record in {r.arn: r for r in [*resting, *seen] if isinstance(r, Watched)}.values()]
+    for record, reading in read_requests(
+        reader, billing, now, rule.idle_hours, report=cycle.report, out_of_time=out_of_time
+    ):
+        _judge(cycle, rule, record, reading)
+
+
+def read_requests(
+    reader: RequestsAnswered,
+    records: Iterable[Watched],
+    now: datetime,
+    window_hours: int,
+    *,
+    report: PollReport | None = None,
+    out_of_time: Callable[[], bool] = lambda: False,
+) -> list[tuple[Watched, Reading]]:
+    """Each billing resource's requests over the window, read per account and region (a group that cannot be read
+    gives each of its resources a reading that says why)."""
+    groups: dict[tuple[str, str], list[Watched]] = defaultdict(list)
+    for record in records:
+        if record.bills:
+            groups[(account_of(record.arn), record.region)].append(record)
+    start, end = usage.window(now, window_hours)
+    found: list[tuple[Watched, Reading]] = []
+    for (account, region), members in sorted(groups.items()):
+        if out_of_time():
+            if report is not None:
+                report.deferred += len(members)
+            continue  # read next hour
+        hourly: dict[str, list[float]] | None = None
+        unreadable = None
+        try:
+            answer = reader.hourly_requests([(r.arn, r.kind.name) for r in members], start, end)
+            hourly = answer.hourly
+            if report is not None:
+                report.cloudwatch_calls += answer.calls
+        except NotifierError as exc:
+            unreadable = str(exc)
+            if report is not None:
+                report.problems.append(f"could not read the requests of {len(members)} resource(s): {exc}")
+            logger.warning("Usage could not be read", extra={"account": account, "region": region, "error": unreadable})
+        if report is not None:
+            report.usage_resources += len(members)
+        for record in members:
+            reading = usage.reading_of(
+                None if hourly is None else hourly.get(record.arn, []),
+                now=now,
+                active_since=active_since(record),
+                minimum=minimum_of(record),
+                window_hours=window_hours,
+                unreadable=unreadable,
+            )
+            found.append((record, reading))
+    return found
+
+
+def _judge(cycle: Cycle, rule: UsageRule, record: Watched, reading: Reading) -> None:
+    now = cycle.clock()
+    verdict = usage.judge(reading, rule)
+    said = verdict.value if verdict else "not_judged"
+    logger.info(USAGE_LOG_MESSAGE, extra={"job_arn": record.arn, "verdict": said, **figures(reading)})
+    tell = usage.to_tell(record.usage, verdict, now, rule)
+    state = usage.next_state(record.usage, reading, verdict, tell, now)
+    if tell is None and record.usage is not None and _same(record.usage, state):
+        return  # nothing new to record: no write (an idle resource's hour after hour)
+    changed = watched.read_usage(record, state, tell, now, cycle.settings.publish_lease)
+    if not cycle.save(changed, record.version) or tell is None:
+        return
+    cycle.report.usage_notices += 1
+    logger.info("Usage is news", extra={"job_arn": record.arn, "usage": tell.value})
+    delivery.deliver(cycle, changed)
+
+
+def _same(before: usage.UsageState, after: usage.UsageState) -> bool:
+    """The same verdict on the same requests: a write would only move the reading's time."""
+    old, new = before.reading, after.reading
+    return (
+        before.verdict == after.verdict
+        and old.requests == new.requests
+        and old.peak_hour_requests == new.peak_hour_requests
+        and old.minimum == new.minimum
+        and old.unreadable == new.unreadable
+        and old.window_hours == new.window_hours
+        and (old.active_hours >= old.window_hours) == (new.active_hours >= new.window_hours)
+    )
+
+
+def active_since(record: Watched) -> datetime | None:
+    """When it became ACTIVE as Personalize dates it (its last update), else when the notifier first saw it."""
+    return parse_iso(record.updated_at) or parse_iso(record.created_at) or parse_iso(record.tracked_at)
+
+
+def minimum_of(record: Watched) -> float | None:
+    """The provisioned minimum its describe said (None: never described whole, or not a number)."""
+    label = record.kind.minimum_fact
+    value = dict(record.facts).get(label) if label else None
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
