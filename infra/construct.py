@@ -11,15 +11,17 @@ and are validated the same way: a bad value raises ValueError naming the propert
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Mapping, Sequence
 
+import jsii
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
-from constructs import Construct
+from constructs import Construct, IValidation
 
 from notifier.domain.quality import DEFAULT_KEY_METRIC, DEFAULT_THRESHOLD_PERCENT
 from notifier.domain.usage import DEFAULT_IDLE_HOURS, DEFAULT_REPEAT_HOURS, DEFAULT_UNDERUSED_PERCENT
@@ -33,6 +35,19 @@ from .poller import Poller
 from .settings import DeploySettings
 from .storage import JobsTable
 from .tracking import AutoTracking
+
+# How long a wait_task waits at most by default: a week, longer than the jobs the notifier has seen take, and
+# finite (a callback task without a timeout waits as long as its execution may run).
+WAIT_TIMEOUT = Duration.days(7)
+# The poll sends a heartbeat every third of a task's HeartbeatSeconds (notifier.domain.watched.TaskToken): a
+# heartbeat timeout is at least three polls, so one poll late never fails a task.
+HEARTBEATS_PER_BEAT_TIMEOUT = 3
+SHORTEST_DEFAULT_HEARTBEAT = Duration.minutes(15)
+
+
+def default_heartbeat(poll_minutes: int) -> Duration:
+    """Three polls, fifteen minutes at least."""
+    return Duration.minutes(max(SHORTEST_DEFAULT_HEARTBEAT.to_minutes(), HEARTBEATS_PER_BEAT_TIMEOUT * poll_minutes))
 
 
 class PersonalizeJobNotifier(Construct):
@@ -69,6 +84,7 @@ class PersonalizeJobNotifier(Construct):
         quality_metric: str = DEFAULT_KEY_METRIC,
         quality_threshold_percent: float = DEFAULT_THRESHOLD_PERCENT,
         expectations: Mapping[str, str | int] | None = None,
+        regressions_on_new_data: bool = False,
         usage_monitoring: bool = True,
         idle_hours: int = DEFAULT_IDLE_HOURS,
         underused_percent: float = DEFAULT_UNDERUSED_PERCENT,
@@ -137,27 +153,54 @@ class PersonalizeJobNotifier(Construct):
         construct_id: str,
         *,
         arn_path: str = "$.arn",
-        timeout: Duration | None = None,
+        timeout: Duration = WAIT_TIMEOUT,
+        heartbeat: Duration | None = None,
         result_path: str | None = None,
     ) -> tasks.LambdaInvoke:
         """A task for your own state machine that waits until the job or resource whose ARN is at `arn_path`
         settles, without a loop: it invokes the track function with its task token
         (lambda:invoke.waitForTaskToken) and the poll answers it. Its output is the JSON document subscribers
         get; a failure's error is the outcome (`failed`, `not_found`, ...) and its cause the failure reason.
-        The state machine's role is granted the invocation. Needs auto-tracking (the track function)."""
+
+        `timeout` ends the wait (States.Timeout) however long the job runs; `heartbeat` (by default three polls,
+        fifteen minutes at least) ends it sooner if the poll stops sending heartbeats (States.HeartbeatTimeout):
+        a notifier that stopped polling is told to the state machine within it. AWS recommends both for
+        callbacks (Step Functions developer guide, "Avoid stuck executions"). The state machine must be a
+        Standard workflow: an Express workflow does not support .waitForTaskToken, and synth refuses one that
+        holds this task. The state machine's role is granted the invocation. Needs auto-tracking."""
         if self.tracking is None:
             raise ValueError("PersonalizeJobNotifier.wait_task needs the track function: auto_track must be True")
-        return tasks.LambdaInvoke(
+        beat = heartbeat or default_heartbeat(self.settings.poll_minutes)
+        shortest = Duration.minutes(HEARTBEATS_PER_BEAT_TIMEOUT * self.settings.poll_minutes)
+        if beat.to_seconds() < shortest.to_seconds():
+            raise ValueError(
+                f"PersonalizeJobNotifier.wait_task: heartbeat {beat.to_human_string()} is shorter than "
+                f"{HEARTBEATS_PER_BEAT_TIMEOUT} polls ({shortest.to_human_string()} at poll_minutes="
+                f"{self.settings.poll_minutes}): the poll could not beat in time"
+            )
+        if beat.to_seconds() >= timeout.to_seconds():
+            raise ValueError(
+                f"PersonalizeJobNotifier.wait_task: heartbeat {beat.to_human_string()} must be shorter than "
+                f"timeout {timeout.to_human_string()}"
+            )
+        task = tasks.LambdaInvoke(
             scope,
             construct_id,
             lambda_function=self.tracking.function,
             integration_pattern=sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
             payload=sfn.TaskInput.from_object(
-                {"arn": sfn.JsonPath.string_at(arn_path), "taskToken": sfn.JsonPath.task_token}
+                {
+                    "arn": sfn.JsonPath.string_at(arn_path),
+                    "taskToken": sfn.JsonPath.task_token,
+                    "heartbeatSeconds": int(beat.to_seconds()),
+                }
             ),
-            task_timeout=sfn.Timeout.duration(timeout) if timeout else None,
+            task_timeout=sfn.Timeout.duration(timeout),
+            heartbeat_timeout=sfn.Timeout.duration(beat),
             result_path=result_path,
         )
+        task.node.add_validation(_StandardWorkflowOnly(task, construct_id))
+        return task
 
     @classmethod
     def from_settings(cls, scope: Construct, construct_id: str, settings: DeploySettings) -> PersonalizeJobNotifier:
@@ -192,3 +235,26 @@ def _settings(options: dict[str, object]) -> DeploySettings:
 def _snake(name: str) -> str:
     snake = re.sub(r"(?<!^)([A-Z])", r"_\1", name).lower()
     return snake if snake in _OPTIONS else name
+
+
+@jsii.implements(IValidation)
+class _StandardWorkflowOnly:
+    """Synth fails where a state machine of type EXPRESS holds a wait_task: Express workflows do not support the
+    .waitForTaskToken pattern (Step Functions developer guide, "Choosing workflow type")."""
+
+    def __init__(self, task: tasks.LambdaInvoke, state_name: str) -> None:
+        self._task, self._state_name = task, state_name
+
+    def validate(self) -> list[str]:
+        stack = Stack.of(self._task)
+        found = []
+        for machine in (c for c in stack.node.find_all() if isinstance(c, sfn.CfnStateMachine)):
+            if machine.state_machine_type != "EXPRESS":
+                continue
+            definition = json.dumps(stack.resolve(machine.definition_string))
+            if json.dumps(self._state_name)[1:-1] in definition and "waitForTaskToken" in definition:
+                found.append(
+                    f"wait_task {self._state_name!r} is in the EXPRESS state machine {machine.node.path}: "
+                    ".waitForTaskToken needs a Standard workflow"
+                )
+        return found

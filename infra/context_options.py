@@ -46,6 +46,11 @@ CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
         "`overdue` when one is not met",
         "none (`notifier expect` sets them too)",
     ),
+    "regressionsOnNewData": (
+        "`failureEmails` also get a regressed model trained on new data (an import between it and the version "
+        "before); by default only a regression on the same data reaches them",
+        "`false`",
+    ),
     "usageMonitoring": (
         "read, once an hour, the requests each ACTIVE campaign and recommender answered (CloudWatch GetMetricData), "
         "and tell the idle and underused ones",

@@ -136,8 +136,8 @@ class NotifierFunction(Construct):
             Acknowledgment(
                 id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
                 reason="X-Ray PutTraceSegments and PutTelemetryRecords (tracing), Personalize's List... "
-                "actions (discovery, a solution's new versions), Step Functions' SendTaskSuccess and "
-                "SendTaskFailure (answering a waiting task: the call names its token) and CloudWatch's "
+                "actions (discovery, a solution's new versions), Step Functions' SendTaskSuccess, "
+                "SendTaskFailure and SendTaskHeartbeat (a waiting task: the call names its token) and CloudWatch's "
                 "GetMetricData (the requests campaigns and recommenders answered) take no resource ARN.",
             )
         )

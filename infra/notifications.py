@@ -17,7 +17,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from notifier.rendering.envelope import FAILURE_FILTER_POLICY
+from notifier.rendering.envelope import failure_filter_policy
 
 from .settings import DeploySettings
 
@@ -70,7 +70,7 @@ class NotificationTopic(Construct):
             subscription = self.topic.add_subscription(subscriptions.EmailSubscription(email))
             cfn = subscription.node.default_child
             assert isinstance(cfn, sns.CfnSubscription)
-            cfn.add_property_override("FilterPolicy", FAILURE_FILTER_POLICY)
+            cfn.add_property_override("FilterPolicy", failure_filter_policy(settings.regressions_on_new_data))
         # Each address once, unfiltered: an alarm has no attributes a filter could match.
         for email in dict.fromkeys((*settings.notify_emails, *settings.failure_emails)):
             self.alarm_topic.add_subscription(subscriptions.EmailSubscription(email))

@@ -109,8 +109,10 @@ class MemberEvents(Construct):
             self, "Bus", event_bus_name=bus_name, description="Personalize calls of member accounts"
         )
         # Principal * narrowed by aws:PrincipalOrgID (EventBridge's way to admit an organization) and by the
-        # event's source and detail-type (the events:source and events:detail-type keys of PutEvents,
-        # "Example policy: Send events to a custom bus in a different account", EventBridge user guide).
+        # event's source and detail-type (the events:source and events:detail-type keys of PutEvents, one value a
+        # put entry, "Example policy: Send events to a custom bus in a different account", EventBridge user
+        # guide). ForAllValues holds for a request without the key at all (IAM User Guide, "Multivalued context
+        # keys"): Null false requires both keys to be there, so an entry must name its source and detail-type.
         self.bus.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="OrganizationPersonalizeCalls",
@@ -119,6 +121,7 @@ class MemberEvents(Construct):
                 resources=[self.bus.event_bus_arn],
                 conditions={
                     "StringEquals": {"aws:PrincipalOrgID": organization_id},
+                    "Null": {"events:source": "false", "events:detail-type": "false"},
                     "ForAllValues:StringEquals": {
                         "events:source": ["aws.personalize"],
                         "events:detail-type": ["AWS API Call via CloudTrail"],

@@ -125,14 +125,14 @@ class Poller(Construct):
             self.lambda_.role.add_to_policy(
                 iam.PolicyStatement(sid="ReadServedRequests", actions=["cloudwatch:GetMetricData"], resources=["*"])
             )
-        # Answering the Step Functions tasks that wait on a job (lambda:invoke.waitForTaskToken). These calls name a
-        # task token, not a state machine: IAM cannot scope them to one (Step Functions developer guide, "Creating
-        # granular permissions for non-admin users": the callback actions take the token of the task), so "*" with
-        # the token as the only key: the poll can answer only tokens a state machine handed to the track function.
+        # Answering the Step Functions tasks that wait on a job (lambda:invoke.waitForTaskToken), and their
+        # heartbeats. These actions have no resource types (Service Authorization Reference, "Actions defined by
+        # AWS Step Functions": SendTaskFailure, SendTaskHeartbeat, SendTaskSuccess): "*" is the only resource they
+        # can be granted on, the token the only key: the poll answers only tokens handed to the track function.
         self.lambda_.role.add_to_policy(
             iam.PolicyStatement(
                 sid="AnswerWaitingTasks",
-                actions=["states:SendTaskFailure", "states:SendTaskSuccess"],
+                actions=["states:SendTaskFailure", "states:SendTaskHeartbeat", "states:SendTaskSuccess"],
                 resources=["*"],
             )
         )

@@ -78,6 +78,7 @@ class DeploySettings:
     quality_metric: str = DEFAULT_KEY_METRIC
     quality_threshold_percent: float = DEFAULT_THRESHOLD_PERCENT
     expectations: tuple[tuple[str, int], ...] = ()  # (ARN, period in seconds): declared cadences
+    regressions_on_new_data: bool = False  # failure-only subscribers also get regressions after an import
     usage_monitoring: bool = True  # read what ACTIVE campaigns and recommenders serve, once an hour
     idle_hours: int = DEFAULT_IDLE_HOURS
     underused_percent: float = DEFAULT_UNDERUSED_PERCENT
@@ -151,6 +152,7 @@ class DeploySettings:
             quality_metric=quality_metric(get("qualityMetric")),
             quality_threshold_percent=percentage(get("qualityThresholdPercent"), "qualityThresholdPercent"),
             expectations=expectations(get("expectations")),
+            regressions_on_new_data=flag(get("regressionsOnNewData"), "regressionsOnNewData", default=False),
             usage_monitoring=flag(get("usageMonitoring"), "usageMonitoring", default=True),
             # The Lambda's own bounds (notifier.app.settings).
             idle_hours=whole_number(

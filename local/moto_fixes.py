@@ -13,10 +13,11 @@
   here for another account's roles; an account's own roles (the CDK CLI's bootstrap roles) are left as moto has
   them, and so is OrganizationAccountAccessRole, which AWS Organizations creates in every account it creates
   ("Accessing member accounts", Organizations user guide): how a management account's admin reaches a member.
-- Step Functions: moto accepts SendTaskSuccess and SendTaskFailure for any token and keeps nothing. AWS answers
-  TaskTimedOut (or TaskDoesNotExist, InvalidToken) for a token whose task ended. Here every answer is kept in
-  `task_answers`, `end_task(token)` makes a token's answers fail as AWS's would, and `refuse_answers(token, n)`
-  makes its next n answers fail with an error botocore does not retry.
+- Step Functions: moto accepts SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat for any token and keeps
+  nothing. AWS answers TaskTimedOut (or TaskDoesNotExist, InvalidToken) for a token whose task ended. Here every
+  answer is kept in `task_answers` and every heartbeat's token in `task_heartbeats`, `end_task(token)` makes a
+  token's answers and heartbeats fail as AWS's would, and `refuse_answers(token, n)` makes its next n answers
+  fail with an error botocore does not retry.
 """
 
 from __future__ import annotations
@@ -87,6 +88,7 @@ class TaskAnswer:
 
 
 task_answers: list[TaskAnswer] = []
+task_heartbeats: list[str] = []
 _ended_tasks: dict[str, str] = {}
 _refusals: dict[str, tuple[int, str]] = {}
 
@@ -96,14 +98,17 @@ def end_task(token: str, code: str = "TaskTimedOut") -> None:
     _ended_tasks[token] = code
 
 
-def refuse_answers(token: str, times: int = 1, code: str = "KmsAccessDeniedException") -> None:
-    """The next `times` answers to this token fail with `code` (by default, a KMS key policy that refuses Step
-    Functions: an error botocore does not retry, so the answer is the poll's to try again)."""
+def refuse_answers(token: str, times: int = 1, code: str = "KmsThrottlingException") -> None:
+    """The next `times` answers to this token that carry data fail with `code` (by default, KMS throttling the
+    call Step Functions makes for the execution's key: an error botocore does not retry, so the answer is the
+    poll's to try again; KmsAccessDeniedException for a key that refuses). A failure with neither error nor cause
+    needs no key: it is taken."""
     _refusals[token] = (times, code)
 
 
 def reset_tasks() -> None:
     task_answers.clear()
+    task_heartbeats.clear()
     _ended_tasks.clear()
     _refusals.clear()
 
@@ -113,7 +118,8 @@ def _answer(response: StepFunctionResponse, succeeded: bool) -> Any:
     if token in _ended_tasks:
         raise JsonRESTError(_ended_tasks[token], "Task Timed Out: 'Provided task does not exist anymore'")
     times, code = _refusals.get(token, (0, ""))
-    if times:
+    dataless = not succeeded and response._get_param("error") is None and response._get_param("cause") is None
+    if times and not dataless:
         _refusals[token] = (times - 1, code)
         raise JsonRESTError(code, "Refused by the state machine's KMS key policy")
     params = (
@@ -122,6 +128,14 @@ def _answer(response: StepFunctionResponse, succeeded: bool) -> Any:
         else {"error": response._get_param("error"), "cause": response._get_param("cause")}
     )
     task_answers.append(TaskAnswer(token, succeeded, **params))
+    return EmptyResult()
+
+
+def _heartbeat(response: StepFunctionResponse) -> Any:
+    token = str(response._get_param("taskToken"))
+    if token in _ended_tasks:
+        raise JsonRESTError(_ended_tasks[token], "Task Timed Out: 'Provided task does not exist anymore'")
+    task_heartbeats.append(token)
     return EmptyResult()
 
 
@@ -134,6 +148,7 @@ def install() -> None:
     EventBus.physical_resource_id = property(lambda self: self.name)  # moto's EventBus has none: added
     replace(StepFunctionResponse, "send_task_success", lambda self: _answer(self, True))
     replace(StepFunctionResponse, "send_task_failure", lambda self: _answer(self, False))
+    replace(StepFunctionResponse, "send_task_heartbeat", _heartbeat)
 
 
 install()

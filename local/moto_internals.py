@@ -78,7 +78,9 @@ iam_backends = take("moto.iam.models", "iam_backends")
 STSBackend = take("moto.sts.models", "STSBackend", "assume_role")
 STSClientError = take("moto.sts.exceptions", "STSClientError")
 # Step Functions' task answers.
-StepFunctionResponse = take("moto.stepfunctions.responses", "StepFunctionResponse", "send_task_success", "_get_param")
+StepFunctionResponse = take(
+    "moto.stepfunctions.responses", "StepFunctionResponse", "send_task_success", "send_task_heartbeat", "_get_param"
+)
 # Personalize: the emulator's calls are methods of moto's response class, its jobs kept on moto's backend.
 PersonalizeBackend = take("moto.personalize.models", "PersonalizeBackend")
 personalize_backends = take("moto.personalize.models", "personalize_backends")

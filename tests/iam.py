@@ -132,6 +132,8 @@ def _condition_holds(operator: str, key: str, expected: Any, request: Request) -
         values = () if actual is None else actual if isinstance(actual, tuple) else (actual,)
         each = [_single_holds(operator, value, expected) for value in values]
         return all(each) if qualifier == "ForAllValues" else any(each)
+    if operator == "Null":  # whether the key is there, however many values it has (IAM User Guide, "Null")
+        return (actual is None or actual == ()) == (str(expected).lower() == "true")
     if isinstance(actual, tuple):
         raise UnsupportedPolicy(f"{key} has several values: a policy compares them with ForAllValues or ForAnyValue")
     return _single_holds(operator, actual, expected)
@@ -395,8 +397,9 @@ def iam_requests(call: RecordedCall, account: str = ACCOUNT) -> list[tuple[str, 
     if call.service == "sts" and call.operation == "GetCallerIdentity":
         # "No permissions are required to perform this operation" (STS API reference, GetCallerIdentity).
         return []
-    if call.service == "states" and call.operation in ("SendTaskSuccess", "SendTaskFailure"):
-        return [(action, "*")]  # the call names a task token, no resource (Step Functions developer guide)
+    if call.service == "states" and call.operation in ("SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"):
+        # No resource types (Service Authorization Reference, "Actions defined by AWS Step Functions").
+        return [(action, "*")]
     if call.service == "personalize" and call.operation.startswith("List"):
         return [(action, "*")]  # Personalize's List actions take no resource (service authorization reference)
     if call.service == "monitoring" and call.operation == "GetMetricData":

@@ -681,6 +681,47 @@ def usage_example(transcript: str | None = None) -> str:
     return "```\n$ notifier usage\n" + "\n".join(shown) + "\n```\n"
 
 
+def state_machine_cdk() -> str:
+    """The CDK state machine docs/pipelines.md gives, as written there."""
+    page = (DOCS / "pipelines.md").read_text()
+    return page.split("<!-- state-machine-cdk -->\n```python\n", 1)[1].split("\n```", 1)[0]
+
+
+def synthesized_state_machine(outdir: Path) -> dict[str, Any]:
+    """That code run as written (its app synthesized into `outdir`): the template of its stack."""
+    from notifier_local.node import NODE_VARIABLE, node_executable  # noqa: PLC0415
+
+    os.environ.setdefault(NODE_VARIABLE, node_executable())  # the CDK's own Node, whatever PATH has
+    code = state_machine_cdk().replace("app = cdk.App()", f"app = cdk.App(outdir={str(outdir)!r})")
+    exec(compile(code, "docs/pipelines.md (state-machine-cdk)", "exec"), {"__name__": "pipelines_state_machine"})
+    return json.loads((outdir / "Retraining.template.json").read_text())
+
+
+def state_machine_asl() -> str:
+    """The Amazon States Language the CDK example synthesizes, its references written as a reader fills them in."""
+    with tempfile.TemporaryDirectory(prefix="notifier-asl-") as scratch:
+        template = synthesized_state_machine(Path(scratch))
+    resources = template["Resources"]
+    [machine] = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    [track] = [
+        k
+        for k, r in resources.items()
+        if r["Type"] == "AWS::Lambda::Function" and r["Properties"]["Handler"] == "notifier.handlers.track.handler"
+    ]
+    pseudo = {"AWS::Partition": "aws", "AWS::AccountId": "123456789012", "AWS::Region": "us-east-1"}
+
+    def part(value: Any) -> str:
+        if isinstance(value, str):
+            return value
+        if value.get("Fn::GetAtt") == [track, "Arn"]:
+            return "TRACK_FUNCTION"
+        return pseudo[value["Ref"]]
+
+    definition = machine["Properties"]["DefinitionString"]
+    text = "".join(part(p) for p in definition["Fn::Join"][1]) if isinstance(definition, dict) else definition
+    return "```json\n" + json.dumps(json.loads(text), indent=2) + "\n```\n"
+
+
 _HOME_NOTE = "<!-- docs/index.md is README.md, written by `make docs`: edit the README. -->\n"
 
 
@@ -699,6 +740,7 @@ DETERMINISTIC: dict[str, Callable[[], str]] = {
     "context-options": context_options,
     "lambda-environment": lambda_environment,
     "construct-properties": construct_properties,
+    "state-machine-asl": state_machine_asl,
     "layers": layers,
 }
 

@@ -86,12 +86,22 @@ class TaskGone(NotifierError):
     execution ended or timed out. Nothing to retry."""
 
 
+class TaskRefusedByKey(PublishFailed):
+    """The execution is encrypted with a customer managed KMS key that refuses what the answer carries
+    (KmsAccessDeniedException, KmsInvalidStateException): trying again does not mend it."""
+
+
 class TaskAnswers(Protocol):
-    """Answers Step Functions tasks waiting on a token: PublishFailed to retry later, TaskGone to drop it."""
+    """Answers Step Functions tasks waiting on a token: PublishFailed to retry later, TaskGone to drop it,
+    TaskRefusedByKey when the execution's key refuses the answer's data."""
 
     def succeed(self, token: str, output: str) -> None: ...
 
-    def fail(self, token: str, error: str, cause: str) -> None: ...
+    def fail(self, token: str, error: str | None, cause: str | None) -> None:
+        """None for both: a failure that carries no data, which needs no KMS key (SendTaskFailure)."""
+
+    def heartbeat(self, token: str) -> None:
+        """What the task waits on still runs (its HeartbeatSeconds start again)."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +170,9 @@ class ModelMetrics(Protocol):
     def solution_metrics(self, version_arn: str) -> dict[str, float]: ...
 
     def previous_active_version(self, version_arn: str, created_at: str | None) -> str | None: ...
+
+    def data_imported(self, version_arn: str, since: str, until: str) -> bool:
+        """Whether an import into the version's dataset group ended between these times."""
 
 
 class RequestsAnswered(Protocol):

@@ -34,6 +34,7 @@ EXAMPLES: dict[str, dict[str, str]] = {
     # The lifecycle of models, all in the poll's environment: the quality verdict's metric and threshold, and a
     # declared cadence (which adds the poll's right to delete expectations no longer declared).
     "modelLifecycle": {
+        "regressionsOnNewData": "true",
         "qualityMetric": "precision_at_25",
         "qualityThresholdPercent": "10",
         "expectations": "arn:aws:personalize:us-east-1:123456789012:dataset-group/retail=26h",

@@ -239,3 +239,100 @@ def test_the_docs_example_of_a_users_own_app_synthesizes_with_its_cdk_json_and_t
     assert done.returncode == 0, done.stdout + done.stderr
     template = json.loads((app / "cdk.out" / "DataPlatform.template.json").read_text())
     assert "JobsTable" in template["Outputs"]
+
+
+# --- the state machine docs/pipelines.md gives, in CDK and in Amazon States Language ---
+
+
+def pipelines_asl() -> dict:
+    from tools import docs
+
+    return json.loads(
+        docs.sections((REPO / "docs" / "pipelines.md").read_text())["state-machine-asl"]
+        .split("```json\n")[1]
+        .split("\n```")[0]
+    )
+
+
+def test_the_asl_on_the_page_is_what_the_cdk_example_synthesizes_and_asl_validator_accepts_it() -> None:
+    """One state machine, two notations: the ASL is the CDK code's own output (make docs writes it), so the Retry,
+    timeouts and heartbeats of one are the other's; AWS's States Language as asl-validator reads it."""
+    from notifier_local.node import node_executable
+    from tools import docs
+
+    page = docs.sections((REPO / "docs" / "pipelines.md").read_text())["state-machine-asl"]
+    assert page.rstrip("\n") == docs.state_machine_asl().rstrip("\n"), "pipelines.md's state-machine-asl: make docs"
+    validator = REPO / "node_modules" / "asl-validator" / "dist" / "bin" / "asl-validator.js"
+    checked = subprocess.run(
+        [node_executable(), str(validator), "--json-definition", json.dumps(pipelines_asl())],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert checked.returncode == 0 and "is valid" in checked.stdout, checked.stdout + checked.stderr
+
+
+def test_the_import_s_job_name_is_a_personalize_name_for_any_execution() -> None:
+    """The name the state machine gives the import, evaluated for the longest execution it can have (an 80-
+    character name with dots, of an 80-character state machine), against botocore's model of Personalize's Name."""
+    import hashlib
+    import re
+
+    import botocore.session
+
+    expression = pipelines_asl()["States"]["Import"]["Parameters"]["JobName.$"]
+    execution = {
+        "Id": f"arn:aws:states:us-east-1:123456789012:execution:{'R' * 80}:{'nightly.2026-12-05.' * 4}abcd"[:200],
+        "Name": f"{'nightly.2026-12-05.' * 4}abcd",
+    }
+    assert len(execution["Name"]) == 80
+    name = _evaluate(expression, execution, hashlib)
+    shape = botocore.session.get_session().get_service_model("personalize").shape_for("Name")
+    assert re.fullmatch(shape.metadata["pattern"], name) and len(name) <= shape.metadata["max"], name
+    # What the page gave before (the execution's name itself) is refused by that rule for such an execution.
+    refused = _evaluate("States.Format('nightly-{}', $$.Execution.Name)", execution, hashlib)
+    assert not (re.fullmatch(shape.metadata["pattern"], refused) and len(refused) <= shape.metadata["max"])
+
+
+def _evaluate(expression: str, execution: dict, hashlib) -> str:
+    """The two intrinsic functions the example uses (States.Format with one argument, States.Hash with MD5), as
+    the Amazon States Language specification defines them, over the context object's Execution."""
+    import re
+
+    hashed = re.fullmatch(r"States\.Format\('([^']*)', States\.Hash\(\$\$\.Execution\.(\w+), 'MD5'\)\)", expression)
+    if hashed:
+        return hashed[1].replace("{}", hashlib.md5(execution[hashed[2]].encode()).hexdigest())
+    plain = re.fullmatch(r"States\.Format\('([^']*)', \$\$\.Execution\.(\w+)\)", expression)
+    assert plain, expression
+    return plain[1].replace("{}", execution[plain[2]])
+
+
+def test_wait_task_has_a_timeout_and_heartbeats_and_refuses_an_express_state_machine(tmp_path: Path) -> None:
+    """A week at most by default, a heartbeat of three polls (the poll beats every third of it), and synth refuses
+    the task in an Express workflow, which has no .waitForTaskToken."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_stepfunctions as sfn
+
+    from infra.construct import PersonalizeJobNotifier
+
+    def synthesized(kind: sfn.StateMachineType, outdir: Path) -> dict:
+        app = cdk.App(outdir=str(outdir))
+        stack = cdk.Stack(app, "Waits")
+        notifier = PersonalizeJobNotifier(stack, "Notifier", poll_minutes=10)
+        with pytest.raises(ValueError, match=r"heartbeat 20 minutes is shorter than 3 polls \(30 minutes"):
+            notifier.wait_task(stack, "TooEager", heartbeat=cdk.Duration.minutes(20))
+        task = notifier.wait_task(stack, "Wait")
+        chain = sfn.DefinitionBody.from_chainable(task)
+        sfn.StateMachine(stack, "Machine", definition_body=chain, state_machine_type=kind)
+        app.synth()
+        return json.loads((outdir / "Waits.template.json").read_text())
+
+    template = synthesized(sfn.StateMachineType.STANDARD, tmp_path / "standard")
+    [machine] = [r for r in template["Resources"].values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
+    definition = "".join(p if isinstance(p, str) else "REF" for p in _joined(machine))
+    wait = json.loads(definition)["States"]["Wait"]
+    assert (wait["TimeoutSeconds"], wait["HeartbeatSeconds"]) == (7 * 86400, 30 * 60)  # a week; three 10-minute polls
+    assert wait["Parameters"]["Payload"]["heartbeatSeconds"] == wait["HeartbeatSeconds"]
+    with pytest.raises(Exception, match="wait_task 'Wait' is in the EXPRESS state machine Waits/Machine/Resource"):
+        synthesized(sfn.StateMachineType.EXPRESS, tmp_path / "express")

@@ -110,6 +110,11 @@ def test_the_central_bus_admits_the_organizations_personalize_calls_and_nothing_
     assert decide(policy, Request("events:PutEvents", CENTRAL_BUS, sender, other, organization=ORGANIZATION)) == (
         "implicit-deny"
     )
+    # A request without one of the keys: ForAllValues alone would hold (vacuously); Null false refuses it.
+    for missing in CLOUDTRAIL:
+        keys = {key: value for key, value in CLOUDTRAIL.items() if key != missing}
+        request = Request("events:PutEvents", CENTRAL_BUS, sender, keys, organization=ORGANIZATION)
+        assert decide(policy, request) == "implicit-deny", missing
 
 
 def test_the_central_rule_tracks_what_the_bus_receives_as_the_home_rule_does(central: dict) -> None:
@@ -392,3 +397,35 @@ def test_a_members_job_reaches_the_central_bus_is_tracked_and_told_naming_its_ac
         [told] = subscriber.receive_all()
         assert told.document["account"] == MEMBER and told.document["jobArn"] == arn
         assert told.subject == "Personalize: Dataset export job member-nightly finished: s3://member-exports/nightly/"
+
+
+def test_the_deploy_by_hand_the_page_gives_makes_the_reader_role_in_an_account_of_one_other_region(
+    member: dict,
+) -> None:
+    """docs/organizations.md's `aws cloudformation deploy`, run as written in an account that runs Personalize in
+    eu-west-1 only (the central stack is in us-east-1): the one stack there makes the role."""
+    import re
+    import shlex
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "organizations.md").read_text()
+    [command] = re.findall(r"^  aws cloudformation deploy .*?(?<!\\)$", page.replace("\\\n", " "), flags=re.M)
+    argv = shlex.split(command)
+    options = {argv[i]: argv[i + 1] for i in range(len(argv) - 1) if argv[i].startswith("--")}
+    overrides = (
+        [
+            {"ParameterKey": key, "ParameterValue": value}
+            for key, _, value in (pair.partition("=") for pair in argv[argv.index("--parameter-overrides") + 1 :])
+        ]
+        if "--parameter-overrides" in argv
+        else []
+    )
+    with mock_aws():
+        session = account_admin(MEMBER)
+        session.client("cloudformation", region_name=options["--region"]).create_stack(
+            StackName=options["--stack-name"],
+            TemplateBody=json.dumps(member),
+            Capabilities=[options["--capabilities"]],
+            Parameters=overrides,
+        )
+        roles = [role["RoleName"] for role in session.client("iam").list_roles()["Roles"]]
+    assert options["--region"] != REGION and roles.count(READER) == 1, (command, roles)

@@ -414,6 +414,7 @@ def test_the_poll_role_allows_the_model_lifecycle_and_task_answers_in_every_conf
         Request("personalize:DescribeSolutionVersion", f"{solution}/3f1a2b", role),
         Request("states:SendTaskSuccess", "*", role),
         Request("states:SendTaskFailure", "*", role),
+        Request("states:SendTaskHeartbeat", "*", role),
         keyed("dynamodb:GetItem", f"model-baseline/{solution}"),
         keyed("dynamodb:PutItem", f"model-baseline/{solution}"),
         keyed("dynamodb:PutItem", f"expectation/{solution}"),

@@ -26,9 +26,11 @@ NO_RESOURCE_LEVEL = {
     "personalize:ListDatasets",  # a dataset group's datasets, when its expected cadence falls due
     "personalize:ListDatasetImportJobs",
     "personalize:ListSolutionVersions",
-    # Answering a waiting task names its token, not a state machine (Step Functions developer guide).
+    # Answering a waiting task, and its heartbeats: no resource types (Service Authorization Reference, "Actions
+    # defined by AWS Step Functions").
     "states:SendTaskSuccess",
     "states:SendTaskFailure",
+    "states:SendTaskHeartbeat",
     # The requests campaigns and recommenders answered: GetMetricData has no resource types (Service
     # Authorization Reference, "Actions defined by Amazon CloudWatch").
     "cloudwatch:GetMetricData",

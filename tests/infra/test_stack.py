@@ -268,9 +268,21 @@ def test_email_subscriptions_and_a_failure_only_filter(full: Template) -> None:
     assert all(s["Protocol"] == "email" for s in subscriptions.values())
     assert "FilterPolicy" not in subscriptions["ana@example.com"]
     failures = ["failed", "not_found", "invalid", "unreachable", "overdue", "idle", "recovered"]
+    # A regression pages only on the same data (the newData attribute absent) unless regressionsOnNewData.
     assert subscriptions["oncall@example.com"]["FilterPolicy"] == {
-        "$or": [{"outcome": failures}, {"quality": ["regressed"]}]
+        "$or": [{"outcome": failures}, {"quality": ["regressed"], "newData": [{"exists": False}]}]
     }
+
+
+def test_regressions_on_new_data_reach_the_failure_only_addresses_where_asked(synth) -> None:
+    template = synth({"failureEmails": "oncall@example.com", "regressionsOnNewData": "true"})
+    [subscription] = [
+        s["Properties"]
+        for s in template.find_resources("AWS::SNS::Subscription").values()
+        if "FilterPolicy" in s["Properties"]
+    ]
+    failures = ["failed", "not_found", "invalid", "unreachable", "overdue", "idle", "recovered"]
+    assert subscription["FilterPolicy"] == {"$or": [{"outcome": failures}, {"quality": ["regressed"]}]}
 
 
 def test_slack_channel_receives_the_job_notifications_and_the_alarms(full: Template) -> None:

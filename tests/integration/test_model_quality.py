@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from notifier.domain.quality import DEFAULT_KEY_METRIC
+from notifier.rendering.envelope import failure_filter_policy
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber
 from tests.conftest import World
@@ -167,3 +168,42 @@ def test_a_recommender_update_carries_its_model_metrics(world: World, made: Reso
     assert "quality" not in active.attributes and active.document["quality"] is None
     text = email(recommender)
     assert "Model metrics:" in text and "Precision@25" in text
+
+
+def test_a_regression_after_an_import_is_told_as_trained_on_new_data_and_pages_no_one_by_default(
+    world: World, made: Resources, failures: QueueSubscriber, email
+) -> None:
+    """Personalize's guide advises against comparing versions trained on different data: a worse model after an
+    import into its dataset group is `regressed on new data`, which the failure-only route leaves out
+    unless it was deployed to take it (regressionsOnNewData); a regression on the same data still pages."""
+    group = made.dataset_group("shop")
+    solution = made.solution(group, name="shop-movies", auto=False)
+    first = train(world, made, solution, {NDCG: 0.30})
+    world.clock.advance(hours=1)
+    nightly = made.client.create_dataset_import_job(
+        jobName="nightly",
+        datasetArn=group.replace(":dataset-group/", ":dataset/") + "/INTERACTIONS",
+        dataSource={"dataLocation": "s3://imports/nightly/"},
+        roleArn="arn:aws:iam::123456789012:role/PersonalizeImport",
+    )["datasetImportJobArn"]
+    emulator.set_status(nightly, "ACTIVE")
+    world.clock.advance(hours=1)
+    all_regressions = QueueSubscriber(
+        world.session.client("sns"),
+        world.session.client("sqs"),
+        world.topic_arn,
+        "all-regressions",
+        failure_filter_policy(regressions_on_new_data=True),
+    )
+    after_import = train(world, made, solution, {NDCG: 0.24})
+    told = finished(world, after_import)
+    assert (told.attributes["quality"], told.attributes["newData"]) == ("regressed", "true")
+    assert told.document["trainedOnNewData"] is True
+    assert told.subject.endswith("regressed on new data: NDCG@25 0.2400 (-20.0 %)")
+    assert "Quality: regressed on new data: NDCG@25 0.2400, 20.0 % below" in email(after_import)
+    same_data = train(world, made, solution, {NDCG: 0.20})
+    told = finished(world, same_data)
+    assert "newData" not in told.attributes and told.document["trainedOnNewData"] is False
+    assert [d.document["jobArn"] for d in failures.receive_all()] == [same_data]
+    assert [d.document["jobArn"] for d in all_regressions.receive_all()] == [after_import, same_data]
+    assert first not in {d.document["jobArn"] for d in failures.receive_all()}

@@ -5,9 +5,11 @@ keeps them, `notifier_local.moto_fixes`): success, failure, an execution that en
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 
+from notifier.domain.clock import parse_iso
 from notifier.usecases.tracking import InvalidTaskInput
 from notifier_local import moto_fixes
 from notifier_local import personalize as emulator
@@ -161,3 +163,81 @@ def test_an_output_past_step_functions_limit_keeps_the_essentials() -> None:
     output = json.loads(_output(document))
     assert output["truncated"] is True and output["outputPath"] == "s3://b/p/" and "facts" not in output
     assert len(_output(document).encode()) <= OUTPUT_MAX_BYTES
+
+
+def test_a_task_that_asked_for_heartbeats_gets_one_every_third_of_them_while_the_job_runs(
+    world: World,
+    track_handler,  # noqa: F811
+) -> None:
+    arn = world.export_job("beating")
+    waited = track_handler({"arn": arn, "taskToken": TOKEN, "heartbeatSeconds": 900}, FakeLambdaContext())
+    assert waited["outcome"] == "waiting"
+    world.clock.now = parse_iso(world.store.get(arn).task_tokens[0].since)  # the track function's clock
+    emulator.set_status(arn, "CREATE IN_PROGRESS")
+    beats = []
+    for _ in range(15):  # a poll a minute: 900 s / 3 between heartbeats
+        world.clock.advance(minutes=1)
+        world.poll()
+        beats.append(len(moto_fixes.task_heartbeats))
+    assert beats == [0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3]
+    assert set(moto_fixes.task_heartbeats) == {TOKEN}
+    emulator.set_status(arn, "ACTIVE")
+    world.clock.advance(minutes=5)
+    world.poll()
+    assert len(moto_fixes.task_answers) == 1
+    beaten = len(moto_fixes.task_heartbeats)
+    for _ in range(2):
+        world.clock.advance(minutes=5)
+        world.poll()
+    assert len(moto_fixes.task_heartbeats) == beaten  # answered: no heartbeat after
+
+
+def test_a_task_without_heartbeats_gets_none_and_one_whose_execution_ended_is_dropped(
+    world: World,
+    waits,
+    track_handler,  # noqa: F811
+) -> None:
+    world.clock.now = datetime.now(UTC)
+    quiet, ended = world.export_job("quiet"), world.export_job("ended")
+    waits(quiet)
+    track_handler({"arn": ended, "taskToken": "ended-token", "heartbeatSeconds": 60}, FakeLambdaContext())
+    moto_fixes.end_task("ended-token")
+    for arn in (quiet, ended):
+        emulator.set_status(arn, "CREATE IN_PROGRESS")
+    world.clock.advance(minutes=30)
+    report = world.poll()
+    assert moto_fixes.task_heartbeats == [] and report.tasks_gone == 1
+    assert world.store.get(ended).task_tokens == () and len(world.store.get(quiet).task_tokens) == 1
+
+
+@pytest.mark.parametrize("heartbeat", [0, -5, "900", 1.5, True, 31_536_001])
+def test_a_heartbeat_that_is_not_a_whole_number_of_seconds_fails_the_task_at_once(
+    world: World,
+    track_handler,  # noqa: F811
+    heartbeat: object,
+) -> None:
+    arn = world.export_job("odd-heartbeat")
+    with pytest.raises(InvalidTaskInput, match="heartbeatSeconds must be a whole number of seconds"):
+        track_handler({"arn": arn, "taskToken": TOKEN, "heartbeatSeconds": heartbeat}, FakeLambdaContext())
+
+
+def test_an_execution_whose_kms_key_refuses_the_answer_is_failed_without_data_once(
+    world: World, waits, answers
+) -> None:
+    """A state machine encrypted with a customer managed key the poll's role may not use: SendTaskSuccess answers
+    KmsAccessDeniedException, every poll alike. The task is failed with no error and no cause (which needs no
+    key), the refusal said once, and the token dropped: not a retry every poll."""
+    arn = world.export_job("encrypted")
+    waits(arn)
+    moto_fixes.refuse_answers(TOKEN, 10, "KmsAccessDeniedException")
+    emulator.set_status(arn, "ACTIVE")
+    report = world.poll()
+    [failed] = answers
+    assert (failed.succeeded, failed.error, failed.cause) == (False, None, None)
+    assert report.tasks_failed_without_data == 1 and report.publish_errors == 0
+    [said] = [problem for problem in report.problems if "KMS key" in problem]
+    assert "KmsAccessDeniedException" in said and "the poll function's role use the state machine's key" in said
+    assert TOKEN not in said
+    assert world.store.get(arn).task_tokens == ()
+    again = world.poll()
+    assert len(answers) == 1 and not any("KMS key" in problem for problem in again.problems)

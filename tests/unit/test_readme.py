@@ -18,7 +18,8 @@ pytestmark = pytest.mark.unit
 SECTIONS = docs.all_sections()
 
 
-@pytest.mark.parametrize("name", sorted(set(docs.DETERMINISTIC) - {"construct-properties"}))
+# Those two need the CDK: tests/infra/test_readme_construct.py and tests/infra/test_construct.py hold them.
+@pytest.mark.parametrize("name", sorted(set(docs.DETERMINISTIC) - {"construct-properties", "state-machine-asl"}))
 def test_each_generated_part_is_what_the_code_produces(name: str) -> None:
     assert SECTIONS[name].rstrip("\n") == docs.DETERMINISTIC[name]().rstrip("\n"), (
         f"{docs.page_with(name).name}'s {name} is stale: run `make docs`"
@@ -97,15 +98,10 @@ def test_make_docs_right_after_make_docs_keeps_the_transcript_it_has() -> None:
     assert docs.with_sections(README, {"demo": docs.demo_part(README, changed)}) != README
 
 
-def _block_after(marker: str, language: str) -> str:
-    readme = (docs.DOCS / "pipelines.md").read_text()
-    after = readme.split(f"<!-- {marker} -->\n", 1)[1]
-    return after.split(f"```{language}\n", 1)[1].split("\n```", 1)[0]
-
-
 def test_the_readme_state_machine_in_asl_is_one_a_state_machine_can_run() -> None:
-    """Every state reachable and ending, each Task a real integration, each callback handing over its token."""
-    definition = json.loads(_block_after("state-machine-asl", "json"))
+    """Every state reachable and ending, each Task a real integration, each callback handing over its token and
+    its heartbeat, with a timeout and a heartbeat timeout of its own."""
+    definition = json.loads(SECTIONS["state-machine-asl"].split("```json\n", 1)[1].split("\n```", 1)[0])
     states = definition["States"]
     seen, state = [], definition["StartAt"]
     while state:
@@ -115,7 +111,12 @@ def test_the_readme_state_machine_in_asl_is_one_a_state_machine_can_run() -> Non
         resource = step["Resource"]
         if resource.endswith("lambda:invoke.waitForTaskToken"):
             payload = step["Parameters"]["Payload"]
-            assert payload["taskToken.$"] == "$$.Task.Token" and set(payload) == {"arn.$", "taskToken.$"}
+            assert payload["taskToken.$"] == "$$.Task.Token" and set(payload) == {
+                "arn.$",
+                "taskToken.$",
+                "heartbeatSeconds",
+            }
+            assert payload["heartbeatSeconds"] == step["HeartbeatSeconds"] < step["TimeoutSeconds"]
         else:
             assert resource.startswith("arn:aws:states:::aws-sdk:personalize:")
             action = resource.rsplit(":", 1)[1]

@@ -64,3 +64,39 @@ def test_a_broken_link_or_anchor_fails_the_build(copy: Path, broken: str) -> Non
     built = build(copy)
     assert built.returncode != 0
     assert "subscribe.md" in built.stdout + built.stderr
+
+
+# The AWS CLI's own commands that are not one API operation (`aws cloudformation deploy` packages a change set).
+CLI_CUSTOMIZATIONS = {("cloudformation", "deploy")}
+
+
+def test_every_aws_cli_command_the_pages_and_notices_give_is_an_operation_of_that_service() -> None:
+    """`aws SERVICE COMMAND` in a page or in a notice's next steps: SERVICE a service botocore models and COMMAND
+    one of its operations (the CLI's names are the operations' in kebab case), with the options the page gives
+    among the operation's parameters: a reader who pastes it reaches the API, not an error."""
+    import re
+
+    import botocore.session
+    from botocore import xform_name
+
+    from tools import docs
+
+    session = botocore.session.get_session()
+    texts = [page.read_text() for page in docs.pages()]
+    texts += [path.read_text() for path in (REPO / "lambda" / "notifier" / "rendering").glob("*.py")]
+    found = {
+        (service, command, tuple(re.findall(r"--([a-z][a-z-]+)", options)))
+        for text in texts
+        for service, command, options in re.findall(r"\baws ([a-z0-9-]+) ([a-z][a-z0-9-]+)((?: --?[^\n`'\"]*)?)", text)
+    }
+    assert ("cloudformation", "activate-organizations-access", ()) in {(s, c, ()) for s, c, _ in found}
+    for service, command, options in sorted(found):
+        if (service, command) in CLI_CUSTOMIZATIONS:
+            continue
+        model = session.get_service_model(service)
+        names = {xform_name(name, "-"): name for name in model.operation_names}  # the CLI's own naming
+        assert command in names, f"aws {service} {command}: no such operation"
+        members = {xform_name(member, "-") for member in model.operation_model(names[command]).input_shape.members}
+        general = {"region", "profile", "output", "query", "endpoint-url", "cli-input-json", "no-cli-pager"}
+        unknown = set(options) - members - general
+        assert not unknown, f"aws {service} {command}: {sorted(unknown)} are not its parameters"

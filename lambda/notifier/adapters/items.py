@@ -90,9 +90,19 @@ def encode(job: Watched) -> dict[str, Any]:
         "watchId": job.watch_id,
         FOLLOWS_ATTRIBUTE: None if job.finished else job.follows,
         "assessment": _encode_assessment(job.assessment),
-        TOKENS_ATTRIBUTE: [{"token": task.token, "since": task.since} for task in job.task_tokens] or None,
+        TOKENS_ATTRIBUTE: [_encode_token(task) for task in job.task_tokens] or None,
         "usage": _encode_usage_state(job.usage),
     }
+
+
+def _encode_token(task: TaskToken) -> dict[str, Any]:
+    fields = {
+        "token": task.token,
+        "since": task.since,
+        "heartbeatSeconds": task.heartbeat_seconds,
+        "beatAt": task.beat_at,
+    }
+    return {key: value for key, value in fields.items() if value is not None}
 
 
 def shard_of(job: Watched) -> str | None:
@@ -394,6 +404,7 @@ def _encode_assessment(assessment: Assessment | None) -> dict[str, Any] | None:
         "previousArn": assessment.previous_arn,
         "previousMetrics": _encode_metrics(assessment.previous_metrics) or None,
         "missing": assessment.missing,
+        "newData": assessment.new_data,
     }
     return {key: value for key, value in fields.items() if value is not None}
 
@@ -416,6 +427,7 @@ def _decode_assessment(value: Any) -> Assessment | None:
         previous_arn=_optional_text(value, "previousArn"),
         previous_metrics=_decode_metrics(value.get("previousMetrics")),
         missing=_optional_text(value, "missing"),
+        new_data=_optional_flag(value, "newData"),
     )
 
 
@@ -517,7 +529,12 @@ def decode(item: dict[str, Any]) -> Watched:
 def _decode_token(task: Any) -> TaskToken:
     if not isinstance(task, dict):
         raise _Malformed(f"taskTokens entry {task!r} is not a map")
-    return TaskToken(token=_text(task, "token"), since=_timestamp(task, "since"))
+    return TaskToken(
+        token=_text(task, "token"),
+        since=_timestamp(task, "since"),
+        heartbeat_seconds=None if task.get("heartbeatSeconds") is None else _whole_number(task, "heartbeatSeconds"),
+        beat_at=_optional_timestamp(task, "beatAt"),
+    )
 
 
 def _decode_update(update: Any) -> Update | None:
@@ -601,4 +618,11 @@ def _list(item: dict[str, Any], name: str) -> list[Any]:
     value = item.get(name, [])
     if not isinstance(value, list):
         raise _Malformed(f"{name} must be a list, found {value!r}")
+    return value
+
+
+def _optional_flag(item: dict[str, Any], name: str) -> bool | None:
+    value = item.get(name)
+    if value is not None and not isinstance(value, bool):
+        raise _Malformed(f"{name} must be true or false, found {value!r}")
     return value

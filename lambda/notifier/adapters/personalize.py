@@ -245,6 +245,23 @@ class PersonalizeResources:
         ]
         return max(earlier, key=lambda summary: summary.created_at or "").arn if earlier else None
 
+    def data_imported(self, version_arn: str, since: str, until: str) -> bool:
+        """Whether an import into the solution's dataset group ended (ACTIVE) after `since` and by `until`: one
+        DescribeSolution, one ListDatasets, one ListDatasetImportJobs per dataset."""
+        solution = solution_of(version_arn) or version_arn
+        region = version_arn.split(":")[3]
+        with self._failures(solution, solution):
+            described = self.client_for(solution).describe_solution(solutionArn=solution)
+        group = described.get("solution", {}).get("datasetGroupArn")
+        if not isinstance(group, str):
+            raise DescribeFailed(solution, "NoDatasetGroup", "DescribeSolution named no dataset group")
+        imports = KINDS["dataset-import-job"]
+        return any(
+            summary.status == "ACTIVE" and since < (summary.updated_at or "") <= until
+            for dataset in self._datasets_of(group, region)
+            for summary in self.list_summaries(imports, region, dataset)
+        )
+
     def last_met(self, target: Target, arn: str) -> tuple[str, str] | None:
         """When what meets an expectation last happened, and what it was, as Personalize lists it: a dataset's
         latest successful import (one ListDatasetImportJobs), a dataset group's (one ListDatasets, then one

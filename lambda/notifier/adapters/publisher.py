@@ -8,7 +8,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from notifier.ports import PublishFailed, TaskGone
+from notifier.ports import PublishFailed, TaskGone, TaskRefusedByKey
 from notifier.rendering.envelope import Notification
 
 # The part of a custom EventBridge source that cannot be used: AWS reserves "aws." sources.
@@ -74,10 +74,14 @@ class EventBridgePublisher:
 
 
 class StepFunctionsAnswers:
-    """SendTaskSuccess and SendTaskFailure; a token whose task ended is TaskGone (nothing to retry), any other
-    refusal PublishFailed (tried again next poll). Tokens are secrets of the execution: never logged."""
+    """SendTaskSuccess, SendTaskFailure and SendTaskHeartbeat; a token whose task ended is TaskGone (nothing to
+    retry), any other refusal PublishFailed (tried again next poll). Tokens are secrets of the execution: never
+    logged."""
 
     GONE = ("TaskTimedOut", "TaskDoesNotExist", "InvalidToken")
+    # The execution's customer managed key refuses (SendTaskSuccess/SendTaskFailure errors, botocore's model):
+    # KmsThrottlingException passes, these do not.
+    KEY_REFUSED = ("KmsAccessDeniedException", "KmsInvalidStateException")
 
     def __init__(self, client: Callable[[], Any]) -> None:
         self._make, self._client = client, None  # made at the first answer: most polls answer none
@@ -91,8 +95,12 @@ class StepFunctionsAnswers:
     def succeed(self, token: str, output: str) -> None:
         self._call("send_task_success", taskToken=token, output=output)
 
-    def fail(self, token: str, error: str, cause: str) -> None:
-        self._call("send_task_failure", taskToken=token, error=error, cause=cause)
+    def fail(self, token: str, error: str | None, cause: str | None) -> None:
+        data = {name: value for name, value in (("error", error), ("cause", cause)) if value is not None}
+        self._call("send_task_failure", taskToken=token, **data)
+
+    def heartbeat(self, token: str) -> None:
+        self._call("send_task_heartbeat", taskToken=token)
 
     def _call(self, operation: str, **params: str) -> None:
         try:
@@ -102,6 +110,8 @@ class StepFunctionsAnswers:
             code = str(error.get("Code"))
             if code in self.GONE:
                 raise TaskGone(f"{code}: {error.get('Message')}") from exc
+            if code in self.KEY_REFUSED:
+                raise TaskRefusedByKey(f"{code}: {error.get('Message')} (Step Functions)") from exc
             raise PublishFailed(f"{code}: {error.get('Message')} (Step Functions)") from exc
         except BotoCoreError as exc:
             raise PublishFailed(f"{exc} (Step Functions)") from exc

@@ -100,7 +100,8 @@ class CloudWatchRequests:
 
 def _queries(resources: Sequence[tuple[str, str]]) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """A Sum query per metric that counts a resource's requests, and which resource each query id belongs to
-    (ids: a lower-case letter first, then letters, digits and underscores: botocore's MetricDataQuery Id)."""
+    (ids: a lower-case letter first, then letters, digits and underscores: MetricDataQuery's Id, as botocore's
+    documentation of it says)."""
     queries, owner = [], {}
     for index, (arn, kind) in enumerate(resources):
         for number, (metric, dimension) in enumerate(REQUEST_METRICS[kind]):

@@ -73,6 +73,18 @@ class Assessment:
     previous_arn: str | None = None
     previous_metrics: Metrics = ()
     missing: str | None = None
+    # Whether data was imported into the dataset group between the previous version and this one (None: not
+    # looked at, or could not be found out). Personalize's guide: "Avoid comparing metrics of different solution
+    # versions trained with different data" ("Evaluating a solution version with metrics"); a regression on new
+    # data may be the data's doing, and is told so.
+    new_data: bool | None = None
+
+    @property
+    def verdict(self) -> str:
+        """`regressed`, or `regressed on new data`; the others as they are."""
+        if self.quality is None:
+            return ""
+        return f"{self.quality.value} on new data" if self.new_data else self.quality.value
 
     def change_percent(self, metric: str) -> float | None:
         """How much this metric moved from the previous version's, in percent of the previous value."""

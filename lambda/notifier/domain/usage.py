@@ -1,8 +1,9 @@
 """What a campaign or recommender serves against what it bills for. Pure.
 
-An ACTIVE campaign bills for its provisioned minimum (`minProvisionedTPS`) every hour, used or not; a recommender
-for its `minRecommendationRequestsPerSecond` (Personalize developer guide, "Minimum provisioned TPS and
-auto-scaling"; "Amazon Personalize pricing"). Personalize publishes the requests each one answers to CloudWatch
+An ACTIVE campaign bills for its provisioned minimum every hour, used or not ("It sets the minimum billing charge
+for the campaign while it is active", CreateCampaign's minProvisionedTPS in botocore's Personalize model); a
+recommender for the greater of its minRecommendationRequestsPerSecond and the requests it served, averaged over an
+hour (CreateRecommender, the same model). Personalize publishes the requests each one answers to CloudWatch
 (`AWS/Personalize`, GetRecommendations and GetPersonalizedRanking, Sum only: "CloudWatch metrics for Amazon
 Personalize"). One reading is their hourly sums over a window; the verdict:
 
@@ -25,9 +26,9 @@ from notifier.domain.clock import iso, parse_iso
 
 HOUR_SECONDS = 3600
 
-# Where Personalize counts the requests each resource answered ("CloudWatch metrics for Amazon Personalize"): a
-# campaign answers GetRecommendations and, for ranking recipes, GetPersonalizedRanking; a recommender
-# GetRecommendations. Each is a Sum per (metric, dimension).
+# Where Personalize counts the requests each resource answered: a campaign GetRecommendations and, for ranking
+# recipes, GetPersonalizedRanking, by CampaignArn ("CloudWatch metrics for Amazon Personalize"); a recommender
+# GetRecommendations by RecommenderArn (as aws-samples/amazon-personalize-monitor reads recommenders). Sum only.
 USAGE_NAMESPACE = "AWS/Personalize"
 REQUEST_METRICS: dict[str, tuple[tuple[str, str], ...]] = {
     "campaign": (("GetRecommendations", "CampaignArn"), ("GetPersonalizedRanking", "CampaignArn")),

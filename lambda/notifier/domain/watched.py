@@ -108,10 +108,22 @@ class PendingNotification:
 
 @dataclass(frozen=True)
 class TaskToken:
-    """A Step Functions task waiting on this record (lambda:invoke.waitForTaskToken): answered once it settles."""
+    """A Step Functions task waiting on this record (lambda:invoke.waitForTaskToken): answered once it settles.
+
+    A task with HeartbeatSeconds fails with States.HeartbeatTimeout unless a heartbeat comes within them: the poll
+    sends one (SendTaskHeartbeat) every third of them while what it waits on runs, so the task learns of a
+    notifier that stopped polling instead of waiting out its whole timeout."""
 
     token: str
     since: str  # when it was handed over
+    heartbeat_seconds: int | None = None  # the task's HeartbeatSeconds, as its input said
+    beat_at: str | None = None  # the last heartbeat sent
+
+    def beat_due(self, now: datetime) -> bool:
+        if not self.heartbeat_seconds:
+            return False
+        last = parse_iso(self.beat_at or self.since)
+        return last is None or now - last >= timedelta(seconds=self.heartbeat_seconds / 3)
 
 
 @dataclass(frozen=True)
@@ -350,13 +362,20 @@ def wake(record: Watched, now: datetime, woken_by: str) -> Watched | None:
 WAITED_ON = "a Step Functions task waits on it"
 
 
-def await_task(record: Watched, token: str, now: datetime) -> Watched | None:
+def await_task(record: Watched, token: str, now: datetime, heartbeat_seconds: int | None = None) -> Watched | None:
     """A task hands over its token: kept (once) until it can be answered; a resource is woken so that a change
     its state machine just asked for is seen before the task is answered. None when the token is there already."""
     if any(kept.token == token for kept in record.task_tokens):
         return None
-    waiting = record.evolve(version=record.version + 1, task_tokens=(*record.task_tokens, TaskToken(token, iso(now))))
+    task = TaskToken(token, iso(now), heartbeat_seconds=heartbeat_seconds)
+    waiting = record.evolve(version=record.version + 1, task_tokens=(*record.task_tokens, task))
     return wake(waiting, now, WAITED_ON) or waiting
+
+
+def beaten(record: Watched, tokens: set[str], now: datetime) -> Watched:
+    """Heartbeats were sent for these tokens now."""
+    kept = tuple(replace(task, beat_at=iso(now)) if task.token in tokens else task for task in record.task_tokens)
+    return record.evolve(version=record.version + 1, task_tokens=kept)
 
 
 def read_usage(record: Watched, state: UsageState, tell: Usage | None, now: datetime, lease: timedelta) -> Watched:

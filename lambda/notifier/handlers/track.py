@@ -61,7 +61,9 @@ def _task_waits(event: dict[str, Any], context: LambdaContext) -> dict[str, str]
     store, describer = _adapters()
     describer.deadline.bind(lambda: context.get_remaining_time_in_millis() / 1000)
     try:
-        result = await_task(event.get("arn"), event.get("taskToken"), store, describer)
+        result = await_task(
+            event.get("arn"), event.get("taskToken"), store, describer, heartbeat_seconds=event.get("heartbeatSeconds")
+        )
     except InvalidTaskInput as exc:
         logger.warning("A task's input was refused", extra={"reason": str(exc)})
         metrics.add_metric(name="TasksRefused", unit=MetricUnit.Count, value=1)

@@ -16,13 +16,22 @@ SCHEMA_VERSION = "1.0"
 # campaign or recommender is among them (it costs money for nothing); an underused one is not.
 FAILURE_OUTCOMES = ("failed", "not_found", "invalid", "unreachable", "overdue", Usage.IDLE.value)
 
-# What failure-only subscriptions get: those outcomes and the end of what they were told of (`recovered`: an overdue
-# cadence met again, an idle resource in use again), or a new model worse than the one before (SNS filter policies
-# take "$or" across attributes: SNS developer guide, "AND/OR logic", "OR operator"; two branches keep the policy's
-# combinations, each array's values multiplied, far under SNS's 150: "Filter policy constraints").
-FAILURE_FILTER_POLICY: dict[str, object] = {
-    "$or": [{"outcome": [*FAILURE_OUTCOMES, "recovered"]}, {"quality": [Quality.REGRESSED.value]}]
-}
+
+def failure_filter_policy(regressions_on_new_data: bool = False) -> dict[str, object]:
+    """What failure-only subscriptions get: those outcomes and the end of what they were told of (`recovered`: an
+    overdue cadence met again, an idle resource in use again), or a new model worse than the one before, trained
+    on the same data unless `regressions_on_new_data` (a regression after an import may be the data's doing:
+    `newData` then). SNS filter policies take "$or" across attributes and AND within one object (SNS developer
+    guide, "AND/OR logic"), and `exists: false` matches an attribute that is absent ("Attribute key matching");
+    the policy's combinations, each array's values multiplied, stay far under SNS's 150 ("Filter policy
+    constraints")."""
+    regressed: dict[str, object] = {"quality": [Quality.REGRESSED.value]}
+    if not regressions_on_new_data:
+        regressed["newData"] = [{"exists": False}]
+    return {"$or": [{"outcome": [*FAILURE_OUTCOMES, "recovered"]}, regressed]}
+
+
+FAILURE_FILTER_POLICY = failure_filter_policy()
 
 # Amazon Q Developer in chat applications (AWS Chatbot) custom notifications: kept well inside its limits.
 CHAT_TITLE_MAX_CHARS = 250

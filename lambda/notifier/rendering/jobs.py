@@ -45,6 +45,7 @@ def _render(job: Watched, owed: PendingNotification, truncated: bool = False) ->
             "event": owed.event.value,
             "outcome": str(document["outcome"]),
             **({"quality": owed.assessment.quality.value} if owed.assessment and owed.assessment.quality else {}),
+            **({"newData": "true"} if owed.assessment and owed.assessment.new_data else {}),
             **({"usageBefore": owed.usage_before.value} if owed.usage_before else {}),
         },
         document=document,

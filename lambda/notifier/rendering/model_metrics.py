@@ -15,6 +15,7 @@ def document_fields(assessment: Assessment) -> dict[str, object]:
         "metricsOf": assessment.version_arn,
         "metrics": dict(assessment.metrics),
         "metricsMissing": assessment.missing,
+        "trainedOnNewData": assessment.new_data,
         "quality": assessment.quality.value if assessment.quality else None,
         "qualityRule": {"keyMetric": assessment.key_metric, "thresholdPercent": assessment.threshold_percent}
         if compared
@@ -52,7 +53,7 @@ def _quality_text(assessment: Assessment) -> str:
         if assessment.quality in (Quality.IMPROVED, Quality.REGRESSED, Quality.UNCHANGED)
         else ""
     )
-    return f"{assessment.quality.value}: {assessment.summary()}{rule}"
+    return f"{assessment.verdict}: {assessment.summary()}{rule}"
 
 
 def chat_lines(assessment: Assessment) -> list[str]:

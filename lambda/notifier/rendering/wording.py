@@ -12,9 +12,11 @@ from notifier.rendering.text import short_id
 
 
 def verdict_suffix(owed: PendingNotification) -> str:
-    """A title's note of how good the model is, where it was compared: `, regressed`."""
-    quality = owed.assessment.quality if owed.assessment else None
-    return f", {quality.value}" if quality in (Quality.IMPROVED, Quality.REGRESSED) else ""
+    """A title's note of how good the model is, where it was compared: `, regressed` (`, regressed on new data`)."""
+    assessment = owed.assessment
+    if assessment is None or assessment.quality not in (Quality.IMPROVED, Quality.REGRESSED):
+        return ""
+    return f", {assessment.verdict}"
 
 
 def is_terminal(job: Watched, owed: PendingNotification) -> bool:

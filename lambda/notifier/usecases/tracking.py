@@ -129,19 +129,31 @@ class InvalidTaskInput(ValueError):
 
 
 TOKEN_MAX_CHARS = 2048  # SendTaskSuccess taskToken: 1 to 2048 characters (botocore's model)
+# A task's HeartbeatSeconds: a positive whole number of seconds, shorter than the task's timeout (Amazon States
+# Language, "Task state"; Step Functions' own limit is a year, its longest execution: "Step Functions service
+# quotas").
+HEARTBEAT_MAX_SECONDS = 31_536_000
 # Tasks one record keeps: each token is up to 2 KB and a DynamoDB item at most 400 KB (developer guide, "Service,
 # account, and table quotas"): well inside it, with the record's own history.
 TASKS_PER_RECORD = 50
 
 
 def await_task(
-    arn: object, token: object, store: RecordStore, describer: Describer | None, clock: Callable[[], datetime] = utc_now
+    arn: object,
+    token: object,
+    store: RecordStore,
+    describer: Describer | None,
+    clock: Callable[[], datetime] = utc_now,
+    *,
+    heartbeat_seconds: object = None,
 ) -> TrackResult:
     """A task waits on this ARN with this token (lambda:invoke.waitForTaskToken): it is watched (tracked now if
-    it was not), and the token kept on its record until the poll answers it. Bad input raises InvalidTaskInput."""
+    it was not), and the token kept on its record until the poll answers it; with `heartbeat_seconds` (the task's
+    HeartbeatSeconds), the poll sends it heartbeats meanwhile. Bad input raises InvalidTaskInput."""
     if not isinstance(token, str) or not 1 <= len(token) <= TOKEN_MAX_CHARS:
         length = len(token) if isinstance(token, str) else type(token).__name__
         raise InvalidTaskInput(f"taskToken must be a string of 1 to {TOKEN_MAX_CHARS} characters (got {length})")
+    heartbeat = _heartbeat(heartbeat_seconds)
     try:
         parsed = parse_arn(arn)
     except InvalidArn as exc:
@@ -162,7 +174,7 @@ def await_task(
             raise InvalidTaskInput(f"arn: the table item of {parsed.arn} is malformed: {record.reason}")
         if len(record.task_tokens) >= TASKS_PER_RECORD:
             raise InvalidTaskInput(f"arn: {TASKS_PER_RECORD} tasks wait on {parsed.arn} already")
-        waiting = watched.await_task(record, token, clock())
+        waiting = watched.await_task(record, token, clock(), heartbeat)
         if waiting is None:
             return TrackResult(arn=parsed.arn, outcome="waiting", job=record, message="this task waits already")
         try:
@@ -171,3 +183,14 @@ def await_task(
             continue  # a poll wrote it meanwhile: read it again
         return TrackResult(arn=parsed.arn, outcome="waiting", job=waiting, message=tracked.outcome)
     raise RuntimeError(f"{parsed.arn}: changed by polls at the same moment {WAKE_ATTEMPTS} times; invoke again")
+
+
+def _heartbeat(value: object) -> int | None:
+    """The task's HeartbeatSeconds as its input gives them (absent: it asked for none)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= HEARTBEAT_MAX_SECONDS:
+        raise InvalidTaskInput(
+            f"heartbeatSeconds must be a whole number of seconds from 1 to {HEARTBEAT_MAX_SECONDS} (got {value!r})"
+        )
+    return value

@@ -10,7 +10,7 @@ import json
 from notifier.domain import watched
 from notifier.domain.watched import Watched, parse_iso
 from notifier.observability import logger
-from notifier.ports import PublishFailed, TaskAnswers, TaskGone
+from notifier.ports import PublishFailed, TaskAnswers, TaskGone, TaskRefusedByKey
 from notifier.rendering.text import shorten
 from notifier.usecases.poll.cycle import Cycle
 from notifier.usecases.waiting import settled
@@ -21,9 +21,12 @@ ERROR_MAX_CHARS, CAUSE_MAX_CHARS, OUTPUT_MAX_BYTES = 256, 32_768, 262_144
 
 
 def answer(cycle: Cycle, answers: TaskAnswers | None, record: Watched) -> Watched:
-    """Answer every task waiting on a record that settled; the record without the tokens answered or gone."""
-    if answers is None or not record.answerable:
+    """Answer every task waiting on a record that settled; the record without the tokens answered or gone. While
+    it has not settled, a heartbeat for each task that asked for them and is due one."""
+    if answers is None or not record.task_tokens:
         return record
+    if not record.answerable:
+        return _beat(cycle, answers, record)
     done: set[str] = set()
     for task in record.task_tokens:
         result = settled(record, parse_iso(task.since) or cycle.clock())
@@ -37,6 +40,9 @@ def answer(cycle: Cycle, answers: TaskAnswers | None, record: Watched) -> Watche
         except TaskGone as exc:
             cycle.report.tasks_gone += 1
             logger.info("A waiting task is gone; its token is dropped", extra={"job_arn": record.arn, "why": str(exc)})
+        except TaskRefusedByKey as exc:
+            if not _fail_without_data(cycle, answers, record, task.token, exc):
+                continue
         except PublishFailed as exc:
             cycle.report.publish_errors += 1
             cycle.report.problems.append(f"could not answer a task waiting on {record.arn}: {exc}")
@@ -48,6 +54,58 @@ def answer(cycle: Cycle, answers: TaskAnswers | None, record: Watched) -> Watche
     if not done:
         return record
     kept = watched.answered(record, done)
+    return kept if cycle.save(kept, record.version) else record
+
+
+def _fail_without_data(cycle: Cycle, answers: TaskAnswers, record: Watched, token: str, refused: Exception) -> bool:
+    """The execution's customer managed key refuses the answer's data, which no retry mends: the task is failed
+    with no error and no cause, which Step Functions takes without the key ("A caller can mark a task as fail
+    without using any AWS KMS permissions ... if the caller provides a null value for both error and cause",
+    SendTaskFailure, API reference), and the refusal told once, in the report and the log. Whether it was."""
+    cycle.report.problems.append(
+        f"the KMS key of the execution waiting on {record.arn} refused its answer ({refused}); the task was failed "
+        "without its data: let the poll function's role use the state machine's key for answers with their data"
+    )
+    try:
+        answers.fail(token, None, None)
+    except TaskGone:
+        cycle.report.tasks_gone += 1
+        return True
+    except PublishFailed as exc:
+        cycle.report.publish_errors += 1
+        cycle.report.problems.append(f"could not fail a task waiting on {record.arn}: {exc}")
+        return False
+    cycle.report.tasks_failed_without_data += 1
+    logger.error(
+        "An execution's KMS key refused the answer; its task was failed without data",
+        extra={"job_arn": record.arn, "error": str(refused)},
+    )
+    return True
+
+
+def _beat(cycle: Cycle, answers: TaskAnswers, record: Watched) -> Watched:
+    """SendTaskHeartbeat for each task due one (a third of its HeartbeatSeconds since the last); a task whose
+    execution ended is dropped; a heartbeat refused otherwise is tried again next poll."""
+    now = cycle.clock()
+    beaten, gone = set(), set()
+    for task in record.task_tokens:
+        if not task.beat_due(now):
+            continue
+        try:
+            answers.heartbeat(task.token)
+        except TaskGone as exc:
+            cycle.report.tasks_gone += 1
+            gone.add(task.token)
+            logger.info("A waiting task is gone; its token is dropped", extra={"job_arn": record.arn, "why": str(exc)})
+        except PublishFailed as exc:
+            cycle.report.publish_errors += 1
+            cycle.report.problems.append(f"could not send a heartbeat to a task waiting on {record.arn}: {exc}")
+        else:
+            cycle.report.heartbeats += 1
+            beaten.add(task.token)
+    if not (beaten or gone):
+        return record
+    kept = watched.answered(watched.beaten(record, beaten, now), gone)
     return kept if cycle.save(kept, record.version) else record
 
 

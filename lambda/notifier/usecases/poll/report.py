@@ -66,6 +66,8 @@ class PollReport:
     overdue: int = 0  # overdue notices decided
     tasks_answered: int = 0  # Step Functions tasks told how what they waited on settled
     tasks_gone: int = 0  # tokens dropped: their executions ended before the answer
+    heartbeats: int = 0  # SendTaskHeartbeat: tasks told that what they wait on still runs
+    tasks_failed_without_data: int = 0  # answers an execution's KMS key refused: failed with no error or cause
     usage_reads: int = 0  # hourly readings of what ACTIVE campaigns and recommenders served (0 on most polls)
     usage_resources: int = 0  # campaigns and recommenders whose requests were read
     cloudwatch_calls: int = 0  # GetMetricData calls those readings took

@@ -14,7 +14,7 @@ from notifier.domain import cadence, watched
 from notifier.domain.arns import InvalidArn, account_of, parse_arn
 from notifier.domain.cadence import Expectation
 from notifier.domain.kinds import SOLUTION_VERSION, Outcome
-from notifier.domain.quality import Assessment, assess, baseline_of
+from notifier.domain.quality import Assessment, Quality, assess, baseline_of
 from notifier.domain.watched import Snapshot, Watched, solution_of
 from notifier.observability import logger
 from notifier.ports import (
@@ -108,8 +108,27 @@ def assess_version(cycle: Cycle, reader: ModelMetrics, version: Watched) -> Watc
     except DescribeFailed as exc:
         logger.warning("Metrics not available; told without them", extra={"job_arn": version.arn, "error": str(exc)})
         return _with_assessment(version, assess(version.arn, None, None, missing=str(exc), **options))
-    previous, compared = _previous_version(cycle, reader, version)
-    return _with_assessment(version, assess(version.arn, metrics, previous, compared=compared, **options))
+    previous, compared, since = _previous_version(cycle, reader, version)
+    assessed = assess(version.arn, metrics, previous, compared=compared, **options)
+    if assessed.quality is Quality.REGRESSED:
+        assessed = replace(assessed, new_data=_trained_on_new_data(cycle, reader, version, since))
+    return _with_assessment(version, assessed)
+
+
+def _trained_on_new_data(cycle: Cycle, reader: ModelMetrics, version: Watched, since: str | None) -> bool | None:
+    """A regression only: whether data was imported between the previous version's creation and this one's (None:
+    either time unknown, or the look failed). Personalize's guide advises against comparing versions trained on
+    different data; the poll looks only when the comparison would page someone."""
+    if since is None or version.created_at is None:
+        return None
+    cycle.report.metrics_calls += 1
+    try:
+        return reader.data_imported(version.arn, since, version.created_at)
+    except DescribeFailed as exc:
+        logger.warning(
+            "Could not tell whether new data was imported", extra={"job_arn": version.arn, "error": str(exc)}
+        )
+        return None
 
 
 def record_baseline(cycle: Cycle, version: Watched) -> None:
@@ -156,8 +175,9 @@ def model_metrics(resource: Watched, snapshot: Snapshot, owed_before: int) -> Wa
 
 def _previous_version(
     cycle: Cycle, reader: ModelMetrics, version: Watched
-) -> tuple[tuple[str, dict[str, float]] | None, bool]:
-    """The previous ACTIVE version and its metrics (None: there is none), and whether that could be found out."""
+) -> tuple[tuple[str, dict[str, float]] | None, bool, str | None]:
+    """The previous ACTIVE version and its metrics (None: there is none), whether that could be found out, and
+    when the previous version was created (where known)."""
     solution = solution_of(version.arn) or ""
     try:
         baseline = cycle.store.baseline(solution)
@@ -168,27 +188,28 @@ def _previous_version(
         and baseline.version_arn != version.arn
         and (baseline.created_at or "") < (version.created_at or "~")
     ):
-        return (baseline.version_arn, dict(baseline.metrics)), True
+        return (baseline.version_arn, dict(baseline.metrics)), True, baseline.created_at
     cycle.report.metrics_calls += 1
     try:
         previous = reader.previous_active_version(version.arn, version.created_at)
     except DescribeFailed as exc:
         logger.warning("Could not find the previous version", extra={"job_arn": version.arn, "error": str(exc)})
-        return None, False
+        return None, False, None
     if previous is None:
-        return None, True
+        return None, True, None
     try:
         record = cycle.store.get(previous)
     except NotifierError:
         record = None
+    created = record.created_at if isinstance(record, Watched) else None
     if isinstance(record, Watched) and record.assessment is not None and record.assessment.metrics:
-        return (previous, dict(record.assessment.metrics)), True
+        return (previous, dict(record.assessment.metrics)), True, created
     cycle.report.metrics_calls += 1
     try:
-        return (previous, reader.solution_metrics(previous)), True
+        return (previous, reader.solution_metrics(previous)), True, created
     except DescribeFailed as exc:
         logger.warning("Previous version's metrics not available", extra={"job_arn": previous, "error": str(exc)})
-        return None, False
+        return None, False, None
 
 
 def _with_assessment(version: Watched, assessment: Assessment) -> Watched:
