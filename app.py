@@ -119,6 +119,13 @@ def _organization_stacks(app: cdk.App, stack: NotifierStack, name: str, settings
     )
     if settings.member_ous:
         regions = list(settings.member_regions or (stack.region, *settings.track_regions))
+        # Trusted access with Organizations cannot be enabled for StackSets in the China (Beijing) and China (Ningxia)
+        # Regions (CloudFormation user guide, "Prerequisites for using StackSets", its note).
+        if china := [region for region in (stack.region, *regions) if region.startswith("cn-")]:
+            raise SystemExit(
+                f"Cannot synthesize: memberOus: StackSets cannot use Organizations' trusted access in the China "
+                f"regions ({', '.join(dict.fromkeys(china))}): deploy the member template by hand there"
+            )
         member_stack_set(
             stack,
             "MemberStackSet",

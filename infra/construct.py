@@ -163,11 +163,11 @@ class PersonalizeJobNotifier(Construct):
         get; a failure's error is the outcome (`failed`, `not_found`, ...) and its cause the failure reason.
 
         `timeout` ends the wait (States.Timeout) however long the job runs; `heartbeat` (by default three polls,
-        fifteen minutes at least) ends it sooner if the poll stops sending heartbeats (States.HeartbeatTimeout):
-        a notifier that stopped polling is told to the state machine within it. AWS recommends both for
-        callbacks (Step Functions developer guide, "Avoid stuck executions"). The state machine must be a
-        Standard workflow: an Express workflow does not support .waitForTaskToken, and synth refuses one that
-        holds this task. The state machine's role is granted the invocation. Needs auto-tracking."""
+        fifteen minutes at least) ends it sooner if the poll stops sending heartbeats (States.HeartbeatTimeout): a
+        notifier that stopped polling is told to the state machine within it. AWS recommends both for callbacks
+        (Step Functions developer guide, "Using timeouts to avoid stuck Step Functions workflow executions"). The
+        state machine must be a Standard workflow: an Express workflow does not support .waitForTaskToken, and synth
+        refuses one that holds this task. The state machine's role is granted the invocation. Needs auto-tracking."""
         if self.tracking is None:
             raise ValueError("PersonalizeJobNotifier.wait_task needs the track function: auto_track must be True")
         beat = heartbeat or default_heartbeat(self.settings.poll_minutes)
@@ -239,8 +239,9 @@ def _snake(name: str) -> str:
 
 @jsii.implements(IValidation)
 class _StandardWorkflowOnly:
-    """Synth fails where a state machine of type EXPRESS holds a wait_task: Express workflows do not support the
-    .waitForTaskToken pattern (Step Functions developer guide, "Choosing workflow type")."""
+    """Synth fails where a state machine of type EXPRESS holds a wait_task: Express workflows "do not support Run a Job
+    (.sync) or Wait for Callback (.waitForTaskToken)" (Step Functions developer guide, "Discover service integration
+    patterns in Step Functions")."""
 
     def __init__(self, task: tasks.LambdaInvoke, state_name: str) -> None:
         self._task, self._state_name = task, state_name

@@ -311,6 +311,10 @@ def test_a_stack_set_whose_regions_leave_out_this_one_creates_the_role_in_the_fi
             "memberRegions: a region is listed twice",
         ),
         ({"organizationId": ORGANIZATION, "memberOus": "r-ab12,r-ab12"}, "memberOus: an OU is listed twice"),
+        (
+            {"organizationId": ORGANIZATION, "memberOus": "r-ab12", "memberRegions": "cn-north-1"},
+            "memberOus: StackSets cannot use Organizations' trusted access in the China regions (cn-north-1)",
+        ),
     ],
 )
 def test_an_organization_option_that_cannot_work_stops_synth(monkeypatch, context: dict, message: str) -> None:
