@@ -29,6 +29,9 @@ from notifier_local.aws import create_watch_table
 SOLUTIONS, VERSIONS, EXPECTATIONS = 10, 5, 100
 REGION, ACCOUNT = "us-east-1", "123456789012"
 ASSESSING = ("GetSolutionMetrics", "ListSolutionVersions")
+# A regressed version only: whether data was imported since the version before (one DescribeSolution, one
+# ListDatasets, one ListDatasetImportJobs per dataset; the bench's dataset group has none).
+LOOKING_FOR_NEW_DATA = ("DescribeSolution", "ListDatasets", "ListDatasetImportJobs")
 
 
 @dataclass
@@ -44,6 +47,8 @@ class ModelsResult:
     due_personalize_calls: int  # the poll where every expectation fell due: one listing each
     overdue_told: int
     after_due_personalize_calls: int  # the next poll
+    regressions: int = 0  # versions told regressed
+    new_data_look_calls: int = 0  # the calls that looked for an import before each regression
 
 
 class Clock:
@@ -66,7 +71,7 @@ def measure() -> ModelsResult:
         personalize = session.client("personalize")
         store = poller._store
         group = personalize.create_dataset_group(name="bench")["datasetGroupArn"]
-        first_calls = later_calls = told = assessed = 0
+        first_calls = later_calls = told = assessed = regressions = looks = 0
         for s in range(SOLUTIONS):
             solution = personalize.create_solution(name=f"s{s:02d}", datasetGroupArn=group, recipeArn=emulator.RECIPE)[
                 "solutionArn"
@@ -87,6 +92,8 @@ def measure() -> ModelsResult:
                     later_calls += calls
                 told += report.transitions
                 assessed += sum(1 for n in report.published if "quality" in n.attributes)
+                regressions += sum(1 for n in report.published if n.attributes.get("quality") == "regressed")
+                looks += sum(emulator.calls.counts.get(action, 0) for action in LOOKING_FOR_NEW_DATA)
 
         # Expectations: half solutions' (these 10 and 40 more never trained), half datasets'.
         for e in range(EXPECTATIONS):
@@ -125,6 +132,8 @@ def measure() -> ModelsResult:
         due_personalize_calls=due_calls,
         overdue_told=due.overdue,
         after_due_personalize_calls=after,
+        regressions=regressions,
+        new_data_look_calls=looks,
     )
 
 
@@ -135,6 +144,12 @@ def targets(result: ModelsResult) -> list[tuple[bool | None, str]]:
             f"quality: {result.later_version_calls:.1f} Personalize calls per trained version "
             f"({result.first_version_calls:.1f} for a solution's first; limit 2), "
             f"{result.versions_with_quality}/{result.versions_told} told with a verdict",
+        ),
+        (
+            result.new_data_look_calls <= 2 * result.regressions,
+            f"quality, new data: {result.new_data_look_calls} calls to look for an import before the "
+            f"{result.regressions} regressions, none for the other versions (DescribeSolution and ListDatasets each; "
+            "one more a dataset)",
         ),
         (
             result.idle_personalize_calls == 0,
