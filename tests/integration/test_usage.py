@@ -226,3 +226,17 @@ def test_campaigns_watched_before_an_upgrade_are_read_from_the_first_hour(world:
     assert idle.document["jobArn"] == home and idle.attributes["outcome"] == "idle"
     item = dynamodb.get_item(TableName=world.table_name, Key={"jobArn": {"S": home}})["Item"]
     assert item["activeShard"] == {"S": "serving"}  # read by the serving partition's query from now on
+
+
+def test_an_unreadable_hour_inside_an_idle_spell_neither_repeats_the_idle_notice_nor_hides_its_end(
+    world: World, made: Resources
+) -> None:
+    home = campaign(world, made)
+    world.clock.advance(hours=DEFAULT_IDLE_HOURS)
+    [idle] = hours_later(world, 1)
+    with refused(world.session, "ThrottlingException", "Rate exceeded"):
+        assert [m.attributes["outcome"] for m in hours_later(world, 1)] == ["usage_unknown"]
+    assert hours_later(world, 1) == []  # still the idle spell told an hour ago: not told again
+    requests(world, home, [36_000.0])
+    [back] = hours_later(world, 1)
+    assert (idle.attributes["outcome"], back.attributes["outcome"]) == ("idle", "recovered")

@@ -194,8 +194,10 @@ def to_tell(state: UsageState | None, verdict: Usage | None, now: datetime, rule
 def next_state(
     state: UsageState | None, reading: Reading, verdict: Usage | None, told: Usage | None, now: datetime
 ) -> UsageState:
-    if told is not None:
+    if told is not None and told is not Usage.UNKNOWN:
         return UsageState(reading=reading, verdict=verdict, told=told, told_at=iso(now))
+    # Unreadable is told once (by the verdict), never in place of the spell told before it: an idle spell told,
+    # then an unreadable hour, then idle again is not told twice, and its end is still told.
     return UsageState(
         reading=reading, verdict=verdict, told=state.told if state else None, told_at=state.told_at if state else None
     )

@@ -21,6 +21,8 @@ def _number(value: float) -> str:
     """1234 -> 1,234; 0.25 -> 0.25; 2.0 -> 2."""
     if value >= 100 or value == int(value):
         return f"{value:,.0f}"
+    if value < 0.01:  # 10 requests an hour is 0.0028 TPS: two significant digits, not "0"
+        return f"{value:.2g}"
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
