@@ -32,17 +32,19 @@ from .monitoring import Monitoring
 from .notifications import NotificationTopic
 from .organization import OrganizationNames
 from .poller import Poller
-from .settings import DeploySettings
+from .settings import (
+    HEARTBEATS_PER_BEAT_TIMEOUT,
+    SHORTEST_DEFAULT_HEARTBEAT_MINUTES,
+    WAIT_TIMEOUT_DAYS,
+    DeploySettings,
+)
 from .storage import JobsTable
 from .tracking import AutoTracking
 
-# How long a wait_task waits at most by default: a week, longer than the jobs the notifier has seen take, and
-# finite (a callback task without a timeout waits as long as its execution may run).
-WAIT_TIMEOUT = Duration.days(7)
-# The poll sends a heartbeat every third of a task's HeartbeatSeconds (notifier.domain.watched.TaskToken): a
-# heartbeat timeout is at least three polls, so one poll late never fails a task.
-HEARTBEATS_PER_BEAT_TIMEOUT = 3
-SHORTEST_DEFAULT_HEARTBEAT = Duration.minutes(15)
+# What wait_task waits by default (infra.settings: the numbers the docs state): a week at most, and a heartbeat
+# of three polls, fifteen minutes at least.
+WAIT_TIMEOUT = Duration.days(WAIT_TIMEOUT_DAYS)
+SHORTEST_DEFAULT_HEARTBEAT = Duration.minutes(SHORTEST_DEFAULT_HEARTBEAT_MINUTES)
 
 
 def default_heartbeat(poll_minutes: int) -> Duration:

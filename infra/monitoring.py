@@ -14,7 +14,7 @@ from constructs import Construct
 
 from notifier.domain.usage import REQUEST_METRICS, USAGE_NAMESPACE
 from notifier.observability import SERVICE
-from notifier.usecases.poll.usage import USAGE_LOG_MESSAGE
+from notifier.rendering.usage import USAGE_LOG_MESSAGE
 
 from .settings import ALARM_PERIOD_MINUTES
 

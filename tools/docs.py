@@ -525,13 +525,17 @@ def _waiting(name: str) -> str:
 def _figure_table() -> dict[str, Callable[[], str]]:
     from infra.settings import (  # noqa: PLC0415
         ALARM_PERIOD_MINUTES,
+        HEARTBEATS_PER_BEAT_TIMEOUT,
         KEPT_EVENTS_DAYS,
         LAMBDA_MEMORY_MB,
         LOG_RETENTION_DAYS,
         POLL_EVENT_MAX_AGE_SECONDS,
+        SHORTEST_DEFAULT_HEARTBEAT_MINUTES,
+        WAIT_TIMEOUT_DAYS,
         DeploySettings,
         poll_timeout_seconds,
     )
+    from notifier.adapters.usage import MAX_QUERIES_PER_CALL  # noqa: PLC0415
     from notifier.app.settings import Settings  # noqa: PLC0415
     from notifier.cli.options import PLAYGROUND_POLL_SECONDS  # noqa: PLC0415
     from notifier.domain.usage import (  # noqa: PLC0415
@@ -575,6 +579,10 @@ def _figure_table() -> dict[str, Callable[[], str]]:
         "reason-cap-characters": lambda: f"{REASON_CAP_CHARS:,}",
         "fast-mode-example-seconds": lambda: str(notice_recheck()),
         "usage-idle-hours": lambda: str(DEFAULT_IDLE_HOURS),
+        "usage-queries-per-call": lambda: str(MAX_QUERIES_PER_CALL),
+        "wait-task-timeout-days": lambda: str(WAIT_TIMEOUT_DAYS),
+        "wait-task-heartbeat-polls": lambda: str(HEARTBEATS_PER_BEAT_TIMEOUT),
+        "wait-task-heartbeat-minutes": lambda: str(SHORTEST_DEFAULT_HEARTBEAT_MINUTES),
         "usage-underused-percent": lambda: f"{DEFAULT_UNDERUSED_PERCENT:g}",
         "usage-repeat-hours": lambda: str(DEFAULT_REPEAT_HOURS),
         "usage-read-every-minutes": lambda: f"{DEFAULT_READ_EVERY.total_seconds() / 60:g}",

@@ -154,11 +154,9 @@ def test_the_construct_from_a_built_wheel_in_a_fresh_virtualenv(tmp_path: Path) 
 def test_the_readme_state_machine_in_cdk_synthesizes_and_may_invoke_the_track_function(tmp_path: Path) -> None:
     """The README's import → train → campaign state machine, run as written: three callback tasks handing the
     track function their tokens, and the state machine's role allowed to invoke it (evaluated as IAM would)."""
-    readme = (Path(__file__).resolve().parents[2] / "docs" / "pipelines.md").read_text()
-    code = readme.split("<!-- state-machine-cdk -->\n```python\n", 1)[1].split("\n```", 1)[0]
-    code = code.replace("app = cdk.App()", f"app = cdk.App(outdir={str(tmp_path)!r})")
-    exec(compile(code, "docs/pipelines.md (state-machine-cdk)", "exec"), {"__name__": "readme_state_machine"})
-    template = json.loads((tmp_path / "Retraining.template.json").read_text())
+    from tools import docs
+
+    template = docs.synthesized_state_machine(tmp_path)  # the page's code, run as written
     resources = template["Resources"]
     [machine] = [r for r in resources.values() if r["Type"] == "AWS::StepFunctions::StateMachine"]
     definition = json.dumps(machine["Properties"]["DefinitionString"])

@@ -203,6 +203,16 @@ def test_the_member_role_reads_personalize_and_changes_nothing(member: dict) -> 
     assert {"DescribeDatasetExportJob", "ListDatasetExportJobs", "DescribeSolutionVersion"} <= allowed
     version = f"arn:aws:personalize:eu-west-1:{MEMBER}:solution/movies/3f1a2b"
     assert decide(policies, Request("personalize:GetSolutionMetrics", version, caller)) == "allow"
+    # The hourly usage reading of its campaigns and recommenders (GetMetricData has no resource types), and the
+    # look for an import before a regressed version (DescribeSolution, ListDatasets, ListDatasetImportJobs).
+    solution = f"arn:aws:personalize:eu-west-1:{MEMBER}:solution/movies"
+    for action, resource in (
+        ("cloudwatch:GetMetricData", "*"),
+        ("personalize:DescribeSolution", solution),
+        ("personalize:ListDatasets", "*"),
+        ("personalize:ListDatasetImportJobs", "*"),
+    ):
+        assert decide(policies, Request(action, resource, caller)) == "allow", action
     # Another account's resources are not this role's to read, even by ARN.
     elsewhere = job.replace(MEMBER, STRANGER)
     assert decide(policies, Request("personalize:DescribeDatasetExportJob", elsewhere, caller)) == "implicit-deny"

@@ -412,6 +412,7 @@ def test_the_poll_role_allows_the_model_lifecycle_and_task_answers_in_every_conf
         Request("personalize:ListDatasets", "*", role),
         Request("personalize:ListDatasetImportJobs", "*", role),
         Request("personalize:DescribeSolutionVersion", f"{solution}/3f1a2b", role),
+        Request("personalize:DescribeSolution", solution, role),  # a regression's look for new data
         Request("states:SendTaskSuccess", "*", role),
         Request("states:SendTaskFailure", "*", role),
         Request("states:SendTaskHeartbeat", "*", role),

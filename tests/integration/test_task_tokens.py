@@ -236,7 +236,7 @@ def test_an_execution_whose_kms_key_refuses_the_answer_is_failed_without_data_on
     assert (failed.succeeded, failed.error, failed.cause) == (False, None, None)
     assert report.tasks_failed_without_data == 1 and report.publish_errors == 0
     [said] = [problem for problem in report.problems if "KMS key" in problem]
-    assert "KmsAccessDeniedException" in said and "the poll function's role use the state machine's key" in said
+    assert "KmsAccessDeniedException" in said and "grant the state machine's execution role kms:GenerateDataKey" in said
     assert TOKEN not in said
     assert world.store.get(arn).task_tokens == ()
     again = world.poll()

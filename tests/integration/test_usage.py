@@ -11,11 +11,14 @@ import pytest
 
 from notifier.adapters.usage import MAX_QUERIES_PER_CALL
 from notifier.domain.arns import parse_arn
+from notifier.domain.clock import parse_iso
 from notifier.domain.usage import DEFAULT_IDLE_HOURS, DEFAULT_REPEAT_HOURS
 from notifier.domain.watched import Snapshot, iso, start_watching
 from notifier_local import personalize as emulator
 from notifier_local.aws import QueueSubscriber
 from tests.conftest import ACCOUNT, REGION, World
+from tests.integration.test_auto_tracking import track_handler  # noqa: F401 (a fixture)
+from tests.integration.test_poll_handler import FakeLambdaContext
 from tests.integration.test_resources import Resources
 
 pytestmark = pytest.mark.integration
@@ -240,3 +243,18 @@ def test_an_unreadable_hour_inside_an_idle_spell_neither_repeats_the_idle_notice
     requests(world, home, [36_000.0])
     [back] = hours_later(world, 1)
     assert (idle.attributes["outcome"], back.attributes["outcome"]) == ("idle", "recovered")
+
+
+def test_a_campaign_a_task_waits_on_is_read_as_the_poll_left_it(
+    world: World,
+    made: Resources,
+    track_handler,  # noqa: F811
+) -> None:
+    """A campaign in the polled partition (a task waits on it, its heartbeats written every few polls) is read in its
+    hour as the poll wrote it, not as it was read at the poll's start: its reading is recorded, not lost to a race."""
+    home = campaign(world, made)
+    track_handler({"arn": home, "taskToken": "usage-task", "heartbeatSeconds": 900}, FakeLambdaContext())
+    world.clock.now = parse_iso(world.store.get(home).task_tokens[0].since) + timedelta(hours=DEFAULT_IDLE_HOURS)
+    report = world.poll()
+    assert (report.usage_reads, report.lost_races) == (1, 0), report.summary()
+    assert world.store.get(home).usage is not None

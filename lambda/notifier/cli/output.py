@@ -59,10 +59,10 @@ def last_usage(job: Watched) -> str:
         return f"could not be read ({reading.unreadable}; {when})"
     said = verdict.value if verdict else "too new to judge"
     utilization = reading.utilization_percent
-    share = f", {_figure(utilization)} % of the minimum on average" if utilization is not None else ""
+    share = f", {usage_words.figure(utilization)} % of the minimum on average" if utilization is not None else ""
     return (
         f"{said}: {reading.requests:,.0f} requests in {reading.window_hours} h, busiest hour "
-        f"{_figure(reading.peak_tps)}/s{share} ({when})"
+        f"{usage_words.figure(reading.peak_tps)}/s{share} ({when})"
     )
 
 
@@ -115,7 +115,7 @@ def short_usage(job: Watched) -> str:
         return "unreadable"
     said = state.verdict.value if state.verdict else "too new"
     utilization = state.reading.utilization_percent
-    return f"{said} ({_figure(utilization)} %)" if utilization and state.verdict is not Usage.IDLE else said
+    return f"{said} ({usage_words.figure(utilization)} %)" if utilization and state.verdict is not Usage.IDLE else said
 
 
 def usage_document(job: Watched, reading: Reading, verdict: Usage | None) -> dict[str, Any]:
@@ -147,24 +147,20 @@ def usage_table(rows: list[tuple[Watched, Reading, Usage | None]]) -> str:
     table = [header]
     for job, reading, verdict in rows:
         unit = usage_words.unit(job)
-        minimum = "?" if reading.minimum is None else f"{_figure(reading.minimum)} {unit}"
+        minimum = "?" if reading.minimum is None else f"{usage_words.figure(reading.minimum)} {unit}"
         if reading.unreadable:
             figures = ("-", "-", "-")
         else:
             utilization = reading.utilization_percent
             figures = (
                 f"{reading.requests:,.0f}",
-                _figure(reading.peak_tps),
-                "-" if utilization is None else f"{_figure(utilization)} %",
+                usage_words.figure(reading.peak_tps),
+                "-" if utilization is None else f"{usage_words.figure(utilization)} %",
             )
-        billed = "?" if reading.billed_tps_hours is None else f"{_figure(reading.billed_tps_hours)} {unit}-h"
+        billed = "?" if reading.billed_tps_hours is None else f"{usage_words.figure(reading.billed_tps_hours)} {unit}-h"
         said = "unreadable" if reading.unreadable else verdict.value if verdict else "too new to judge"
         table.append((job.name, job.kind.name, minimum, *figures, billed, said))
     return "\n".join(columns(table))
-
-
-def _figure(value: float) -> str:
-    return f"{value:,.0f}" if value >= 100 or value == int(value) else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
 def render_show(job: Watched) -> str:

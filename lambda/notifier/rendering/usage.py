@@ -17,8 +17,8 @@ def unit(job: Watched) -> str:
     return "TPS" if job.kind.name == "campaign" else "RPS"
 
 
-def _number(value: float) -> str:
-    """1234 -> 1,234; 0.25 -> 0.25; 2.0 -> 2."""
+def figure(value: float) -> str:
+    """1234 -> 1,234; 0.25 -> 0.25; 2.0 -> 2 (the notices' and `notifier usage`'s one way of writing a rate)."""
     if value >= 100 or value == int(value):
         return f"{value:,.0f}"
     if value < 0.01:  # 10 requests an hour is 0.0028 TPS: two significant digits, not "0"
@@ -37,16 +37,16 @@ def headline(job: Watched, owed: PendingNotification, what: str) -> str:
         return f"{what}: its requests could not be read"
     per, window = unit(job), _window(reading.window_hours)
     if event is Usage.IDLE:
-        bills = f", it bills {_number(reading.minimum * 24)} {per}-hours a day" if reading.minimum else ""
+        bills = f", it bills {figure(reading.minimum * 24)} {per}-hours a day" if reading.minimum else ""
         return f"{what} is idle: no requests in {window}{bills}"
     if event is Usage.UNDERUSED:
         return (
-            f"{what} is underused: busiest hour {_number(reading.peak_tps)} of {_number(reading.minimum or 0)} "
-            f"{per} ({_number(reading.peak_percent or 0)} %)"
+            f"{what} is underused: busiest hour {figure(reading.peak_tps)} of {figure(reading.minimum or 0)} "
+            f"{per} ({figure(reading.peak_percent or 0)} %)"
         )
     return (
-        f"{what} is in use again: {_number(reading.requests)} requests in {window}, busiest hour "
-        f"{_number(reading.peak_tps)} {per}"
+        f"{what} is in use again: {figure(reading.requests)} requests in {window}, busiest hour "
+        f"{figure(reading.peak_tps)} {per}"
     )
 
 
@@ -61,13 +61,13 @@ def sentence(job: Watched, owed: PendingNotification, what: str) -> str:
         if reading.minimum is None:
             return f"{what} served no requests in {window}; it bills its minimum for every hour it is ACTIVE"
         return (
-            f"{what} served no requests in {window}; it bills at least {_number(reading.minimum)} {per} for every "
-            f"hour it is ACTIVE ({_number(reading.minimum * 24)} {per}-hours a day)"
+            f"{what} served no requests in {window}; it bills at least {figure(reading.minimum)} {per} for every "
+            f"hour it is ACTIVE ({figure(reading.minimum * 24)} {per}-hours a day)"
         )
     if event is Usage.UNDERUSED:
         return (
-            f"{what} is underused: its busiest hour averaged {_number(reading.peak_tps)} {per}, "
-            f"{_number(reading.peak_percent or 0)} % of its minimum {_number(reading.minimum or 0)} {per} "
+            f"{what} is underused: its busiest hour averaged {figure(reading.peak_tps)} {per}, "
+            f"{figure(reading.peak_percent or 0)} % of its minimum {figure(reading.minimum or 0)} {per} "
             f"(a minimum of {reading.covering_minimum} would have covered it)"
         )
     return headline(job, owed, what)
@@ -88,21 +88,21 @@ def rows(job: Watched, reading: Reading) -> list[tuple[str, str]]:
     if reading.unreadable:
         return [("Could not read", reading.unreadable), ("Window", _window(reading.window_hours))]
     per = unit(job)
-    found = [("Requests", f"{_number(reading.requests)} in the last {_window(reading.window_hours)}")]
+    found = [("Requests", f"{figure(reading.requests)} in the last {_window(reading.window_hours)}")]
     if reading.requests:
         found += [
-            ("Busiest hour", f"{_number(reading.peak_tps)} {per} on average"),
-            ("Average", f"{_number(reading.average_tps)} {per}"),
+            ("Busiest hour", f"{figure(reading.peak_tps)} {per} on average"),
+            ("Average", f"{figure(reading.average_tps)} {per}"),
         ]
     if reading.minimum is not None:
-        found.append(("Minimum", f"{_number(reading.minimum)} {per} (what it bills for, used or not)"))
+        found.append(("Minimum", f"{figure(reading.minimum)} {per} (what it bills for, used or not)"))
         if reading.requests:
-            found.append(("Utilization", f"{_number(reading.utilization_percent or 0)} % of the minimum on average"))
+            found.append(("Utilization", f"{figure(reading.utilization_percent or 0)} % of the minimum on average"))
         found += [
             (
                 "Billed",
-                f"at least {_number(reading.billed_tps_hours or 0)} {per}-hours in the window "
-                f"({_number(reading.active_hours)} h ACTIVE)",
+                f"at least {figure(reading.billed_tps_hours or 0)} {per}-hours in the window "
+                f"({figure(reading.active_hours)} h ACTIVE)",
             ),
         ]
     return found
@@ -132,6 +132,11 @@ def next_steps(job: Watched, owed: PendingNotification) -> list[str]:
             f"Or stop it (stopping halts billing): aws personalize stop-recommender --recommender-arn {job.arn}"
         )
     return steps
+
+
+# The poll's log line of each reading, one a resource an hour, with its figures: what the dashboard's utilization
+# table queries (infra.monitoring), so the stack reads it without loading the poll.
+USAGE_LOG_MESSAGE = "Usage read"
 
 
 def figures(reading: Reading) -> dict[str, object]:

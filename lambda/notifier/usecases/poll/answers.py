@@ -61,10 +61,12 @@ def _fail_without_data(cycle: Cycle, answers: TaskAnswers, record: Watched, toke
     """The execution's customer managed key refuses the answer's data, which no retry mends: the task is failed
     with no error and no cause, which Step Functions takes without the key ("A caller can mark a task as fail
     without using any AWS KMS permissions ... if the caller provides a null value for both error and cause",
-    SendTaskFailure, API reference), and the refusal told once, in the report and the log. Whether it was."""
+    SendTaskFailure, API reference), and the refusal told once, in the report and the log. The caller needs no KMS
+    permission; the execution role does ("Data at rest encryption", Required permissions for API callers). Whether
+    it was."""
     cycle.report.problems.append(
         f"the KMS key of the execution waiting on {record.arn} refused its answer ({refused}); the task was failed "
-        "without its data: let the poll function's role use the state machine's key for answers with their data"
+        "without its data: grant the state machine's execution role kms:GenerateDataKey and kms:Decrypt on its key"
     )
     try:
         answers.fail(token, None, None)

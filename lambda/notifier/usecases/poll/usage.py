@@ -19,19 +19,17 @@ from notifier.domain.usage import Reading, UsageClock, UsageRule
 from notifier.domain.watched import Watched, iso, parse_iso
 from notifier.observability import logger
 from notifier.ports import NotifierError, RequestsAnswered
-from notifier.rendering.usage import figures
+from notifier.rendering.usage import USAGE_LOG_MESSAGE, figures
 from notifier.usecases.poll import delivery
 from notifier.usecases.poll.cycle import Cycle
 from notifier.usecases.poll.report import PollReport
-
-USAGE_LOG_MESSAGE = "Usage read"  # one line a resource an hour: the dashboard's utilization table reads them
 
 
 def read_when_due(
     cycle: Cycle,
     reader: RequestsAnswered | None,
     clock: UsageClock | None,
-    seen: Iterable[Watched],
+    seen: Iterable[Watched],  # billing records read from the active partition this poll
     out_of_time: Callable[[], bool],
 ) -> None:
     """Read every billing resource's usage if the hour has come (and this poll claims it); else nothing."""
@@ -55,11 +53,13 @@ def read_when_due(
     try:
         # The clock's first hour reads the whole table once: records written before it had a serving partition.
         resting = list(cycle.store.serving_records() if clock else cycle.store.all_jobs())
+        # Those this poll read from the active partition, as they are now: the poll may have written them since.
+        now_polled = [cycle.store.get(record.arn) for record in seen]
     except NotifierError as exc:
         cycle.report.store_errors += 1
         cycle.report.problems.append(f"could not read the campaigns and recommenders to read usage of: {exc}")
         return
-    billing = [record for record in {r.arn: r for r in [*resting, *seen] if isinstance(r, Watched)}.values()]
+    billing = list({r.arn: r for r in [*resting, *now_polled] if isinstance(r, Watched)}.values())
     for record, reading in read_requests(
         reader, billing, now, rule.idle_hours, report=cycle.report, out_of_time=out_of_time
     ):
