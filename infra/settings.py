@@ -192,7 +192,7 @@ LOG_RETENTION_DAYS = 30
 ALARM_PERIOD_MINUTES = 5
 
 # How long a wait_task waits at most by default: a week, finite (a callback task without a timeout waits as long as
-# its execution may run). The poll sends a heartbeat every third of a task's HeartbeatSeconds
+# its execution may run). The poll sends a heartbeat whenever a sixth of a task's HeartbeatSeconds has passed
 # (notifier.domain.watched.TaskToken): the default heartbeat timeout is three polls, fifteen minutes at least.
 WAIT_TIMEOUT_DAYS = 7
 HEARTBEATS_PER_BEAT_TIMEOUT = 3

@@ -480,6 +480,7 @@ def set_status(
     job.failure_reason = failure_reason
     job.details.update(details)
     job.updated = _now() if at is None else at
+    job.created = min(job.created, job.updated)  # moved along `at` a time past: it existed by then
     if job.kind is SOLUTION_VERSION and status == "ACTIVE":
         _sync_campaigns(job)
 

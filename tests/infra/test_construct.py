@@ -307,7 +307,7 @@ def _evaluate(expression: str, execution: dict, hashlib) -> str:
 
 
 def test_wait_task_has_a_timeout_and_heartbeats_and_refuses_an_express_state_machine(tmp_path: Path) -> None:
-    """A week at most by default, a heartbeat of three polls (the poll beats every third of it), and synth refuses
+    """A week at most by default, a heartbeat of three polls (the poll beats every sixth of it), and synth refuses
     the task in an Express workflow, which has no .waitForTaskToken."""
     import aws_cdk as cdk
     from aws_cdk import aws_stepfunctions as sfn

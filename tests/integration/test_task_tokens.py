@@ -4,6 +4,7 @@ keeps them, `notifier_local.moto_fixes`): success, failure, an execution that en
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import UTC, datetime
 
@@ -165,7 +166,7 @@ def test_an_output_past_step_functions_limit_keeps_the_essentials() -> None:
     assert len(_output(document).encode()) <= OUTPUT_MAX_BYTES
 
 
-def test_a_task_that_asked_for_heartbeats_gets_one_every_third_of_them_while_the_job_runs(
+def test_a_task_that_asked_for_heartbeats_gets_them_while_the_job_runs_and_none_once_answered(
     world: World,
     track_handler,  # noqa: F811
 ) -> None:
@@ -175,11 +176,11 @@ def test_a_task_that_asked_for_heartbeats_gets_one_every_third_of_them_while_the
     world.clock.now = parse_iso(world.store.get(arn).task_tokens[0].since)  # the track function's clock
     emulator.set_status(arn, "CREATE IN_PROGRESS")
     beats = []
-    for _ in range(15):  # a poll a minute: 900 s / 3 between heartbeats
+    for _ in range(15):  # a poll a minute: 900 s / 6 between heartbeats
         world.clock.advance(minutes=1)
         world.poll()
         beats.append(len(moto_fixes.task_heartbeats))
-    assert beats == [0, 0, 0, 0, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 3]
+    assert beats == [0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 5]
     assert set(moto_fixes.task_heartbeats) == {TOKEN}
     emulator.set_status(arn, "ACTIVE")
     world.clock.advance(minutes=5)
@@ -190,6 +191,54 @@ def test_a_task_that_asked_for_heartbeats_gets_one_every_third_of_them_while_the
         world.clock.advance(minutes=5)
         world.poll()
     assert len(moto_fixes.task_heartbeats) == beaten  # answered: no heartbeat after
+
+
+def heartbeat_gaps(
+    world: World, seconds_between_polls: list[float], missed: frozenset[int] = frozenset()
+) -> list[float]:
+    """Polls that many seconds apart (those at the `missed` positions did not run); the seconds between the task's
+    handing over, each heartbeat Step Functions received, and the last poll."""
+    beaten_at = [world.clock.now]
+    for position, seconds in enumerate(seconds_between_polls):
+        world.clock.advance(seconds=seconds)
+        if position in missed:
+            continue
+        before = len(moto_fixes.task_heartbeats)
+        world.poll()
+        if len(moto_fixes.task_heartbeats) > before:
+            beaten_at.append(world.clock.now)
+    beaten_at.append(world.clock.now)
+    return [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(beaten_at)]
+
+
+def test_the_shortest_heartbeat_is_kept_when_a_poll_comes_early_the_next_is_missed_and_one_late(
+    world: World,
+    track_handler,  # noqa: F811
+) -> None:
+    """Three polls of five minutes, the shortest heartbeat wait_task allows: EventBridge's schedule is not exact, a
+    poll can fail. A poll a second early, the next one missing, the one after ten seconds late: no gap of 900 s."""
+    arn = world.export_job("beating-late")
+    track_handler({"arn": arn, "taskToken": TOKEN, "heartbeatSeconds": 900}, FakeLambdaContext())
+    world.clock.now = parse_iso(world.store.get(arn).task_tokens[0].since)
+    emulator.set_status(arn, "CREATE IN_PROGRESS")
+    gaps = heartbeat_gaps(world, [300, 300, 299, 300, 310, 300, 300], missed=frozenset({3}))
+    assert max(gaps) < 900, gaps
+
+
+def test_a_task_whose_answer_is_being_retried_still_gets_its_heartbeats(
+    world: World,
+    track_handler,  # noqa: F811
+) -> None:
+    arn = world.export_job("answer-refused")
+    track_handler({"arn": arn, "taskToken": TOKEN, "heartbeatSeconds": 900}, FakeLambdaContext())
+    world.clock.now = parse_iso(world.store.get(arn).task_tokens[0].since)
+    emulator.set_status(arn, "ACTIVE")
+    moto_fixes.refuse_answers(TOKEN, 4)
+    gaps = heartbeat_gaps(world, [300] * 4)
+    assert max(gaps) < 900 and moto_fixes.task_answers == [], gaps
+    world.clock.advance(minutes=5)
+    world.poll()
+    assert [answer.token for answer in moto_fixes.task_answers] == [TOKEN]
 
 
 def test_a_task_without_heartbeats_gets_none_and_one_whose_execution_ended_is_dropped(

@@ -4,6 +4,7 @@ Personalize publishes it, once an hour, never on the minutes between."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import boto3
@@ -218,17 +219,66 @@ def test_a_thousand_active_campaigns_are_read_in_a_few_calls_an_hour(world: Worl
     assert sum(calls) == 2 * 1000 // MAX_QUERIES_PER_CALL and calls.count(0) == 59
 
 
+def as_before_the_upgrade(world: World, arn: str):
+    """The table as a notifier without usage reading left it: the record in no partition, no reading, no clock."""
+    dynamodb = world.session.client("dynamodb")
+    key = {"jobArn": {"S": arn}}
+    dynamodb.update_item(
+        TableName=world.table_name,
+        Key=key,
+        UpdateExpression="REMOVE activeShard, #usage",
+        ExpressionAttributeNames={"#usage": "usage"},
+    )
+    dynamodb.delete_item(TableName=world.table_name, Key={"jobArn": {"S": "usage-clock"}})
+    return dynamodb
+
+
 def test_campaigns_watched_before_an_upgrade_are_read_from_the_first_hour(world: World, made: Resources) -> None:
     """A table written by a notifier that had no usage reading: its campaigns at rest are in no partition of the
     index, and there is no usage clock. The first reading reads the whole table once, and puts them in."""
     home = campaign(world, made)
-    dynamodb = world.session.client("dynamodb")
-    dynamodb.update_item(TableName=world.table_name, Key={"jobArn": {"S": home}}, UpdateExpression="REMOVE activeShard")
-    dynamodb.delete_item(TableName=world.table_name, Key={"jobArn": {"S": "usage-clock"}})
+    dynamodb = as_before_the_upgrade(world, home)
     [idle] = hours_later(world, DEFAULT_IDLE_HOURS)
     assert idle.document["jobArn"] == home and idle.attributes["outcome"] == "idle"
     item = dynamodb.get_item(TableName=world.table_name, Key={"jobArn": {"S": home}})["Item"]
     assert item["activeShard"] == {"S": "serving"}  # read by the serving partition's query from now on
+
+
+def test_a_record_the_first_reading_could_not_write_is_read_from_the_table_again(world: World, made: Resources) -> None:
+    """The table is read whole until every record written before the upgrade has been written into the serving
+    partition: one the first reading could not write (throttled) is read, and put in, at the next."""
+    home = campaign(world, made)
+    dynamodb = as_before_the_upgrade(world, home)
+    world.clock.advance(hours=DEFAULT_IDLE_HOURS - 1)
+    with throttled_writes_of(world.session, home):
+        report = world.poll()
+    assert (report.usage_reads, report.store_errors) == (1, 1), report.summary()
+    [idle] = hours_later(world, 1)
+    assert idle.document["jobArn"] == home and idle.attributes["outcome"] == "idle"
+    item = dynamodb.get_item(TableName=world.table_name, Key={"jobArn": {"S": home}})["Item"]
+    assert item["activeShard"] == {"S": "serving"}
+
+
+class throttled_writes_of:
+    """DynamoDB refuses every PutItem of one record (throttled, as AWS answers when a partition is hot)."""
+
+    def __init__(self, session: boto3.session.Session, arn: str) -> None:
+        self._events = session._session.get_component("event_emitter")
+        self._arn = arn
+
+    def _refuse(self, params: dict, **_: object) -> tuple[object, dict] | None:
+        item = json.loads(params["body"])["Item"]  # the request as serialized for the wire
+        if item["jobArn"]["S"] != self._arn:
+            return None
+        error = {"Code": "ProvisionedThroughputExceededException", "Message": "Rate of requests exceeds the allowed"}
+        return _Http(), {"Error": error, "ResponseMetadata": {"HTTPStatusCode": 400}}
+
+    def __enter__(self) -> throttled_writes_of:
+        self._events.register("before-call.dynamodb.PutItem", self._refuse, unique_id="throttle-record")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._events.unregister("before-call.dynamodb.PutItem", unique_id="throttle-record")
 
 
 def test_an_unreadable_hour_inside_an_idle_spell_neither_repeats_the_idle_notice_nor_hides_its_end(

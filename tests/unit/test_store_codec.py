@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from boto3.dynamodb.types import TypeSerializer
 
-from notifier.adapters.items import decode_or_report, encode
+from notifier.adapters.items import decode_any, decode_or_report, encode, encode_usage_clock
 from notifier.domain import usage, watched
 from notifier.domain.arns import parse_arn
 from notifier.domain.watched import Snapshot
@@ -99,3 +99,12 @@ def test_a_half_written_usage_reading_is_reported_not_read(edit, reason) -> None
     item = {**encode(idle_campaign()), **edit}
     result = decode_or_report(wire(item))
     assert isinstance(result, MalformedItem) and reason in result.reason, result
+
+
+@pytest.mark.parametrize("backfilled", [False, True])
+def test_the_usage_clock_round_trips_and_one_written_before_backfilling_is_not_backfilled(backfilled: bool) -> None:
+    clock = usage.UsageClock(next_read_at="2026-12-05T10:00:00.000Z", version=3, backfilled=backfilled)
+    item = wire(encode_usage_clock(clock))
+    assert decode_any(item) == clock
+    del item["backfilled"]  # a clock the first release of usage reading wrote
+    assert decode_any(item) == usage.UsageClock(next_read_at=clock.next_read_at, version=3)

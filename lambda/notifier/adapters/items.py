@@ -200,6 +200,7 @@ def encode_usage_clock(clock: UsageClock) -> dict[str, Any]:
         "jobKind": USAGE_CLOCK_KIND,
         "nextReadAt": clock.next_read_at,
         "lastReadAt": clock.last_read_at,
+        "backfilled": clock.backfilled,
         "version": clock.version,
         "activeShard": ACTIVE_SHARD,
         "lastCheckedAt": clock.next_read_at,
@@ -452,6 +453,7 @@ def decode_any(
                 next_read_at=_timestamp(item, "nextReadAt"),
                 version=_whole_number(item, "version"),
                 last_read_at=_optional_timestamp(item, "lastReadAt"),
+                backfilled=item.get("backfilled") is True,
             )
         if kind == EXPECTATION_KIND:
             return _decode_expectation(item)

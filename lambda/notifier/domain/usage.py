@@ -212,8 +212,11 @@ def window(now: datetime, hours: int) -> tuple[datetime, datetime]:
 @dataclass(frozen=True)
 class UsageClock:
     """The table's one item that says when usage is read next (every resource at once, an hour after the last
-    reading): the poll that finds it due claims it with a conditional write, so overlapping polls never both read."""
+    reading): the poll that finds it due claims it with a conditional write, so overlapping polls never both read.
+    `backfilled`: every resource at rest written before there was a serving partition has been read and put in it;
+    until then each reading reads the whole table."""
 
     next_read_at: str
     version: int = 0
     last_read_at: str | None = None
+    backfilled: bool = False

@@ -76,6 +76,10 @@ class Summary:
     failure_reason: str | None = None
 
 
+# A history entry of a resource's update, not of its own status: "update ACTIVE".
+UPDATE_PREFIX = "update "
+
+
 @dataclass(frozen=True)
 class StatusChange:
     status: str
@@ -106,13 +110,19 @@ class PendingNotification:
     usage_before: Usage | None = None  # the spell an in_use notice ends (idle, underused)
 
 
+# How many heartbeats are sent within a task's HeartbeatSeconds, at most (TaskToken).
+BEATS_PER_HEARTBEAT = 6
+
+
 @dataclass(frozen=True)
 class TaskToken:
     """A Step Functions task waiting on this record (lambda:invoke.waitForTaskToken): answered once it settles.
 
     A task with HeartbeatSeconds fails with States.HeartbeatTimeout unless a heartbeat comes within them: the poll
-    sends one (SendTaskHeartbeat) every third of them while what it waits on runs, so the task learns of a
-    notifier that stopped polling instead of waiting out its whole timeout."""
+    sends one (SendTaskHeartbeat) once a sixth of them has passed since the last, until it is answered, so the task
+    learns of a notifier that stopped polling instead of waiting out its whole timeout. A sixth: with the shortest
+    heartbeat wait_task allows (three polls) that is every poll, so a poll missed and the next one late still beat
+    in time."""
 
     token: str
     since: str  # when it was handed over
@@ -123,7 +133,7 @@ class TaskToken:
         if not self.heartbeat_seconds:
             return False
         last = parse_iso(self.beat_at or self.since)
-        return last is None or now - last >= timedelta(seconds=self.heartbeat_seconds / 3)
+        return last is None or now - last >= timedelta(seconds=self.heartbeat_seconds / BEATS_PER_HEARTBEAT)
 
 
 @dataclass(frozen=True)
@@ -299,7 +309,7 @@ def observe(record: Watched, snapshot: Snapshot, now: datetime, lease: timedelta
     stamp = iso(now)
     moved = [StatusChange(snapshot.status, stamp)] if status_moved else []
     if update_moved and snapshot.update is not None and not status_moved:
-        moved.append(StatusChange(f"update {snapshot.update.status}", stamp))
+        moved.append(StatusChange(f"{UPDATE_PREFIX}{snapshot.update.status}", stamp))
     changed = _with_details(record, snapshot).evolve(
         status=snapshot.status, update=snapshot.update or record.update, history=(*record.history, *moved)
     )

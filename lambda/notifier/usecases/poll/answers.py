@@ -22,12 +22,13 @@ ERROR_MAX_CHARS, CAUSE_MAX_CHARS, OUTPUT_MAX_BYTES = 256, 32_768, 262_144
 
 def answer(cycle: Cycle, answers: TaskAnswers | None, record: Watched) -> Watched:
     """Answer every task waiting on a record that settled; the record without the tokens answered or gone. While
-    it has not settled, a heartbeat for each task that asked for them and is due one."""
+    it has not settled, or its answer is tried again, a heartbeat for each task that asked for them and is due one."""
     if answers is None or not record.task_tokens:
         return record
     if not record.answerable:
         return _beat(cycle, answers, record)
     done: set[str] = set()
+    retried = False
     for task in record.task_tokens:
         result = settled(record, parse_iso(task.since) or cycle.clock())
         assert result is not None  # answerable: waited out, which is what `settled` tells
@@ -47,14 +48,17 @@ def answer(cycle: Cycle, answers: TaskAnswers | None, record: Watched) -> Watche
             cycle.report.publish_errors += 1
             cycle.report.problems.append(f"could not answer a task waiting on {record.arn}: {exc}")
             logger.warning("Answering a task failed; tried again next poll", extra={"job_arn": record.arn})
+            retried = True
             continue
         else:
             cycle.report.tasks_answered += 1
         done.add(task.token)
-    if not done:
+    kept = watched.answered(record, done) if done else record
+    if done and not cycle.save(kept, record.version):
         return record
-    kept = watched.answered(record, done)
-    return kept if cycle.save(kept, record.version) else record
+    # A task whose answer is tried again next poll is kept alive meanwhile: its heartbeat timeout is not the
+    # notifier's failure to say what happened.
+    return _beat(cycle, answers, kept) if retried else kept
 
 
 def _fail_without_data(cycle: Cycle, answers: TaskAnswers, record: Watched, token: str, refused: Exception) -> bool:
@@ -86,7 +90,7 @@ def _fail_without_data(cycle: Cycle, answers: TaskAnswers, record: Watched, toke
 
 
 def _beat(cycle: Cycle, answers: TaskAnswers, record: Watched) -> Watched:
-    """SendTaskHeartbeat for each task due one (a third of its HeartbeatSeconds since the last); a task whose
+    """SendTaskHeartbeat for each task due one (notifier.domain.watched.TaskToken.beat_due); a task whose
     execution ended is dropped; a heartbeat refused otherwise is tried again next poll."""
     now = cycle.clock()
     beaten, gone = set(), set()

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from notifier.domain import usage, watched
 from notifier.domain.arns import account_of
 from notifier.domain.usage import Reading, UsageClock, UsageRule
-from notifier.domain.watched import Watched, iso, parse_iso
+from notifier.domain.watched import UPDATE_PREFIX, Watched, iso, parse_iso
 from notifier.observability import logger
 from notifier.ports import NotifierError, RequestsAnswered
 from notifier.rendering.usage import USAGE_LOG_MESSAGE, figures
@@ -41,18 +42,20 @@ def read_when_due(
         return
     if out_of_time():
         return  # the next poll claims it
+    backfilled = clock is not None and clock.backfilled
     claimed = UsageClock(
         next_read_at=iso(now + rule.read_every),
         version=clock.version + 1 if clock else 1,
         last_read_at=iso(now),
+        backfilled=backfilled,
     )
     expected = clock.version if clock else None
     if not cycle.attempt(lambda: cycle.store.save_usage_clock(claimed, expected), "the usage clock", "usage"):
         return
     cycle.report.usage_reads += 1
     try:
-        # The clock's first hour reads the whole table once: records written before it had a serving partition.
-        resting = list(cycle.store.serving_records() if clock else cycle.store.all_jobs())
+        # Until every record written before there was a serving partition is in it, a reading reads the whole table.
+        resting = list(cycle.store.serving_records() if backfilled else cycle.store.all_jobs())
         # Those this poll read from the active partition, as they are now: the poll may have written them since.
         now_polled = [cycle.store.get(record.arn) for record in seen]
     except NotifierError as exc:
@@ -60,10 +63,12 @@ def read_when_due(
         cycle.report.problems.append(f"could not read the campaigns and recommenders to read usage of: {exc}")
         return
     billing = list({r.arn: r for r in [*resting, *now_polled] if isinstance(r, Watched)}.values())
-    for record, reading in read_requests(
-        reader, billing, now, rule.idle_hours, report=cycle.report, out_of_time=out_of_time
-    ):
-        _judge(cycle, rule, record, reading)
+    deferred_before = cycle.report.deferred
+    readings = read_requests(reader, billing, now, rule.idle_hours, report=cycle.report, out_of_time=out_of_time)
+    recorded = [_judge(cycle, rule, record, reading) for record, reading in readings]
+    if not backfilled and all(recorded) and cycle.report.deferred == deferred_before:
+        done = replace(claimed, version=claimed.version + 1, backfilled=True)
+        cycle.attempt(lambda: cycle.store.save_usage_clock(done, claimed.version), "the usage clock", "usage")
 
 
 def read_requests(
@@ -115,7 +120,8 @@ def read_requests(
     return found
 
 
-def _judge(cycle: Cycle, rule: UsageRule, record: Watched, reading: Reading) -> None:
+def _judge(cycle: Cycle, rule: UsageRule, record: Watched, reading: Reading) -> bool:
+    """Record the reading, and tell it where it is news: False if the record could not be written."""
     now = cycle.clock()
     verdict = usage.judge(reading, rule)
     said = verdict.value if verdict else "not_judged"
@@ -123,13 +129,16 @@ def _judge(cycle: Cycle, rule: UsageRule, record: Watched, reading: Reading) -> 
     tell = usage.to_tell(record.usage, verdict, now, rule)
     state = usage.next_state(record.usage, reading, verdict, tell, now)
     if tell is None and record.usage is not None and _same(record.usage, state):
-        return  # nothing new to record: no write (an idle resource's hour after hour)
+        return True  # nothing new to record: no write (an idle resource's hour after hour)
     changed = watched.read_usage(record, state, tell, now, cycle.settings.publish_lease)
-    if not cycle.save(changed, record.version) or tell is None:
-        return
+    if not cycle.save(changed, record.version):
+        return False
+    if tell is None:
+        return True
     cycle.report.usage_notices += 1
     logger.info("Usage is news", extra={"job_arn": record.arn, "usage": tell.value})
     delivery.deliver(cycle, changed)
+    return True
 
 
 def _same(before: usage.UsageState, after: usage.UsageState) -> bool:
@@ -147,8 +156,15 @@ def _same(before: usage.UsageState, after: usage.UsageState) -> bool:
 
 
 def active_since(record: Watched) -> datetime | None:
-    """When it became ACTIVE as Personalize dates it (its last update), else when the notifier first saw it."""
-    return parse_iso(record.updated_at) or parse_iso(record.created_at) or parse_iso(record.tracked_at)
+    """When it last became ACTIVE, so began to bill: the move the notifier saw, from its history. One found ACTIVE
+    when tracked: a campaign since its creation (an update, or the automatic sync after each training, leaves it
+    ACTIVE and billing, and moves its lastUpdatedDateTime), a resource that can be stopped (a recommender) since
+    its last update, which a start is."""
+    moves = [change for change in record.history if not change.status.startswith(UPDATE_PREFIX)]
+    if len(moves) >= 2 and moves[-1].status == record.status and moves[-2].status != record.status:
+        return parse_iso(moves[-1].at)
+    dated = record.updated_at if record.kind.stopped_statuses else record.created_at
+    return parse_iso(dated) or parse_iso(record.created_at) or parse_iso(record.tracked_at)
 
 
 def minimum_of(record: Watched) -> float | None:
