@@ -40,6 +40,7 @@ from .settings import (
 )
 from .storage import JobsTable
 from .tracking import AutoTracking
+from .webhooks import Webhooks
 
 # What wait_task waits by default (infra.settings: the numbers the docs state): a week at most, and a heartbeat
 # of three polls, fifteen minutes at least.
@@ -91,6 +92,16 @@ class PersonalizeJobNotifier(Construct):
         idle_hours: int = DEFAULT_IDLE_HOURS,
         underused_percent: float = DEFAULT_UNDERUSED_PERCENT,
         idle_repeat_hours: int = DEFAULT_REPEAT_HOURS,
+        slack_webhook_url: str | None = None,
+        slack_webhook_only_failures: bool = False,
+        teams_webhook_url: str | None = None,
+        teams_webhook_only_failures: bool = False,
+        discord_webhook_url: str | None = None,
+        discord_webhook_only_failures: bool = False,
+        google_chat_webhook_url: str | None = None,
+        google_chat_webhook_only_failures: bool = False,
+        pager_duty_routing_key: str | None = None,
+        pager_duty_only_failures: bool = True,
         topic: sns.ITopic | None = None,
         topic_key: kms.IKey | None = None,
     ) -> None:
@@ -130,6 +141,7 @@ class PersonalizeJobNotifier(Construct):
             if settings.auto_track
             else None
         )
+        self.webhooks = Webhooks(self, "Webhooks", settings) if settings.webhooks else None
         self.monitoring = Monitoring(
             self,
             "Monitoring",
@@ -143,6 +155,7 @@ class PersonalizeJobNotifier(Construct):
             name_prefix=prefix,
             watches_members=settings.organization,
             usage_log_group=self.poller.lambda_.log_group if settings.usage_monitoring else None,
+            webhook_failures=self.webhooks.dead_letters if self.webhooks else None,
         )
         self.table = self.jobs.table
         self.topic = self.notifications.topic

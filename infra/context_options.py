@@ -25,6 +25,30 @@ CONTEXT_OPTIONS: dict[str, tuple[str, str]] = {
         "none",
     ),
     "teamsTenantId": ("the Teams tenant (a GUID); the three Teams options go together", "none"),
+    "slackWebhookUrl": (
+        "a Slack incoming webhook, as `secretsmanager:NAME` (the secret holds the URL) or the URL (synth warns); "
+        "an EventBridge API destination posts each notification to it",
+        "none",
+    ),
+    "teamsWebhookUrl": (
+        "a Microsoft Teams Workflows webhook (*Post to a channel when a webhook request is received*), the same way",
+        "none",
+    ),
+    "discordWebhookUrl": ("a Discord channel webhook, the same way", "none"),
+    "googleChatWebhookUrl": ("a Google Chat space webhook, the same way", "none"),
+    "pagerDutyRoutingKey": (
+        "a PagerDuty Events API v2 integration key, as `secretsmanager:NAME` or the key: failures trigger incidents, "
+        "their ends resolve them",
+        "none",
+    ),
+    "slackWebhookOnlyFailures": ("the Slack webhook gets only what `failureEmails` get", "`false`"),
+    "teamsWebhookOnlyFailures": ("the Teams webhook gets only what `failureEmails` get", "`false`"),
+    "discordWebhookOnlyFailures": ("the Discord webhook gets only what `failureEmails` get", "`false`"),
+    "googleChatWebhookOnlyFailures": ("the Google Chat webhook gets only what `failureEmails` get", "`false`"),
+    "pagerDutyOnlyFailures": (
+        "PagerDuty gets only what `failureEmails` get (`false`: the rest too, as `info` events)",
+        "`true`",
+    ),
     "pollMinutes": ("how often the poll runs, 1 to 1440", "1"),
     "recheckSeconds": ("fast mode: while jobs run, each invocation re-checks every N seconds (1 to 30; 0: off)", "0"),
     "solutionCheckMinutes": (

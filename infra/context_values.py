@@ -274,3 +274,69 @@ def email_addresses(get: Callable[[str], object], key: str) -> tuple[str, ...]:
     if len(set(emails)) != len(emails):
         raise ContextError(f"{key}: an address is listed twice")
     return emails
+
+
+# Incoming webhooks, by the option that gives each (a URL, or PagerDuty's routing key) and its failure-only
+# choice; the names are those notifier.rendering.webhooks renders for.
+WEBHOOK_OPTIONS = {
+    "slack": ("slackWebhookUrl", "slackWebhookOnlyFailures"),
+    "teams": ("teamsWebhookUrl", "teamsWebhookOnlyFailures"),
+    "discord": ("discordWebhookUrl", "discordWebhookOnlyFailures"),
+    "googleChat": ("googleChatWebhookUrl", "googleChatWebhookOnlyFailures"),
+    "pagerDuty": ("pagerDutyRoutingKey", "pagerDutyOnlyFailures"),
+}
+# An on-call page for a success is noise: PagerDuty gets what failure-only email gets unless told otherwise.
+ONLY_FAILURES_BY_DEFAULT = {"pagerDuty"}
+SECRET_PREFIX = "secretsmanager:"
+# botocore's models: secretsmanager CreateSecret Name (1-512 of ASCII letters, digits and /_+=.@-); events
+# CreateApiDestination InvocationEndpoint (at most 2048, this pattern).
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+_INVOCATION_ENDPOINT = re.compile(r"^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
+# PagerDuty Events API v2: "routing_key: The 32 character Integration Key for an integration on a service".
+PAGERDUTY_ROUTING_KEY_CHARS = 32
+
+
+def webhook_options(get: Callable[[str], object]) -> dict[str, object]:
+    """Each webhook's value (`secretsmanager:NAME`, or the URL or routing key itself) and its failure-only flag,
+    as DeploySettings' fields. A URL or key is a credential: an error names the option and what is wrong with
+    the value, never the value."""
+    found: dict[str, object] = {}
+    for service, (key, failures_key) in WEBHOOK_OPTIONS.items():
+        value = optional_text(get, key)
+        if value is not None:
+            _check_webhook(service, key, value)
+        found[snake_case(key)] = value
+        by_default = service in ONLY_FAILURES_BY_DEFAULT
+        found[snake_case(failures_key)] = flag(get(failures_key), failures_key, default=by_default)
+    return found
+
+
+def _check_webhook(service: str, key: str, value: str) -> None:
+    if value.startswith(SECRET_PREFIX):
+        name = value.removeprefix(SECRET_PREFIX)
+        if not _SECRET_NAME.match(name):
+            raise ContextError(
+                f"{key} {value!r}: a Secrets Manager secret name is 1 to 512 of A-Z a-z 0-9 / _ + = . @ -"
+            )
+        return
+    if service == "pagerDuty":
+        if len(value) != PAGERDUTY_ROUTING_KEY_CHARS or not value.isalnum():
+            raise ContextError(
+                f"{key}: a PagerDuty routing key is {PAGERDUTY_ROUTING_KEY_CHARS} letters and digits (this one has "
+                f"{len(value)} characters); or give secretsmanager:NAME"
+            )
+        return
+    scheme, _, rest = value.partition("://")
+    host = rest.split("/", 1)[0]
+    if scheme != "https" or not host:
+        shown = f"{scheme}://{host}/..." if rest else f"{value[:8]}..."
+        raise ContextError(f"{key} {shown!r} is not an https URL (a webhook URL starts with https://)")
+    if len(value) > 2048 or not _INVOCATION_ENDPOINT.match(value):
+        raise ContextError(
+            f"{key} (https://{host}/...) is not a URL EventBridge takes: at most 2048 characters, no spaces or "
+            "quotes (percent-encode them)"
+        )
+
+
+def snake_case(key: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower()

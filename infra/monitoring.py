@@ -35,6 +35,7 @@ class Monitoring(Construct):
         name_prefix: str,
         watches_members: bool = False,
         usage_log_group: logs.ILogGroup | None = None,
+        webhook_failures: sqs.IQueue | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         period = Duration.minutes(max(ALARM_PERIOD_MINUTES, poll_minutes))
@@ -82,6 +83,16 @@ class Monitoring(Construct):
                     track_failures.metric_approximate_number_of_messages_visible(period=period),
                     "CloudTrail events the auto-track Lambda could not process after its retries: those jobs or "
                     "resources are not watched (the failed-events queue keeps each event 14 days)",
+                    1,
+                )
+            )
+        if webhook_failures is not None:
+            self.alarms.append(
+                self._alarm(
+                    "WebhookDeadLetters",
+                    webhook_failures.metric_approximate_number_of_messages_visible(period=period),
+                    "A webhook (Slack, Teams, Discord, Google Chat or PagerDuty) refused notifications or could not "
+                    "be reached for 24 hours: the dead-letter queue keeps them 14 days",
                     1,
                 )
             )

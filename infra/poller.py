@@ -51,6 +51,9 @@ class Poller(Construct):
             "UNDERUSED_PERCENT": f"{settings.underused_percent:g}",
             "IDLE_REPEAT_HOURS": str(settings.idle_repeat_hours),
         }
+        if settings.webhooks:
+            # Names, never URLs: the event carries each one's body (the URLs stay with EventBridge).
+            environment["WEBHOOKS"] = ",".join(webhook.service for webhook in settings.webhooks)
         if settings.discover:
             environment["DISCOVER"] = settings.discover
         if settings.recheck_seconds:

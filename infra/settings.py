@@ -18,8 +18,10 @@ from .context_values import (
     DEFAULT_EVENT_SOURCE,
     LAYER_ARN,
     OPTION_SHAPE,
+    SECRET_PREFIX,
     SLACK_CHANNEL,
     SLACK_WORKSPACE,
+    WEBHOOK_OPTIONS,
     ContextError,
     discover_value,
     email_addresses,
@@ -31,8 +33,10 @@ from .context_values import (
     organization_options,
     percentage,
     quality_metric,
+    snake_case,
     teams_options,
     track_regions,
+    webhook_options,
     whole_number,
 )
 
@@ -83,6 +87,27 @@ class DeploySettings:
     idle_hours: int = DEFAULT_IDLE_HOURS
     underused_percent: float = DEFAULT_UNDERUSED_PERCENT
     idle_repeat_hours: int = DEFAULT_REPEAT_HOURS
+    # Incoming webhooks (EventBridge API destinations): `secretsmanager:NAME`, or the URL or routing key itself.
+    slack_webhook_url: str | None = None
+    slack_webhook_only_failures: bool = False
+    teams_webhook_url: str | None = None
+    teams_webhook_only_failures: bool = False
+    discord_webhook_url: str | None = None
+    discord_webhook_only_failures: bool = False
+    google_chat_webhook_url: str | None = None
+    google_chat_webhook_only_failures: bool = False
+    pager_duty_routing_key: str | None = None
+    pager_duty_only_failures: bool = True
+
+    @property
+    def webhooks(self) -> tuple[Webhook, ...]:
+        """The webhooks deployed, in the order of WEBHOOK_OPTIONS."""
+        found = []
+        for service, (key, failures_key) in WEBHOOK_OPTIONS.items():
+            value = getattr(self, snake_case(key))
+            if value is not None:
+                found.append(Webhook(service, key, value, only_failures=getattr(self, snake_case(failures_key))))
+        return tuple(found)
 
     @property
     def slack(self) -> bool:
@@ -90,8 +115,8 @@ class DeploySettings:
 
     @property
     def recipients(self) -> bool:
-        """Whether anyone is told anything: an email address or a chat channel."""
-        return bool(self.notify_emails or self.failure_emails or self.slack or self.teams)
+        """Whether anyone is told anything: an email address, a chat channel or a webhook."""
+        return bool(self.notify_emails or self.failure_emails or self.slack or self.teams or self.webhooks)
 
     @property
     def teams(self) -> bool:
@@ -170,7 +195,24 @@ class DeploySettings:
             **teams_options(get),
             powertools_layer_arn=layer,
             **organization_options(get),
+            **webhook_options(get),
         )
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """One incoming webhook: the service (as notifier.rendering.webhooks names it), the option that gave it, its
+    value, and whether it gets failures only."""
+
+    service: str
+    option: str
+    value: str
+    only_failures: bool
+
+    @property
+    def secret_name(self) -> str | None:
+        """The Secrets Manager secret that holds the URL or key, or None where the option gave it literally."""
+        return self.value.removeprefix(SECRET_PREFIX) if self.value.startswith(SECRET_PREFIX) else None
 
 
 def poll_timeout_seconds(poll_minutes: int) -> int:

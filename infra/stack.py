@@ -26,3 +26,19 @@ class NotifierStack(cdk.Stack):
             description="The notifier's own alarms (every email recipient is subscribed, unfiltered)",
         )
         cdk.CfnOutput(self, "FunctionName", value=self.notifier.poll_function.function_name, description="Poll Lambda")
+        if self.notifier.webhooks is not None:
+            # What `notifier test-notify` needs: the webhooks deployed (names only), the source their rules match,
+            # and where what they refuse is kept.
+            cdk.CfnOutput(
+                self,
+                "Webhooks",
+                value=",".join(webhook.service for webhook in settings.webhooks),
+                description="The incoming webhooks notifications are sent to",
+            )
+            cdk.CfnOutput(self, "EventSource", value=settings.event_source, description="The events' source")
+            cdk.CfnOutput(
+                self,
+                "WebhookDeadLetterQueueUrl",
+                value=self.notifier.webhooks.dead_letters.queue_url,
+                description="What a webhook refused, kept 14 days",
+            )

@@ -6,6 +6,9 @@
 - EventBridge: moto cannot run Lambda code without Docker, and fails on a rule whose target is a function.
   AWS invokes it asynchronously; here the event a function target would get is kept in `lambda_deliveries`
   (function ARN, event), for a test or the demo to hand to the handler, and the rule's other targets get it.
+- EventBridge: API destinations are delivered as AWS does, to a local receiver (notifier_local.api_destinations);
+  CloudFormation takes a rule's EventPattern given as a string (the resource's schema allows one; moto encoded it
+  a second time).
 - CloudFormation: the Ref of an AWS::Events::EventBus is its name (CloudFormation's resource reference); moto
   hands the rule that names it (EventBusName) its Python object, and fails.
 - STS: moto's AssumeRole succeeds for any role ARN. AWS refuses a role that does not exist (AccessDenied, as for
@@ -22,10 +25,12 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass
 from typing import Any
 
+from notifier_local import api_destinations
 from notifier_local.aws import ORGANIZATION_ACCESS_ROLE
 from notifier_local.moto_internals import (
     EmptyResult,
@@ -43,6 +48,7 @@ lambda_deliveries: list[tuple[str, dict[str, Any]]] = []
 # moto's own methods, which the replacements call (set by install)
 _moto_send_to_targets: Any = None
 _moto_assume_role: Any = None
+_moto_rule_from_cloudformation: Any = None
 
 
 def _send_to_targets(self: Rule, original_event: Any, transform_input: bool = True) -> None:
@@ -50,11 +56,14 @@ def _send_to_targets(self: Rule, original_event: Any, transform_input: bool = Tr
     if self.scheduled_expression and not getattr(pattern, "_raw_pattern", None):
         return None  # a schedule, not a pattern: put events never match it
     functions = [target for target in self.targets if ":lambda:" in target["Arn"]]
-    if not functions:
+    destinations = [target for target in self.targets if ":api-destination/" in target["Arn"]]
+    if not functions and not destinations:
         return _moto_send_to_targets(self, original_event, transform_input)
     if self.event_pattern.matches_event(original_event):
         lambda_deliveries.extend((target["Arn"], dict(original_event)) for target in functions)
-    others = [target for target in self.targets if target not in functions]
+        for target in destinations:
+            api_destinations.deliver(self, target, dict(original_event))
+    others = [target for target in self.targets if target not in functions and target not in destinations]
     if others:
         everything, self.targets = self.targets, others
         try:
@@ -62,6 +71,13 @@ def _send_to_targets(self: Rule, original_event: Any, transform_input: bool = Tr
         finally:
             self.targets = everything
     return None
+
+
+def _rule_from_cloudformation(resource_name: str, cloudformation_json: Any, *args: Any, **kwargs: Any) -> Any:
+    properties = cloudformation_json.get("Properties", {})
+    if isinstance(properties.get("EventPattern"), str):
+        properties["EventPattern"] = json.loads(properties["EventPattern"])
+    return _moto_rule_from_cloudformation(resource_name, cloudformation_json, *args, **kwargs)
 
 
 def _assume_role(
@@ -142,8 +158,11 @@ def _heartbeat(response: StepFunctionResponse) -> Any:
 def install() -> None:
     # AWS answers AccessDenied, a common error botocore's STS model has no shape for; moto warns of that.
     warnings.filterwarnings("ignore", message=r"Exception\(STSClientError\) with code AccessDenied")
-    global _moto_send_to_targets, _moto_assume_role  # noqa: PLW0603 - moto's own, for the replacements to call
+    global _moto_send_to_targets, _moto_assume_role, _moto_rule_from_cloudformation  # noqa: PLW0603 - moto's own
     _moto_send_to_targets = replace(Rule, "send_to_targets", _send_to_targets)
+    _moto_rule_from_cloudformation = replace(
+        Rule, "create_from_cloudformation_json", staticmethod(_rule_from_cloudformation)
+    )
     _moto_assume_role = replace(STSBackend, "assume_role", _assume_role)
     EventBus.physical_resource_id = property(lambda self: self.name)  # moto's EventBus has none: added
     replace(StepFunctionResponse, "send_task_success", lambda self: _answer(self, True))

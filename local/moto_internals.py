@@ -67,12 +67,20 @@ def replace(owner: type, name: str, new: Any) -> Any:
 
 _ORIGINALS: dict[tuple[type, str], Any] = {}
 
+
 # Errors answered in a JSON protocol's shape (Personalize, Step Functions): moto's own base for them.
 JsonRESTError = take("moto.core.exceptions", "JsonRESTError")
 EmptyResult = take("moto.core.responses", "EmptyResult")
 # EventBridge: a rule's delivery to its targets, and what CloudFormation's Ref of a bus resolves to.
 EventBus = take("moto.events.models", "EventBus")
-Rule = take("moto.events.models", "Rule", "send_to_targets")
+Rule = take("moto.events.models", "Rule", "send_to_targets", "create_from_cloudformation_json")
+# EventBridge API destinations: the connections and destinations moto keeps, what CloudFormation creates and how it
+# cleans a template's values (where dynamic references are resolved), the queues and secrets they use.
+events_backends = take("moto.events.models", "events_backends")
+CloudFormationModel = take("moto.core.common_models", "CloudFormationModel")
+parsing = take("moto.cloudformation", "parsing", "clean_json", "get_model_map", "get_name_type_map", "ValidationError")
+secretsmanager_backends = take("moto.secretsmanager.models", "secretsmanager_backends")
+sqs_backends = take("moto.sqs.models", "sqs_backends")
 # IAM and STS: which roles an account has; AssumeRole and the error it answers.
 iam_backends = take("moto.iam.models", "iam_backends")
 STSBackend = take("moto.sts.models", "STSBackend", "assume_role")

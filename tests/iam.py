@@ -278,6 +278,7 @@ class Resolver:
             "AWS::Logs::LogGroup": f"arn:{scope}:log-group:{{name}}:*",
             "AWS::IAM::Role": f"arn:{PARTITION}:iam::{self.account}:role/{{name}}",
             "AWS::Events::EventBus": f"arn:{scope}:event-bus/{{name}}",
+            "AWS::Events::ApiDestination": f"arn:{scope}:api-destination/{{name}}",
         }
         services = {
             "AWS::SNS::Topic": "sns",
@@ -285,6 +286,7 @@ class Resolver:
             "AWS::Lambda::Function": "lambda",
             "AWS::Events::Rule": "events",
             "AWS::Events::EventBus": "events",
+            "AWS::Events::ApiDestination": "events",
             "AWS::CloudWatch::Alarm": "cloudwatch",
             "AWS::KMS::Key": "kms",
             "AWS::DynamoDB::Table": "dynamodb",

@@ -589,6 +589,24 @@ def _figure_table() -> dict[str, Callable[[], str]]:
         "usage-window-longest-days": lambda: f"{LONGEST_WINDOW_HOURS / 24:g}",
         **_usage_bench_figures(),
         **_bench_figures(),
+        **_webhook_figures(),
+    }
+
+
+def _webhook_figures() -> dict[str, Callable[[], str]]:
+    """What the webhooks send and how often (notifier.rendering.webhooks, infra.webhooks, infra.context_values)."""
+    from infra.context_values import PAGERDUTY_ROUTING_KEY_CHARS  # noqa: PLC0415
+    from infra.webhooks import INVOCATIONS_PER_SECOND, RETRY_HOURS  # noqa: PLC0415
+    from notifier.rendering import webhooks  # noqa: PLC0415
+
+    return {
+        "webhook-retry-hours": lambda: str(RETRY_HOURS),
+        "webhook-invocations-per-second": lambda: str(INVOCATIONS_PER_SECOND),
+        "pagerduty-routing-key-chars": lambda: str(PAGERDUTY_ROUTING_KEY_CHARS),
+        "pagerduty-summary-chars": lambda: str(webhooks.PAGERDUTY_SUMMARY_MAX_CHARS),
+        "discord-content-chars": lambda: str(webhooks.DISCORD_CONTENT_MAX_CHARS),
+        "slack-text-chars": lambda: str(webhooks.SLACK_TEXT_MAX_CHARS),
+        "teams-text-chars": lambda: str(webhooks.TEAMS_TEXT_MAX_CHARS),
     }
 
 
@@ -738,12 +756,38 @@ def site_home() -> str:
     return _HOME_NOTE + README.read_text().replace("](docs/", "](")
 
 
+def webhook_bodies() -> str:
+    """A failed export as each webhook receives it: the golden file of its bodies (PagerDuty's with the routing key
+    the rule places)."""
+    bodies = json.loads((REPO / "tests" / "golden" / "failed.webhooks.json").read_text())
+    card = bodies["teams"]
+    page = {"routing_key": "(your routing key, placed by the rule)", **bodies["pagerDuty"]}
+    parts = [
+        ("Slack (`text`, Slack's markdown)", "text", bodies["slack"]["text"]),
+        (
+            "Discord (`content`; `allowed_mentions` empty, so no text in it pings anyone)",
+            "text",
+            bodies["discord"]["content"],
+        ),
+        ("Google Chat (`text`)", "text", bodies["googleChat"]["text"]),
+        (
+            "Microsoft Teams (an Adaptive Card, the message a Workflows webhook posts)",
+            "json",
+            json.dumps(card, indent=2, ensure_ascii=False),
+        ),
+        ("PagerDuty (Events API v2)", "json", json.dumps(page, indent=2, ensure_ascii=False)),
+    ]
+    # ~~~ fences: the texts hold ``` code blocks of their own.
+    return "".join(f"{title}:\n\n~~~{kind}\n{text}\n~~~\n\n" for title, kind, text in parts).rstrip("\n") + "\n"
+
+
 DETERMINISTIC: dict[str, Callable[[], str]] = {
     "email-example": email_example,
     "show-example": show_example,
     "model-lifecycle": model_lifecycle_example,
     "usage-notices": usage_notices,
     "usage-example": usage_example,
+    "webhook-bodies": webhook_bodies,
     "cli-help": cli_help,
     "context-options": context_options,
     "lambda-environment": lambda_environment,

@@ -829,3 +829,73 @@ def clear_of_the_hour() -> None:
 def test_usage_refuses_what_it_cannot_read_in_one_line(user: User, argv: tuple[str, ...], said: str) -> None:
     ran = user.run("--table", user.table, *[user.job() if a == "JOB" else a for a in argv])
     assert ran.code == 2 and ran.one_line_error and said in ran.err, ran
+
+
+# 9. webhooks
+
+
+def webhook_stack(user: User, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The webhook part of the stack synthesized with every webhook (its connections, destinations, rules, queue,
+    outputs), created in the embedded AWS after the secrets it names, as a user deploys it."""
+    from tests.infra.conftest import create_referenced_secrets
+    from tests.infra.options import synthesized
+
+    assembly = synthesized("webhooks", tmp_path_factory.getbasetemp() / "configurations")
+    full = json.loads((assembly / "PersonalizeJobNotifier.template.json").read_text())
+    part = {
+        "Resources": {key: value for key, value in full["Resources"].items() if key.startswith("Webhooks")},
+        "Outputs": {key: full["Outputs"][key] for key in ("Webhooks", "EventSource", "WebhookDeadLetterQueueUrl")},
+    }
+    session = boto3.session.Session(aws_access_key_id="embedded", aws_secret_access_key="embedded")
+    secrets = session.client("secretsmanager", region_name=REGION, endpoint_url=user.aws.endpoint)
+    with contextlib.suppress(secrets.exceptions.ResourceExistsException):
+        create_referenced_secrets(json.dumps(part), secrets)
+    name = f"Hooks-{user.table}"
+    cloudformation = session.client("cloudformation", region_name=REGION, endpoint_url=user.aws.endpoint)
+    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps(part), Capabilities=["CAPABILITY_IAM"])
+    return name
+
+
+def test_test_notify_sends_one_marked_notice_through_each_deployed_webhook(user: User, tmp_path_factory) -> None:
+    from notifier_local.api_destinations import Receiver, receive_webhooks
+
+    stack = webhook_stack(user, tmp_path_factory)
+    with Receiver() as receiver:
+        receive_webhooks(receiver)
+        try:
+            sent = user.run("--stack", stack, "test-notify")
+            every = receiver.take()
+            one = user.run("--stack", stack, "test-notify", "--target", "discord", "--json")
+            only = receiver.take()
+        finally:
+            receive_webhooks(None)
+    assert (sent.code, sent.err) == (0, ""), sent
+    assert "to slack, teams, discord, google-chat, pagerduty" in sent.out and "dead-letter" not in sent.err
+    hosts = sorted(request.host for request in every)
+    assert hosts == sorted(
+        [
+            "hooks.slack.com",
+            "acme.westeurope.logic.azure.com",
+            "discord.com",
+            "chat.googleapis.com",
+            "events.pagerduty.com",
+        ]
+    )
+    for request in every:
+        assert "Test notification from the Personalize notifier" in request.body.decode()
+    [page] = [request.json for request in every if request.host == "events.pagerduty.com"]
+    assert (page["event_action"], page["payload"]["severity"]) == ("trigger", "info")
+    assert one.code == 0 and json.loads(one.out)["targets"] == ["discord"]
+    assert [request.host for request in only] == ["discord.com"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (("--stack", "NoSuchStack", "test-notify"), "no webhooks: stack 'NoSuchStack' does not exist"),
+        (("test-notify", "--target", "telegram"), "invalid choice: 'telegram'"),
+    ],
+)
+def test_test_notify_refuses_what_it_cannot_send_in_one_line(user: User, argv: tuple[str, ...], said: str) -> None:
+    ran = user.run(*argv)
+    assert ran.code == 2 and said in ran.err, ran

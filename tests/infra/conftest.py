@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,7 @@ def deploy_in_moto(assembly: Path, session: Any) -> Deployed:
     upload_assets(assembly, session.client("s3"))
     layer_arn = serve_powertools_layer(POWERTOOLS_LAYER_PARAMETER, session.client("lambda"))
     [template_file] = [path for path in assembly.glob("*.template.json") if not satellite(path.name)]
+    create_referenced_secrets(template_file.read_text(), session.client("secretsmanager"))
     name = template_file.name.removesuffix(".template.json")
     cloudformation = session.client("cloudformation")
     cloudformation.create_stack(
@@ -112,6 +114,23 @@ def deploy_in_moto(assembly: Path, session: Any) -> Deployed:
         physical_ids={r["LogicalResourceId"]: r.get("PhysicalResourceId", "") for r in resources},
         layer_arn=layer_arn,
     )
+
+
+# What a webhook's secret holds, by a word of its name: the URL (or PagerDuty's routing key) a user stores.
+SECRET_VALUES = {
+    "slack": "https://hooks.slack.com/services/T0AAAAAAA/B0BBBBBBB/abcdefghijklmnopqrstuvwx",
+    "discord": "https://discord.com/api/webhooks/1234567890/abcdefghijklmnopqrstuvwxyz",
+    "teams": "https://acme.westeurope.logic.azure.com/workflows/5e1b/triggers/manual/paths/invoke",
+    "google": "https://chat.googleapis.com/v1/spaces/AAAA5678/messages?key=k2&token=t2",
+    "pagerduty": "R0UT1NGKEY0123456789ABCDEFGHIJKL",
+}
+
+
+def create_referenced_secrets(template: str, secrets: Any) -> None:
+    """The secrets a template's dynamic references name, created first, as the deploy page tells a user to."""
+    for name in sorted(set(re.findall(r"\{\{resolve:secretsmanager:([^:}]+)", template))):
+        [value] = [value for word, value in SECRET_VALUES.items() if word in name.lower()]
+        secrets.create_secret(Name=name, SecretString=value)
 
 
 def upload_assets(assembly: Path, s3: Any) -> None:

@@ -42,6 +42,28 @@ EXAMPLES: dict[str, dict[str, str]] = {
     # What campaigns and recommenders serve: off (no GetMetricData, no Scan on the poll's role) with a rule of its
     # own, which the poll's environment still carries.
     "usage": {"usageMonitoring": "false", "idleHours": "72", "underusedPercent": "10", "idleRepeatHours": "24"},
+    # Every incoming webhook: three from Secrets Manager (which the deploy in moto creates first, as a user does),
+    # two written in the template (synth warns), and a failure-only one besides PagerDuty's default.
+    "webhooks": {
+        "slackWebhookUrl": "secretsmanager:notifier/slack-webhook",
+        "slackWebhookOnlyFailures": "true",
+        "teamsWebhookUrl": "https://acme.westeurope.logic.azure.com/workflows/4f2a/triggers/manual/paths/invoke",
+        "discordWebhookUrl": "secretsmanager:notifier/discord-webhook",
+        "googleChatWebhookUrl": "https://chat.googleapis.com/v1/spaces/AAAA1234/messages?key=k1&token=t1",
+        "pagerDutyRoutingKey": "secretsmanager:notifier/pagerduty-routing-key",
+    },
+    # The other failure-only choices, each unlike its default (PagerDuty's is failures only), with values written
+    # in the template.
+    "webhooksOnlyFailures": {
+        "teamsWebhookUrl": "https://acme.westeurope.logic.azure.com/workflows/77aa/triggers/manual/paths/invoke",
+        "discordWebhookUrl": "https://discord.com/api/webhooks/222/written-in-the-template",
+        "googleChatWebhookUrl": "https://chat.googleapis.com/v1/spaces/BBBB/messages?key=k3&token=t3",
+        "pagerDutyRoutingKey": "WR1TTEN1NTHETEMPLATE0123456789AB",
+        "teamsWebhookOnlyFailures": "true",
+        "discordWebhookOnlyFailures": "true",
+        "googleChatWebhookOnlyFailures": "true",
+        "pagerDutyOnlyFailures": "false",
+    },
     # organizationId's own options work with it only: one entry (the demo deploys organizationId alone).
     "organization": {
         "organizationId": "o-a1b2c3d4e5",

@@ -85,8 +85,14 @@ def service_edges(template: dict) -> list[Edge]:
             continue
         for target in rule["Properties"].get("Targets", []):
             target_id = _logical_id(target["Arn"])
-            assert resources[target_id]["Type"] == "AWS::Lambda::Function", f"no check for a {target_id} target"
-            edges.append(Edge("events.amazonaws.com", "lambda:InvokeFunction", target_id, rule_id))
+            kind = resources[target_id]["Type"]
+            if kind == "AWS::Events::ApiDestination":
+                # EventBridge calls an API destination with the target's role (its trust checked here, its
+                # events:InvokeApiDestination in tests/infra/test_webhooks.py).
+                edges.append(Edge("events.amazonaws.com", "sts:AssumeRole", _logical_id(target["RoleArn"]), rule_id))
+            else:
+                assert kind == "AWS::Lambda::Function", f"no check for a {target_id} target"
+                edges.append(Edge("events.amazonaws.com", "lambda:InvokeFunction", target_id, rule_id))
             if "DeadLetterConfig" in target:
                 queue_id = _logical_id(target["DeadLetterConfig"]["Arn"])
                 edges.append(Edge("events.amazonaws.com", "sqs:SendMessage", queue_id, rule_id))
@@ -165,6 +171,7 @@ def test_every_service_that_acts_on_a_stack_resource_is_allowed_to(template: dic
     kinds = {(edge.principal, edge.action) for edge in edges}
     chat = {"AWS::Chatbot::SlackChannelConfiguration", "AWS::Chatbot::MicrosoftTeamsChannelConfiguration"}
     slack = any(r["Type"] in chat for r in template["Resources"].values())
+    webhooks = any(r["Type"] == "AWS::Events::ApiDestination" for r in template["Resources"].values())
     assert kinds == {
         ("cloudwatch.amazonaws.com", "sns:Publish"),
         ("cloudwatch.amazonaws.com", "kms:GenerateDataKey"),
@@ -173,6 +180,7 @@ def test_every_service_that_acts_on_a_stack_resource_is_allowed_to(template: dic
         ("events.amazonaws.com", "sqs:SendMessage"),
         ("lambda.amazonaws.com", "sts:AssumeRole"),
         *([("chatbot.amazonaws.com", "sts:AssumeRole")] if slack else []),
+        *([("events.amazonaws.com", "sts:AssumeRole")] if webhooks else []),
     }
     alarms = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
     assert sum(edge.action == "sns:Publish" for edge in edges) == len(alarms) >= 4

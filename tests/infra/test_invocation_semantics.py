@@ -6,6 +6,9 @@ AWS's behaviour, as documented:
   what EventBridge cannot deliver (the Invoke call refused); without a policy it retries for 24 hours, 185 times,
   then drops the event, unless the target has a dead-letter queue (EventBridge user guide, "Event retry policy
   and using dead-letter queues").
+- An API destination target: EventBridge retries a request answered 429 or 5xx (or not answered) under the same
+  policy, and puts one answered with another 4xx in the dead-letter queue at once (EventBridge user guide, "API
+  destinations"); "delivery refused" covers both.
 - Once Lambda has taken an asynchronous event, a function error or timeout is retried MaximumRetryAttempts times
   (default 2), and a throttled event is kept and retried until it is MaximumEventAgeInSeconds old (default 6
   hours); then Lambda discards it, unless an on-failure destination (or a dead-letter queue) keeps it; Lambda
@@ -24,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.context_values import WEBHOOK_OPTIONS
 from tests.iam import Request, Resolver, decide, role_policies
 from tests.infra.conftest import satellite
 from tests.infra.options import CONFIGURATIONS, synthesized
@@ -62,6 +66,14 @@ PROMISES = {
     # An organization's member accounts: their calls sent to the central bus, and tracked from it.
     ("PersonalizeCalls", "HomeBus"): Promise(kept=frozenset({"delivery refused"})),
     ("AutoTrackingMemberCalls", "AutoTrackingTrackFunction"): Promise(kept=frozenset(FAILURES)),
+    # Each webhook's notifications: what the service refuses (a 4xx at once, a 429 or 5xx after EventBridge's
+    # retries) is kept.
+    **{
+        (f"Webhooks{name}Rule", f"Webhooks{name}DestinationApiDestination"): Promise(
+            kept=frozenset({"delivery refused"})
+        )
+        for name in (service[0].upper() + service[1:] for service in WEBHOOK_OPTIONS)
+    },
 }
 
 

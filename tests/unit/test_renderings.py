@@ -24,6 +24,7 @@ from notifier.rendering.accounts import render_unreachable
 from notifier.rendering.envelope import FAILURE_OUTCOMES
 from notifier.rendering.jobs import render
 from notifier.rendering.text import shorten
+from notifier.rendering.webhooks import SERVICES
 
 pytestmark = pytest.mark.unit
 
@@ -191,6 +192,25 @@ def test_chat_notification_matches_its_golden_file_and_the_schema(case: str) -> 
     assert chat["metadata"]["threadId"] == job.arn  # one Slack thread per job
     pretty = json.dumps(chat, indent=2, ensure_ascii=False) + "\n"
     assert pretty == golden(f"{case}.chat.json", pretty)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_each_webhook_body_matches_its_golden_file(case: str) -> None:
+    """What Slack, Teams, Discord, Google Chat and PagerDuty receive (tests/infra/test_webhooks.py sends them)."""
+    job = CASES[case]()
+    bodies = render(job, job.pending[-1]).webhooks
+    assert sorted(bodies) == sorted(SERVICES)
+    pretty = json.dumps(bodies, indent=2, ensure_ascii=False) + "\n"
+    assert pretty == golden(f"{case}.webhooks.json", pretty)
+
+
+def test_a_reason_too_long_for_one_event_keeps_the_event_under_eventbridge_s_limit() -> None:
+    """PutEvents takes an entry of at most 256 KB: the document and every webhook's body together."""
+    reason = "The export failed because " + "of a very long story " * 20_000
+    job = finished("CREATE FAILED", failure_reason=reason)
+    notification = render(job, job.pending[-1])
+    detail = {**notification.document, "webhooks": notification.webhooks}
+    assert len(json.dumps(detail).encode()) < 256 * 1024
 
 
 def test_the_schema_rejects_what_chat_would_reject() -> None:

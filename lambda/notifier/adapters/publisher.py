@@ -48,16 +48,21 @@ class EventBridgePublisher:
 
     name = "events"
 
-    def __init__(self, bus_name: str, source: str, client: Any) -> None:
+    def __init__(self, bus_name: str, source: str, client: Any, webhooks: tuple[str, ...] = ()) -> None:
         self._bus_name = bus_name
         self._source = source
         self._client = client
+        self._webhooks = webhooks
 
     def publish(self, notification: Notification) -> None:
+        detail = dict(notification.document)
+        if self._webhooks:
+            # Each deployed webhook's body, which its rule sends on as it is (notifier.rendering.webhooks).
+            detail["webhooks"] = {service: notification.webhooks[service] for service in self._webhooks}
         entry = {
             "Source": self._source,
             "DetailType": str(notification.document["detailType"]),
-            "Detail": json.dumps(notification.document, sort_keys=True),
+            "Detail": json.dumps(detail, sort_keys=True),
             "Resources": [notification.resource],
             "EventBusName": self._bus_name,
         }

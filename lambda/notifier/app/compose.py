@@ -26,7 +26,11 @@ def channels(settings: Settings, session: boto3.session.Session) -> list[Publish
     """SNS first (people wait on it), then EventBridge when a bus is configured."""
     found: list[Publisher] = [SnsPublisher(settings.topic_arn, session.client("sns"))]
     if settings.event_bus_name:
-        found.append(EventBridgePublisher(settings.event_bus_name, settings.event_source, session.client("events")))
+        found.append(
+            EventBridgePublisher(
+                settings.event_bus_name, settings.event_source, session.client("events"), webhooks=settings.webhooks
+            )
+        )
     return found
 
 

@@ -19,6 +19,7 @@ from notifier.domain.usage import (
     LONGEST_WINDOW_HOURS,
     UsageRule,
 )
+from notifier.rendering.webhooks import SERVICES
 from notifier.usecases.poll.report import PollSettings
 
 Number = TypeVar("Number", int, float)
@@ -51,6 +52,11 @@ ENVIRONMENT: dict[str, tuple[str, str]] = {
         "none (`default` in the stack)",
     ),
     "EVENT_SOURCE": ("their `source`", "`personalize-job-notifier`"),
+    "WEBHOOKS": (
+        "the incoming webhooks deployed (`slack`, `teams`, `discord`, `googleChat`, `pagerDuty`, comma-separated): "
+        "each event carries their bodies for their rules to send",
+        "none",
+    ),
     "STUCK_AFTER_MINUTES": ("one `stuck` notification after this long (0: never)", "360"),
     "PERSONALIZE_MAX_RPS": ("space every Personalize request (retries too) under this rate, per region", "off"),
     "DISCOVER": ("`all` or parent ARNs (as `discover`): list and track running jobs before each poll", "off"),
@@ -125,6 +131,7 @@ class Settings:
     discover_regions: tuple[str, ...] = ()
     event_bus_name: str | None = None  # every notification also goes to this EventBridge bus
     event_source: str = "personalize-job-notifier"
+    webhooks: tuple[str, ...] = ()  # the incoming webhooks deployed: their bodies travel in each event
     stuck_after_minutes: int = 360  # 0: never report stuck jobs
     personalize_max_rps: float | None = None  # pace Personalize calls under the account's quota
     # Fast mode: while anything is active, poll again every this many seconds within one invocation
@@ -277,7 +284,11 @@ def _events(env: Mapping[str, str]) -> dict[str, object]:
     source = env.get("EVENT_SOURCE", "").strip() or "personalize-job-notifier"
     if source.startswith("aws."):
         raise ConfigError(f"environment variable EVENT_SOURCE={source!r}: sources starting with 'aws.' are AWS's own")
-    return {"event_bus_name": bus or None, "event_source": source}
+    webhooks = tuple(name.strip() for name in env.get("WEBHOOKS", "").split(",") if name.strip())
+    unknown = [name for name in webhooks if name not in SERVICES]
+    if unknown:
+        raise ConfigError(f"environment variable WEBHOOKS: {unknown[0]!r} is not one of {', '.join(SERVICES)}")
+    return {"event_bus_name": bus or None, "event_source": source, "webhooks": webhooks}
 
 
 def _discovery(env: Mapping[str, str]) -> dict[str, object]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
@@ -12,13 +13,22 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from notifier.adapters.personalize import PersonalizeResources
+from notifier.adapters.publisher import EventBridgePublisher
 from notifier.adapters.regions import known_regions
 from notifier.adapters.store import DynamoWatchStore, build_store
 from notifier.adapters.usage import CloudWatchRequests
 from notifier.app.compose import build_poller
 from notifier.app.settings import ConfigError, Settings
 from notifier.app.waiting import wait_source
-from notifier.cli.aws import CommandFailed, UsageError, client_config, locate_table, locate_topic, valid_region
+from notifier.cli.aws import (
+    CommandFailed,
+    UsageError,
+    client_config,
+    locate_table,
+    locate_topic,
+    stack_outputs,
+    valid_region,
+)
 from notifier.cli.options import (
     DEFAULT_STACK,
     EVERY_EXAMPLES,
@@ -28,6 +38,7 @@ from notifier.cli.options import (
     EXIT_OK,
     EXIT_TIMED_OUT,
     TIMEOUT_EXAMPLES,
+    WEBHOOK_TARGET_NAMES,
     WINDOW_EXAMPLES,
 )
 from notifier.cli.output import (
@@ -51,8 +62,17 @@ from notifier.domain.kinds import api_name
 from notifier.domain.reachability import AccountMark
 from notifier.domain.usage import LONGEST_WINDOW_HOURS, UsageRule, judge
 from notifier.domain.watched import Watched, iso, start_watching
-from notifier.ports import MalformedItem, NotifierError, ResourceNotFound, StaleVersion, TableNotFound
+from notifier.ports import (
+    MalformedItem,
+    NotifierError,
+    PublishFailed,
+    ResourceNotFound,
+    StaleVersion,
+    TableNotFound,
+)
+from notifier.rendering.checking import render_test_notice
 from notifier.rendering.text import readable_time
+from notifier.rendering.webhooks import SERVICES
 from notifier.usecases.discovery import DiscoveryReport, discover
 from notifier.usecases.poll.usage import read_requests
 from notifier.usecases.tracking import track
@@ -601,6 +621,47 @@ def _per_account(account: str | None, report: DiscoveryReport) -> dict[str, obje
     }
 
 
+# The webhooks as the command line names them, and as the stack's Webhooks output does.
+WEBHOOK_TARGETS = dict(zip(WEBHOOK_TARGET_NAMES, SERVICES, strict=True))
+
+
+def test_notify(args: argparse.Namespace, session: boto3.session.Session, printer: Printer) -> int:
+    """One test notification put on the default bus as the poll puts notices, so each deployed webhook's rule sends
+    it on: what arrives in each channel is what the deployed path delivers."""
+    outputs = stack_outputs(args, session, "webhooks")
+    deployed = [name for name in outputs.get("Webhooks", "").split(",") if name]
+    if not deployed:
+        raise UsageError(
+            f"stack {args.stack!r} has no webhooks to test (deploy it with -c slackWebhookUrl=... or another webhook)"
+        )
+    asked = [WEBHOOK_TARGETS[target] for target in args.targets or []]
+    missing = [target for target in asked if target not in deployed]
+    if missing:
+        shown = {service: name for name, service in WEBHOOK_TARGETS.items()}
+        raise UsageError(
+            f"--target {shown[missing[0]]}: stack {args.stack!r} has no such webhook (it has "
+            f"{', '.join(shown[service] for service in deployed)})"
+        )
+    services = tuple(asked or deployed)
+    account = session.client("sts", config=client_config()).get_caller_identity()["Account"]
+    notice = render_test_notice(str(uuid.uuid4()), iso(utc_now()), account, session.region_name, args.stack)
+    events = session.client("events", config=client_config())
+    try:
+        EventBridgePublisher("default", outputs["EventSource"], events, webhooks=services).publish(notice)
+    except PublishFailed as exc:
+        raise CommandFailed(f"could not put the test notification on the default event bus: {exc}") from None
+    names = ", ".join(name for name, service in WEBHOOK_TARGETS.items() if service in services)
+    dead_letters = outputs.get("WebhookDeadLetterQueueUrl")
+    printer.document("test-notify", id=notice.id, targets=list(services), deadLetterQueue=dead_letters)
+    printer.line(f"Sent test notification {notice.id} to {names}: look in each channel within a minute.")
+    printer.line(
+        "What a webhook refuses (a wrong URL or key) is kept in "
+        f"{dead_letters or 'the webhook dead-letter queue'}, and its alarm tells the "
+        "alarm topic."
+    )
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Command] = {
     "track": track_jobs,
     "untrack": untrack_jobs,
@@ -611,4 +672,5 @@ COMMANDS: dict[str, Command] = {
     "expect": expect_cadence,
     "usage": usage_report,
     "wait": wait_until_settled,
+    "test-notify": test_notify,
 }

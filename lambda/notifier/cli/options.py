@@ -24,6 +24,7 @@ JSON_SCHEMA_VERSION = 1
 EVERY_EXAMPLES = "26h, 8d, 90m, 2w"  # what `expect --every` and its errors give as examples
 TIMEOUT_EXAMPLES = "90s, 30m, 6h"  # what `wait --timeout` and its errors give as examples
 WINDOW_EXAMPLES = "24h, 7d"  # what `usage --window` and its errors give as examples
+WEBHOOK_TARGET_NAMES = ("slack", "teams", "discord", "google-chat", "pagerduty")  # test-notify --target
 
 DEMO_EXIT_CODES = """exit codes:
   0    every check passed
@@ -115,6 +116,13 @@ describes, 10 s when it reads the table.""",
   playground> set ARN "CREATE IN_PROGRESS"
   playground> set ARN ACTIVE --output s3://bucket/nightly/
   playground> poll""",
+    "test-notify": """examples:
+  notifier test-notify                     # every webhook the stack deployed
+  notifier test-notify --target slack --target pagerduty
+  notifier --stack RetailNotifier test-notify --json
+
+what it does: puts one notice marked as a test on the default event bus, as the poll puts notifications; each
+webhook's rule sends it on (PagerDuty opens an info incident, which you resolve).""",
     "demo": """examples:
   notifier demo                 # in a clone: deploys with the CDK CLI into an embedded AWS
   notifier demo --without-cdk   # the resources made directly (what an installed package does)""",
@@ -278,6 +286,16 @@ def build_parser() -> argparse.ArgumentParser:
     discover.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
     _pipeline_commands(command)
+
+    notify = command("test-notify", "send a test notification to each deployed webhook, to check it")
+    notify.add_argument(
+        "--target",
+        dest="targets",
+        action="append",
+        choices=WEBHOOK_TARGET_NAMES,
+        help="only this webhook (repeatable; default: every one the stack deployed)",
+    )
+    notify.add_argument("--json", action="store_true", help="one JSON document on stdout, for scripts")
 
     demo = command("demo", "run the whole notifier on an embedded AWS (no account needed)")
     demo.add_argument("--without-cdk", action="store_true", help="create the resources directly, not with cdk")

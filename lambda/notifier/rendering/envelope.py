@@ -4,11 +4,12 @@ limits every body keeps. Pure."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from notifier.domain.quality import Quality
 from notifier.domain.usage import Usage
 from notifier.rendering.text import ascii_subject
+from notifier.rendering.webhooks import webhook_bodies
 
 SCHEMA_VERSION = "1.0"
 
@@ -32,6 +33,20 @@ def failure_filter_policy(regressions_on_new_data: bool = False) -> dict[str, ob
 
 
 FAILURE_FILTER_POLICY = failure_filter_policy()
+
+# The notice `notifier test-notify` sends: a failure-only webhook gets it too.
+TEST_EVENT = "test"
+
+
+def failure_event_pattern(regressions_on_new_data: bool = False) -> dict[str, object]:
+    """The same choice as an EventBridge event pattern on the event's detail (the document): its outcome, or a
+    regression (trainedOnNewData is true, false or null there), or a test notice. EventBridge patterns take
+    "$or" and match null and boolean values ("Comparison operators for use in event patterns")."""
+    regressed: dict[str, object] = {"quality": [Quality.REGRESSED.value]}
+    if not regressions_on_new_data:
+        regressed["trainedOnNewData"] = [False, None]
+    return {"$or": [{"outcome": [*FAILURE_OUTCOMES, "recovered"]}, regressed, {"event": [TEST_EVENT]}]}
+
 
 # Amazon Q Developer in chat applications (AWS Chatbot) custom notifications: kept well inside its limits.
 CHAT_TITLE_MAX_CHARS = 250
@@ -71,6 +86,7 @@ class Notification:
     document: dict[str, object]
     message: str  # the bodies as SNS takes them (MessageStructure=json), serialized once
     resource: str = ""  # the ARN it is about: a job's, the role tried in an account, what a cadence is expected of
+    webhooks: dict[str, dict[str, object]] = field(default_factory=dict)  # each incoming webhook's body
 
 
 def assemble(
@@ -101,4 +117,5 @@ def assemble(
         attributes=attributes,
         document=document,
         resource=resource,
+        webhooks=webhook_bodies(chat, document),
     )
