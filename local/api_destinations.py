@@ -28,6 +28,8 @@ import re
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -135,6 +137,17 @@ def receive_webhooks(receiver: Receiver | None) -> None:
     """Where API destinations deliver from now on (None: nowhere, every delivery fails to its dead-letter queue)."""
     global _receiver  # noqa: PLW0603 - one embedded AWS per process
     _receiver = receiver
+
+
+@contextmanager
+def webhooks_received() -> Iterator[Receiver]:
+    """A receiver that takes every API destination's requests while it lasts (stopped, and unset, after)."""
+    with Receiver() as receiver:
+        receive_webhooks(receiver)
+        try:
+            yield receiver
+        finally:
+            receive_webhooks(None)
 
 
 class DeliveryFailed(Exception):

@@ -15,6 +15,12 @@ EVERYTHING, FAILURES = "ana@example.com", "oncall@example.com"
 DATASET = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset/retail-demo/INTERACTIONS"
 TYPO = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/nightly-usres"
 NEVER_CREATED = f"arn:aws:personalize:{REGION}:{ACCOUNT}:dataset-export-job/monthly-users"
+# The webhooks the demo deploys, from secrets it stores first as a user does (what each holds: an incoming webhook's
+# URL, a PagerDuty integration key; the embedded AWS delivers their requests to a loopback receiver).
+WEBHOOK_SECRETS = {
+    "slackWebhookUrl": ("demo/slack-webhook", "https://hooks.slack.com/services/TDEMO0000/BDEMO0000/demowebhooktoken"),
+    "pagerDutyRoutingKey": ("demo/pagerduty-routing-key", "DEMOROUTINGKEY0000000000000000AB"),
+}
 FAILURE_REASON = (
     "Failed to write to s3://acme-exports/weekly-items/: Access Denied. Check that the role "
     "arn:aws:iam::123456789012:role/PersonalizeExport may call s3:PutObject on this bucket."

@@ -18,6 +18,7 @@ from typing import TextIO
 import boto3
 
 from notifier_local import personalize as emulator
+from notifier_local.api_destinations import Received, webhooks_received
 from notifier_local.cast import EVERYTHING, FAILURES, NEVER_CREATED, TYPO
 from notifier_local.cdk_cli import has_cdk_app
 from notifier_local.deployment import deploy_stack, deployed_handler, subscribe
@@ -31,7 +32,15 @@ from notifier_local.scenario import (
     run_notifier,
 )
 from notifier_local.server import embedded_aws, pointed_at
-from notifier_local.showing import Narrator, check, jobs_mail, show_what_arrived, slack_check
+from notifier_local.showing import (
+    Narrator,
+    check,
+    jobs_mail,
+    show_webhooks,
+    show_what_arrived,
+    slack_check,
+    webhook_checks,
+)
 
 
 def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
@@ -40,7 +49,12 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
     say.line("Personalize job notifier: the whole system on an embedded AWS (no AWS account is used)")
     inbox.clear()
     emulator.calls.reset()
-    with tempfile.TemporaryDirectory(prefix="notifier-demo-") as scratch, embedded_aws() as aws, pointed_at(aws):
+    with (
+        tempfile.TemporaryDirectory(prefix="notifier-demo-") as scratch,
+        embedded_aws() as aws,
+        pointed_at(aws),
+        webhooks_received() as webhooks,
+    ):
         say.step("Starting an embedded AWS: a moto server with the Personalize emulator")
         say.line(f"    listening on {aws.endpoint} (loopback only; stopped when the demo ends)")
 
@@ -94,10 +108,14 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
 
         say.step("What the subscribers received")
         show_what_arrived(say, delivered + usage.delivered + organization.delivered, outputs["TableName"])
-        checks = check(jobs, campaign, delivered, jobs_mail(EVERYTHING), jobs_mail(FAILURES))
-        checks += usage.checks + organization.checks
-        checks.append((typo.returncode == 2 and TYPO in typo.stderr, "the ARN with a typo was refused (exit 2)"))
-        checks.append(slack_check(organization, usage))
+        checks = _webhooks(say, webhooks.requests) if deploys else []  # deployed by the CDK CLI only
+        checks += check(jobs, campaign, delivered, jobs_mail(EVERYTHING), jobs_mail(FAILURES))
+        checks += [
+            *usage.checks,
+            *organization.checks,
+            (typo.returncode == 2 and TYPO in typo.stderr, "the ARN with a typo was refused (exit 2)"),
+            slack_check(organization, usage),
+        ]
         say.line("\nChecks:")
         for passed, text in checks:
             say.line(f"    {'✓' if passed else '✗'} {text}")
@@ -105,3 +123,9 @@ def run(out: TextIO | None = None, with_cdk: bool = True) -> int:
         verdict = "passed" if ok else "FAILED"
         say.line(f"\nDemo {verdict} in {say.elapsed:.0f} s; the embedded AWS is stopped, nothing is left running.")
         return 0 if ok else 1
+
+
+def _webhooks(say: Narrator, received: list[Received]) -> list[tuple[bool, str]]:
+    """What the Slack webhook and PagerDuty received, shown; whether it is what they should have."""
+    show_webhooks(say, received)
+    return webhook_checks(received)

@@ -20,7 +20,7 @@ import boto3
 from notifier.observability import logger
 from notifier.rendering.envelope import FAILURE_FILTER_POLICY
 from notifier_local.aws import QueueSubscriber, create_watch_table
-from notifier_local.cast import EVERYTHING, FAILURES, ORGANIZATION, STACK
+from notifier_local.cast import EVERYTHING, FAILURES, ORGANIZATION, STACK, WEBHOOK_SECRETS
 from notifier_local.cdk_cli import deploy, has_cdk_app
 from notifier_local.inbox import CHATBOT_ENDPOINT
 from notifier_local.server import EmbeddedAws
@@ -38,6 +38,12 @@ def deploy_stack(
         "organizationId": ORGANIZATION,
     }
     if with_cdk and has_cdk_app():
+        secrets = boto3.session.Session().client("secretsmanager")
+        for option, (name, value) in WEBHOOK_SECRETS.items():
+            secrets.create_secret(Name=name, SecretString=value)
+            context[option] = f"secretsmanager:{name}"
+        names = ", ".join(name for name, _ in WEBHOOK_SECRETS.values())
+        say.line(f"    a Slack webhook URL and a PagerDuty routing key stored in Secrets Manager: {names}")
         assembly = scratch / "cdk.out"
         outputs = deploy(
             aws,

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import boto3
 import botocore.session
@@ -30,6 +30,7 @@ from notifier.cli.options import PLAYGROUND_POLL_SECONDS
 from notifier.domain.arns import InvalidArn, parse_arn
 from notifier.domain.kinds import Kind
 from notifier_local import personalize as emulator
+from notifier_local.api_destinations import Receiver, webhooks_received
 from notifier_local.aws import QueueSubscriber
 from notifier_local.deployment import deploy_stack, deployed_handler, subscribe
 from notifier_local.inbox import inbox
@@ -92,6 +93,7 @@ class Playground:
     poll: Callable[[], dict[str, int]]
     queue: QueueSubscriber
     personalize: object
+    webhooks: Receiver | None = None  # what the deployed webhooks (Slack, PagerDuty) received
     lock: threading.Lock = field(default_factory=threading.Lock)  # one poll or command at a time
 
     def do(self, line: str) -> bool:
@@ -180,6 +182,9 @@ class Playground:
         messages = self.queue.receive_all()
         for message in messages:
             self.say(f"{prefix}→ {message.subject}")
+        hooks = self.webhooks.take() if self.webhooks else []
+        for request in hooks:
+            self.say(f"{prefix}  webhook {request.host}: {_first_line(request.json)}")
         return len(messages)
 
     def scheduled(self, stop: threading.Event, every: float) -> None:
@@ -209,6 +214,13 @@ class Playground:
         print(text, file=self.out, flush=True)
 
 
+def _first_line(body: dict[str, Any]) -> str:
+    """What a webhook's body says first: Slack's text, PagerDuty's action and summary."""
+    if "payload" in body:
+        return f"{body['event_action']} {body['payload']['summary']}"
+    return str(body.get("text") or body.get("content") or "").split("\n", 1)[0]
+
+
 def exports(variables: dict[str, str]) -> str:
     return "export " + " ".join(f"{name}={shlex.quote(value)}" for name, value in sorted(variables.items()))
 
@@ -234,7 +246,11 @@ def run(
     say = Narrator(out, steps=2)
     inbox.clear()
     try:
-        with tempfile.TemporaryDirectory(prefix="notifier-local-") as scratch, embedded_aws(port) as aws:
+        with (
+            tempfile.TemporaryDirectory(prefix="notifier-local-") as scratch,
+            embedded_aws(port) as aws,
+            webhooks_received() as webhooks,
+        ):
             with pointed_at(aws):
                 say.step(f"Starting an embedded AWS on {aws.endpoint} (loopback only)")
                 say.step("Deploying the stack into it")
@@ -242,7 +258,7 @@ def run(
                 session = boto3.session.Session()
                 queue = subscribe(session, outputs["TopicArn"], template, say)
                 poll = deployed_handler(session.client("lambda"), outputs["FunctionName"], say)
-                playground = Playground(out, poll, queue, session.client("personalize"))
+                playground = Playground(out, poll, queue, session.client("personalize"), webhooks)
             variables = {
                 **{k: v for k, v in aws.environment().items() if not k.startswith("CDK_")},
                 "NOTIFIER_STACK": STACK,

@@ -9,6 +9,8 @@ from typing import Any, TextIO
 
 from notifier.adapters.store import build_store
 from notifier.domain.watched import USAGE_EVENTS
+from notifier.rendering.text import shorten
+from notifier_local.api_destinations import Received
 from notifier_local.aws import Delivered
 from notifier_local.cast import (
     EVERYTHING,
@@ -16,6 +18,7 @@ from notifier_local.cast import (
     FAILURES,
     MEMBER,
     OUTSIDER,
+    WEBHOOK_SECRETS,
     DemoCampaign,
     DemoJob,
     DemoOrganization,
@@ -56,6 +59,36 @@ def slack_check(organization: DemoOrganization, usage: DemoUsage) -> tuple[bool,
         f"Slack got {expected_chats} messages in {expected_threads} threads, one thread a job or account "
         f"(got {len(chats)} messages)",
     )
+
+
+def show_webhooks(say: Narrator, received: list[Received]) -> None:
+    """What the Slack webhook and PagerDuty received through EventBridge's API destinations."""
+    slack = [r.json for r in received if r.host == "hooks.slack.com"]
+    pages = [r.json for r in received if r.host == "events.pagerduty.com"]
+    say.line(f"\n    Slack's incoming webhook (an EventBridge API destination), {len(slack)} messages; the failure:")
+    failed = next((body["text"] for body in slack if body["text"].startswith("*:x:")), "")
+    say.block("\n".join(failed.splitlines()[:5]), indent="      │ ")
+    say.line(f"    PagerDuty (Events API v2), {len(pages)} events:")
+    for page in pages:
+        action, severity = page["event_action"], page["payload"]["severity"]
+        say.line(f"      {action:<8} {severity:<8} {shorten(page['payload']['summary'], 70)}")
+
+
+def webhook_checks(received: list[Received]) -> list[tuple[bool, str]]:
+    """Every notice reached the Slack webhook, as it reached the Slack channel; PagerDuty got what the
+    failure-only address got, each with the routing key from the secret."""
+    chats = inbox.for_address(CHATBOT_ENDPOINT)
+    slack = [r for r in received if r.host == "hooks.slack.com"]
+    pages = [r.json for r in received if r.host == "events.pagerduty.com"]
+    failures = inbox.for_address(FAILURES)
+    keyed = all(page["routing_key"] == WEBHOOK_SECRETS["pagerDutyRoutingKey"][1] for page in pages)
+    return [
+        (len(slack) == len(chats), f"the Slack webhook got every notice the Slack channel did ({len(chats)})"),
+        (
+            len(pages) == len(failures) and keyed,
+            f"PagerDuty got what the failure-only address did ({len(failures)}), with the routing key from its secret",
+        ),
+    ]
 
 
 def jobs_mail(address: str) -> list[Mail]:

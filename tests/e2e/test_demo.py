@@ -39,7 +39,18 @@ def test_demo_passes_and_says_so(printed) -> None:
     # Nothing of the toolchain's own: no Node banner, no jsii line as a bytes repr, no unset feature flags.
     for noise in ("b'", "end-of-life", "feature flags are not configured", "program.js"):
         assert noise not in printed.stdout + printed.stderr, noise
-    assert printed.stdout.count("✓") == 16 and "✗" not in printed.stdout
+    assert printed.stdout.count("✓") == 18 and "✗" not in printed.stdout
+
+
+def test_demo_s_webhooks_receive_through_eventbridge_api_destinations(printed) -> None:
+    """The stack deployed with a Slack webhook and a PagerDuty routing key from Secrets Manager: the receiver the
+    demo starts took EventBridge's requests, and the demo says what arrived."""
+    assert "a Slack webhook URL and a PagerDuty routing key stored in Secrets Manager" in printed.stdout
+    assert "✓ the Slack webhook got every notice the Slack channel did (11)" in printed.stdout
+    assert (
+        "✓ PagerDuty got what the failure-only address did (4), with the routing key from its secret" in printed.stdout
+    )
+    assert "*:x: Dataset export job weekly-items failed*" in printed.stdout
 
 
 def test_demo_deploys_with_the_cdk_cli_and_tracks_with_the_notifier_cli(printed) -> None:

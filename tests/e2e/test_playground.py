@@ -151,6 +151,9 @@ def test_a_failure_reason_set_by_hand_reaches_the_subscribers(terminal: Terminal
     terminal.type(f'set {arn} "CREATE FAILED" --reason "Access Denied on s3://acme-exports/"')
     polled = terminal.type("poll")
     assert "→ Personalize: Dataset export job weekly-items failed: Access Denied on s3://acme-exports/" in polled
+    # The deployed webhooks too, through EventBridge's API destinations to the playground's receiver.
+    assert "webhook hooks.slack.com: *:x: Dataset export job weekly-items failed*" in polled
+    assert "webhook events.pagerduty.com: trigger Dataset export job weekly-items failed" in polled
 
 
 def test_statuses_names_and_quiet_answers_are_what_a_person_expects(terminal: Terminal, exported) -> None:

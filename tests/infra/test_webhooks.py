@@ -300,3 +300,59 @@ def test_each_rule_s_role_may_invoke_its_own_api_destination_only(assembly: Path
             for other in destinations:
                 request = Request("events:InvokeApiDestination", resolve.arn(other), {"AWS": resolve.arn(role)})
                 assert decide(documents, request) == ("allow" if other == destination else "implicit-deny")
+
+
+SECRET_PATH = "T0AAAAAAA/B0BBBBBBB/s3cr3tt0k3n"
+
+
+@pytest.mark.parametrize(
+    ("context", "message"),
+    [
+        (
+            {"slackWebhookUrl": f"http://hooks.slack.com/services/{SECRET_PATH}"},
+            "slackWebhookUrl 'http://hooks.slack.com/...' is not an https URL",
+        ),
+        (
+            {"discordWebhookUrl": "discord.com/api/webhooks/1/abc"},
+            "discordWebhookUrl 'discord....' is not an https URL",
+        ),
+        (
+            {"teamsWebhookUrl": f"https://acme.logic.azure.com/{SECRET_PATH} with space"},
+            "teamsWebhookUrl (https://acme.logic.azure.com/...) is not a URL EventBridge takes",
+        ),
+        ({"pagerDutyRoutingKey": "too-short"}, "pagerDutyRoutingKey: a PagerDuty routing key is 32 letters and digits"),
+        ({"pagerDutyRoutingKey": "x" * 33}, "(this one has 33 characters)"),
+        ({"googleChatWebhookUrl": "secretsmanager:has space"}, "a Secrets Manager secret name is 1 to 512 of"),
+        ({"slackWebhookOnlyFailures": "yes"}, "slackWebhookOnlyFailures 'yes' must be true or false"),
+    ],
+)
+def test_a_bad_webhook_stops_synth_in_one_line_that_never_repeats_the_credential(context, message) -> None:
+    from app import build_app
+
+    with pytest.raises(SystemExit) as stopped:
+        build_app(context, nag=False)
+    said = str(stopped.value)
+    assert message in said and "\n" not in said.strip()
+    assert SECRET_PATH not in said and "too-short" not in said and "x" * 33 not in said
+
+
+def test_the_construct_refuses_a_bad_webhook_naming_its_property() -> None:
+    import aws_cdk as cdk
+
+    from infra.construct import PersonalizeJobNotifier
+
+    stack = cdk.Stack(cdk.App(), "Mine")
+    with pytest.raises(ValueError, match=r"^PersonalizeJobNotifier: pager_duty_routing_key: a PagerDuty routing key"):
+        PersonalizeJobNotifier(stack, "Notifier", pager_duty_routing_key="short")
+
+
+def test_a_literal_webhook_is_accepted_with_a_warning_that_says_to_store_it(tmp_path_factory) -> None:
+    assembly = synthesized("webhooksOnlyFailures", tmp_path_factory.getbasetemp() / "configurations")
+    metadata = json.loads((assembly / "PersonalizeJobNotifier.metadata.json").read_text())
+    warnings = [
+        str(entry["data"]) for entries in metadata.values() for entry in entries if entry["type"] == "aws:cdk:warning"
+    ]
+    for option in ("teamsWebhookUrl", "discordWebhookUrl", "googleChatWebhookUrl", "pagerDutyRoutingKey"):
+        assert any(
+            f"{option} is written into the template" in str(w) and "secretsmanager:NAME" in str(w) for w in warnings
+        )
