@@ -17,14 +17,18 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
 import pytest
 
+from notifier.adapters.store import DynamoWatchStore
 from notifier.cli.aws import client_config
 from notifier.cli.commands import COMMANDS
 from notifier.cli.options import EXIT_CODES
+from notifier.domain.arns import parse_arn
+from notifier.domain.watched import Snapshot, iso, start_watching
 from notifier_local import personalize as emulator
 from notifier_local.aws import create_watch_table
 from notifier_local.server import ACCOUNT, REGION, EmbeddedAws, embedded_aws
@@ -808,6 +812,22 @@ def test_usage_shows_each_active_campaign_s_requests_against_its_minimum_as_a_ta
     assert re.search(
         r"^Usage +idle: 0 requests in 24 h, busiest hour 0/s, 0 % of the minimum on average", shown.out, re.M
     )
+
+
+def test_usage_does_not_call_a_member_account_s_campaign_idle_on_this_account_s_metrics(user: User) -> None:
+    """A campaign of another account of the organization, watched by the central notifier: its requests are in
+    that account's CloudWatch. `notifier usage` here says so, not `idle` on the zero this account's would give."""
+    member = f"arn:aws:personalize:{REGION}:210987654321:campaign/{user.table}-member"
+    three_days_ago = iso(datetime.now(UTC) - timedelta(days=3))
+    snapshot = Snapshot(status="ACTIVE", facts=(("Minimum TPS", "5"),), created_at=three_days_ago)
+    store = DynamoWatchStore(user.table, user.clients["dynamodb"])
+    store.add(start_watching(parse_arn(member), datetime.now(UTC), snapshot))
+    shown = user.run("--table", user.table, "usage", "--json")
+    assert shown.code == 0, shown  # not a failure: that account is read from there
+    [resource] = json.loads(shown.out)["resources"]
+    assert (resource["arn"], resource["verdict"], resource["requests"]) == (member, "usage_unknown", None)
+    assert "in account 210987654321's CloudWatch: run notifier usage there" in resource["unreadable"]
+    assert "210987654321's CloudWatch" in shown.err
 
 
 def clear_of_the_hour() -> None:

@@ -7,7 +7,7 @@ import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -60,7 +60,7 @@ from notifier.domain.cadence import Expectation, NotExpectable, expect, parse_du
 from notifier.domain.clock import utc_now
 from notifier.domain.kinds import api_name
 from notifier.domain.reachability import AccountMark
-from notifier.domain.usage import LONGEST_WINDOW_HOURS, UsageRule, judge
+from notifier.domain.usage import LONGEST_WINDOW_HOURS, Reading, UsageRule, judge, reading_of
 from notifier.domain.watched import Watched, iso, start_watching
 from notifier.ports import (
     MalformedItem,
@@ -74,7 +74,7 @@ from notifier.rendering.checking import render_test_notice
 from notifier.rendering.text import readable_time
 from notifier.rendering.webhooks import SERVICES
 from notifier.usecases.discovery import DiscoveryReport, discover
-from notifier.usecases.poll.usage import read_requests
+from notifier.usecases.poll.usage import active_since, minimum_of, read_requests
 from notifier.usecases.tracking import track
 from notifier.usecases.waiting import Describing, NotKnown, ReadingTable, Settled, WaitTimedOut, wait_on
 
@@ -303,7 +303,14 @@ def usage_report(args: argparse.Namespace, table: _Table, session: boto3.session
     if records is None:
         return EXIT_BAD_INPUT
     now = utc_now()
-    readings = read_requests(CloudWatchRequests(session, config=client_config()), records, now, hours)
+    # Personalize counts a member account's requests in that account's CloudWatch, which this identity does not
+    # read: such a resource is shown unreadable, never idle on the zero another account's metrics would give.
+    here = _caller_account(session)
+    elsewhere = [record for record in records if account_of(record.arn) != here]
+    readings = read_requests(
+        CloudWatchRequests(session, config=client_config()), [r for r in records if r not in elsewhere], now, hours
+    )
+    readings += [(record, _in_its_own_account(record, now, hours)) for record in elsewhere]
     rule = UsageRule(idle_hours=hours)
     rows = [(record, reading, judge(reading, rule)) for record, reading in readings]
     printer.document("usage", windowHours=hours, readAt=iso(now), resources=[usage_document(*row) for row in rows])
@@ -314,7 +321,27 @@ def usage_report(args: argparse.Namespace, table: _Table, session: boto3.session
     for record, reading, _ in rows:
         if reading.unreadable:
             printer.warn(f"the requests of {record.arn} could not be read: {reading.unreadable}")
-    return EXIT_ERROR if any(reading.unreadable for _, reading, _ in rows) else EXIT_OK
+    failed = [reading for record, reading, _ in rows if reading.unreadable and record not in elsewhere]
+    return EXIT_ERROR if failed else EXIT_OK
+
+
+def _caller_account(session: boto3.session.Session) -> str:
+    try:
+        return str(session.client("sts", config=client_config()).get_caller_identity()["Account"])
+    except (BotoCoreError, ClientError) as exc:
+        raise CommandFailed(f"could not tell which account this identity is in (GetCallerIdentity): {exc}") from None
+
+
+def _in_its_own_account(record: Watched, now: datetime, hours: int) -> Reading:
+    account = account_of(record.arn)
+    return reading_of(
+        None,
+        now=now,
+        active_since=active_since(record),
+        minimum=minimum_of(record),
+        window_hours=hours,
+        unreadable=f"its requests are in account {account}'s CloudWatch: run notifier usage there (a profile of it)",
+    )
 
 
 def _serving(
