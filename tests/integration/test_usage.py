@@ -308,3 +308,30 @@ def test_a_campaign_a_task_waits_on_is_read_as_the_poll_left_it(
     report = world.poll()
     assert (report.usage_reads, report.lost_races) == (1, 0), report.summary()
     assert world.store.get(home).usage is not None
+
+
+def test_a_campaign_deleted_without_an_event_heard_is_told_deleted_not_idle(world: World, made: Resources) -> None:
+    """A campaign at rest is described by no poll; deleted where the notifier hears nothing of it (no trail), it
+    would read as an ACTIVE campaign with no requests. Before telling idle, the reading describes it: it is gone."""
+    home = campaign(world, made)
+    emulator.delete_job(home)
+    told = hours_later(world, DEFAULT_IDLE_HOURS)
+    assert [message.attributes["outcome"] for message in told] == ["not_found"]
+    assert world.store.get(home).ended_by is not None
+    assert hours_later(world, DEFAULT_REPEAT_HOURS) == []  # and never idle after
+
+
+def test_an_idle_recommender_stopped_without_an_event_heard_is_told_stopped_not_idle(
+    world: World, made: Resources
+) -> None:
+    group = made.dataset_group("stopped-group")
+    arn = made.client.create_recommender(
+        name="stopped-picks",
+        datasetGroupArn=group,
+        recipeArn="arn:aws:personalize:::recipe/aws-ecomm-recommended-for-you",
+    )["recommenderArn"]
+    active(world, made, arn)
+    emulator.set_status(arn, "INACTIVE")
+    told = hours_later(world, DEFAULT_IDLE_HOURS)
+    assert [message.document["status"] for message in told] == ["INACTIVE"]
+    assert not any(message.attributes["outcome"] == "idle" for message in told)

@@ -114,7 +114,14 @@ class Poller:
             training.check_versions(cycle, self._lister, solution)
         if cycle.expectations or self._settings.expectations:
             training.keep_cadences(cycle, self._looker, self._settings.expectations, out_of_time)
-        usage.read_when_due(cycle, self._requests, usage_clock, billing, out_of_time)
+        usage.read_when_due(
+            cycle,
+            self._requests,
+            usage_clock,
+            billing,
+            out_of_time,
+            confirm=lambda records: self._describe_all(cycle, records, out_of_time),
+        )
         if report.unreachable or marks:
             account_notices.reconcile(cycle, marks)
         return report

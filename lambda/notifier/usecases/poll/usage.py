@@ -32,8 +32,14 @@ def read_when_due(
     clock: UsageClock | None,
     seen: Iterable[Watched],  # billing records read from the active partition this poll
     out_of_time: Callable[[], bool],
+    *,
+    confirm: Callable[[list[Watched]], None] = lambda records: None,
 ) -> None:
-    """Read every billing resource's usage if the hour has come (and this poll claims it); else nothing."""
+    """Read every billing resource's usage if the hour has come (and this poll claims it); else nothing.
+
+    `confirm` describes records as the poll does (a deleted one ends, a stopped one is told so): a resource at rest
+    can be deleted or stopped without an event the notifier hears, and is never told idle or underused before
+    Personalize says it is still ACTIVE."""
     rule = cycle.settings.usage
     if rule is None or reader is None:
         return
@@ -65,7 +71,8 @@ def read_when_due(
     billing = list({r.arn: r for r in [*resting, *now_polled] if isinstance(r, Watched)}.values())
     deferred_before = cycle.report.deferred
     readings = read_requests(reader, billing, now, rule.idle_hours, report=cycle.report, out_of_time=out_of_time)
-    recorded = [_judge(cycle, rule, record, reading) for record, reading in readings]
+    readings = _still_billing(cycle, rule, readings, confirm)
+    recorded = [_judge(cycle, rule, record, reading) if record else False for record, reading in readings]
     if not backfilled and all(recorded) and cycle.report.deferred == deferred_before:
         done = replace(claimed, version=claimed.version + 1, backfilled=True)
         cycle.attempt(lambda: cycle.store.save_usage_clock(done, claimed.version), "the usage clock", "usage")
@@ -118,6 +125,39 @@ def read_requests(
             )
             found.append((record, reading))
     return found
+
+
+SPELLS = (usage.Usage.IDLE, usage.Usage.UNDERUSED)
+
+
+def _still_billing(
+    cycle: Cycle,
+    rule: UsageRule,
+    readings: list[tuple[Watched, Reading]],
+    confirm: Callable[[list[Watched]], None],
+) -> list[tuple[Watched | None, Reading]]:
+    """The readings, those that would tell an idle or underused spell with their records as Personalize describes
+    them now (one describe each, a few a week); None where it no longer bills (deleted, stopped) or could not be
+    read again: nothing is told of it this hour."""
+    now = cycle.clock()
+    spells = [
+        record
+        for record, reading in readings
+        if usage.to_tell(record.usage, usage.judge(reading, rule), now, rule) in SPELLS
+    ]
+    if not spells:
+        return list(readings)
+    confirm(spells)
+    fresh: dict[str, Watched | None] = {}
+    for record in spells:
+        try:
+            found = cycle.store.get(record.arn)
+        except NotifierError as exc:
+            cycle.report.store_errors += 1
+            cycle.report.problems.append(f"could not read {record.arn} again before telling its usage: {exc}")
+            found = None
+        fresh[record.arn] = found if isinstance(found, Watched) and found.bills else None
+    return [(fresh.get(record.arn, record), reading) for record, reading in readings]
 
 
 def _judge(cycle: Cycle, rule: UsageRule, record: Watched, reading: Reading) -> bool:
