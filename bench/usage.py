@@ -46,6 +46,7 @@ class UsageResult:
     between_dynamodb_reads_per_poll: float
     between_dynamodb_writes: int
     idle_told: int
+    reading_poll_describe_calls: int  # each resource about to be told idle described first (a few a week each)
     per_poll_design_calls_per_hour: int  # one GetMetricStatistics per campaign and metric, every poll
 
 
@@ -77,6 +78,7 @@ def measure() -> UsageResult:
         counter = DynamoCounter(store._client)
         calls, idle_told = [], 0
         reading = between = (0, 0)
+        described = 0
         for poll in range(POLLS_AN_HOUR):
             before = (counter.reads, counter.writes)
             report = poller.poll()
@@ -84,7 +86,7 @@ def measure() -> UsageResult:
             idle_told += sum(1 for told in report.published if told.attributes.get("outcome") == "idle")
             spent = (counter.reads - before[0], counter.writes - before[1])
             if poll == 0:
-                reading = spent
+                reading, described = spent, report.describe_calls + report.list_calls
             else:
                 between = (between[0] + spent[0], between[1] + spent[1])
             clock.now += timedelta(minutes=1)
@@ -99,6 +101,7 @@ def measure() -> UsageResult:
         between_dynamodb_reads_per_poll=between[0] / (POLLS_AN_HOUR - 1),
         between_dynamodb_writes=between[1],
         idle_told=idle_told,
+        reading_poll_describe_calls=described,
         per_poll_design_calls_per_hour=CAMPAIGNS * QUERIES_PER_CAMPAIGN * POLLS_AN_HOUR,
     )
 

@@ -622,6 +622,8 @@ def _usage_bench_figures() -> dict[str, Callable[[], str]]:
         "usage-metrics-per-hour": measured("metrics_requested_per_hour"),
         "usage-per-poll-calls-per-hour": measured("per_poll_design_calls_per_hour"),
         "usage-reading-writes": measured("reading_poll_dynamodb_writes"),
+        "usage-reading-describes": measured("reading_poll_describe_calls"),
+        "usage-idle-told": measured("idle_told"),
     }
 
 

@@ -61,3 +61,9 @@ def test_a_recommender_started_again_bills_since_it_was_seen_active_again() -> N
     )
     record = found_active(RECOMMENDER, created_days_ago=9, updated_hours_ago=5).evolve(history=history)
     assert active_since(record) == started
+
+
+def test_a_campaign_found_active_without_its_creation_date_bills_since_its_last_update_at_least() -> None:
+    snapshot = Snapshot(status="ACTIVE", updated_at=iso(NOW - timedelta(days=2)))
+    record = start_watching(parse_arn(CAMPAIGN), NOW, snapshot)
+    assert active_since(record) == NOW - timedelta(days=2)

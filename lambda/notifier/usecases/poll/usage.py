@@ -204,7 +204,8 @@ def active_since(record: Watched) -> datetime | None:
     if len(moves) >= 2 and moves[-1].status == record.status and moves[-2].status != record.status:
         return parse_iso(moves[-1].at)
     dated = record.updated_at if record.kind.stopped_statuses else record.created_at
-    return parse_iso(dated) or parse_iso(record.created_at) or parse_iso(record.tracked_at)
+    # Without that date, ACTIVE since its last update at least, else since the notifier first saw it.
+    return parse_iso(dated) or parse_iso(record.updated_at) or parse_iso(record.tracked_at)
 
 
 def minimum_of(record: Watched) -> float | None:
