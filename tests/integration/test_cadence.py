@@ -136,7 +136,8 @@ def test_a_campaign_serving_an_old_version_is_overdue(world: World, made: Resour
     overdue = told["overdue"]
     assert overdue.document["arn"] == campaign and overdue.document["lastMetBy"] == version
     assert "serving a solution version created within the last 10 d" in overdue.document["expected"]
-    assert emulator.calls.counts == {"DescribeCampaign": 1, "DescribeSolutionVersion": 1}
+    # One describe to look at what it serves, one before it is told idle (that it is still ACTIVE).
+    assert emulator.calls.counts == {"DescribeCampaign": 2, "DescribeSolutionVersion": 1}
 
 
 def test_declared_expectations_are_kept_as_declared(world: World, made: Resources) -> None:
