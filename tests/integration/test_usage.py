@@ -335,3 +335,20 @@ def test_an_idle_recommender_stopped_without_an_event_heard_is_told_stopped_not_
     told = hours_later(world, DEFAULT_IDLE_HOURS)
     assert [message.document["status"] for message in told] == ["INACTIVE"]
     assert not any(message.attributes["outcome"] == "idle" for message in told)
+
+
+def test_an_account_cloudwatch_refuses_is_told_once_for_all_its_campaigns(world: World, made: Resources) -> None:
+    """A member role without cloudwatch:GetMetricData refuses every resource of its account at once: one notice,
+    naming how many it speaks for, not one per campaign."""
+    for name in ("home-page", "search-page", "cart-page"):
+        campaign(world, made, name=name)
+    world.clock.advance(hours=DEFAULT_IDLE_HOURS)
+    with refused(world.session, "AccessDenied", "User is not authorized to perform: cloudwatch:GetMetricData"):
+        [unknown] = hours_later(world, 1)
+        assert unknown.attributes["outcome"] == "usage_unknown"
+        assert (
+            f"(and 2 more of account {ACCOUNT} in {REGION}: one notice for all)"
+            in unknown.document["usage"]["unreadable"]
+        )
+        assert hours_later(world, 1) == []
+    assert sorted(m.attributes["outcome"] for m in hours_later(world, 1)) == ["idle"] * 3
