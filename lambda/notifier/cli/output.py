@@ -157,7 +157,7 @@ def usage_table(rows: list[tuple[Watched, Reading, Usage | None]]) -> str:
                 usage_words.figure(reading.peak_tps),
                 "-" if utilization is None else f"{usage_words.figure(utilization)} %",
             )
-        billed = "?" if reading.billed_tps_hours is None else f"{usage_words.figure(reading.billed_tps_hours)} {unit}-h"
+        billed = "?" if reading.billed_tps_hours is None else f"{usage_words.amount(reading.billed_tps_hours)} {unit}-h"
         said = "unreadable" if reading.unreadable else verdict.value if verdict else "too new to judge"
         table.append((job.name, job.kind.name, minimum, *figures, billed, said))
     return "\n".join(columns(table))

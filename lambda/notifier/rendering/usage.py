@@ -26,6 +26,11 @@ def figure(value: float) -> str:
     return f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def amount(value: float) -> str:
+    """What was billed, in TPS-hours: to a tenth (240, 2.5, 0), never a rate's small digits."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:,.1f}".removesuffix(".0")
+
+
 def _window(hours: int) -> str:
     return f"{hours // 24} d" if hours % 24 == 0 and hours >= 48 else f"{hours} h"
 
@@ -101,7 +106,7 @@ def rows(job: Watched, reading: Reading) -> list[tuple[str, str]]:
         found += [
             (
                 "Billed",
-                f"at least {figure(reading.billed_tps_hours or 0)} {per}-hours in the window "
+                f"at least {amount(reading.billed_tps_hours or 0)} {per}-hours in the window "
                 f"({figure(reading.active_hours)} h ACTIVE)",
             ),
         ]
