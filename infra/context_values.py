@@ -315,8 +315,10 @@ def _check_webhook(service: str, key: str, value: str) -> None:
     if value.startswith(SECRET_PREFIX):
         name = value.removeprefix(SECRET_PREFIX)
         if not _SECRET_NAME.match(name):
+            wrong = sorted({char for char in name if not _SECRET_NAME.match(char)})
             raise ContextError(
-                f"{key} {value!r}: a Secrets Manager secret name is 1 to 512 of A-Z a-z 0-9 / _ + = . @ -"
+                f"{key}: a Secrets Manager secret name is 1 to 512 of A-Z a-z 0-9 / _ + = . @ - (this one has "
+                f"{len(name)} characters{', with ' + repr(''.join(wrong)) if wrong else ''})"
             )
         return
     if service == "pagerDuty":

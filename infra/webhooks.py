@@ -6,9 +6,10 @@ still fails, with an alarm at its first message.
 
 A webhook URL (and a PagerDuty routing key) is a credential: given as `secretsmanager:NAME`, the template holds a
 CloudFormation dynamic reference to the secret, never the value ("Get a secret or secret value from Secrets
-Manager", CloudFormation user guide: the reference "can be used in all resource properties"; the value is
-resolved at deploy, so a changed secret takes a stack update, and "may show up in the service whose resource it's
-being used in": DescribeApiDestination returns the endpoint).
+Manager", CloudFormation user guide: the reference "can be used in all resource properties"; the value is read
+when the reference itself changes, so a new URL goes under a new secret name, and it "may show up in the service
+whose resource it's being used in": DescribeApiDestination returns the endpoint, ListTargetsByRule PagerDuty's
+input template).
 """
 
 from __future__ import annotations
@@ -111,7 +112,12 @@ class Webhooks(Construct):
             # EventPattern "type": ["string", "object"]): the CDK drops the null that matches an unknown.
             cfn = rule.node.default_child
             assert isinstance(cfn, events.CfnRule)
-            detail.update(failure_event_pattern(settings.regressions_on_new_data))
+            failures = failure_event_pattern(settings.regressions_on_new_data)
+            if webhook.service == "pagerDuty":
+                # What ends an incident it opened, whatever its outcome (an idle spell that ended underused first
+                # ends `in_use`): a resolve PagerDuty has no incident for changes nothing.
+                failures["$or"].append({"webhooks": {"pagerDuty": {"event_action": ["resolve"]}}})
+            detail.update(failures)
             pattern = {"source": [settings.event_source], "detail": detail}
             cfn.add_property_override("EventPattern", json.dumps(pattern, separators=(",", ":")))
         return rule

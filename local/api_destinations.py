@@ -12,13 +12,15 @@ reference. Here:
   InputPath selects, or its InputTransformer's template filled in (a placeholder inside a JSON string takes the
   value as it is, unescaped: "EventBridge doesn't escape values extracted by Input Path, when populating the Input
   Template", "Amazon EventBridge input transformation", Common issues; outside one, a string becomes a JSON
-  string and an object its JSON). Where AWS does not document what happens (a string with quotes or a line break
-  placed outside a JSON string, a path that selects nothing), the delivery fails loudly instead of guessing.
+  string and an object its JSON). Where AWS does not document what comes out (a string with quotes or a line
+  break placed outside a JSON string; a path that selects nothing, whose variable "isn't created and won't appear
+  in the output", leaving the template's text around it undocumented), the delivery fails loudly instead.
 - The request is a POST of that body with the connection's API key header, to the local receiver that
   `receive_webhooks` names, which keeps each request with the URL it was sent to (an https URL of Slack or
   PagerDuty is never called: only loopback addresses are). Retried at once while the receiver answers 429 or 5xx
   (EventBridge retries those, not other 4xx: "API destinations", EventBridge user guide), a few times rather than
-  for 24 hours; what still fails goes to the target's dead-letter queue with the rule's and target's ARNs.
+  for 24 hours; what still fails goes to the target's dead-letter queue with the rule's and target's ARNs and the
+  reason (AWS adds ERROR_CODE and the retry attributes, which nothing here reads).
 """
 
 from __future__ import annotations

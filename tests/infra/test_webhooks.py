@@ -185,10 +185,31 @@ def test_pagerduty_resolves_the_incident_an_idle_campaign_opened(hooks: Hooks) -
     assert pages[0]["dedup_key"] == pages[1]["dedup_key"] == f"usage:{campaign}"
 
 
-def _read_again(record: watched.Watched, hourly: list[float]) -> watched.Watched:
-    """The next hour's reading of a resource already told idle."""
+def test_pagerduty_resolves_an_idle_incident_that_ended_underused_first(hooks: Hooks) -> None:
+    """Idle, then underused (not a failure: PagerDuty is not told), then in use: its end is `in_use`, not
+    `recovered`, and still resolves the incident the idle spell opened."""
+    campaign = "arn:aws:personalize:us-east-1:123456789012:campaign/clearance"
+    idle = usage_told(
+        serving(campaign, (("Minimum TPS", "10"),), "arn:aws:personalize:us-east-1:123456789012:solution/movies/1"), []
+    )
+    hooks.publish(idle)
+    underused = _read_again(idle, [3600.0] * 24)
+    assert underused.pending[-1].event.value == "underused"
+    hooks.publish(underused)
+    busy = _read_again(underused, [36_000.0] * 24, hours=2)
+    assert busy.pending[-1].event.value == "in_use"
+    hooks.publish(busy)
+    pages = [request.json for request in hooks.received()["pagerDuty"]]
+    assert [(page["event_action"], page["dedup_key"]) for page in pages] == [
+        ("trigger", f"usage:{campaign}"),
+        ("resolve", f"usage:{campaign}"),
+    ]
+
+
+def _read_again(record: watched.Watched, hourly: list[float], hours: int = 1) -> watched.Watched:
+    """A later hour's reading of a resource already told something."""
     rule = UsageRule()
-    later = NOW + timedelta(hours=1)
+    later = NOW + timedelta(hours=hours)
     reading = usage.reading_of(hourly, now=later, active_since=NOW - timedelta(days=2), minimum=10.0, window_hours=24)
     verdict = usage.judge(reading, rule)
     tell = usage.to_tell(record.usage, verdict, later, rule)
@@ -282,7 +303,11 @@ def test_each_rule_takes_failures_only_where_its_option_says(configuration: str,
         pattern = json.loads(pattern) if isinstance(pattern, str) else pattern
         assert ("$or" in pattern["detail"]) == webhook.only_failures, webhook
         if webhook.only_failures:
-            assert pattern["detail"]["$or"] == failure_event_pattern()["$or"]
+            # PagerDuty's also takes its resolves: what ends an incident it opened, whatever its outcome.
+            resolves = (
+                [{"webhooks": {"pagerDuty": {"event_action": ["resolve"]}}}] if webhook.service == "pagerDuty" else []
+            )
+            assert pattern["detail"]["$or"] == failure_event_pattern()["$or"] + resolves
     assert {service for service, _ in WEBHOOK_OPTIONS.items()} >= {w.service for w in settings.webhooks}
 
 
@@ -336,6 +361,10 @@ SECRET_PATH = "T0AAAAAAA/B0BBBBBBB/s3cr3tt0k3n"
         ({"pagerDutyRoutingKey": "too-short"}, "pagerDutyRoutingKey: a PagerDuty routing key is 32 letters and digits"),
         ({"pagerDutyRoutingKey": "x" * 33}, "(this one has 33 characters)"),
         ({"googleChatWebhookUrl": "secretsmanager:has space"}, "a Secrets Manager secret name is 1 to 512 of"),
+        (
+            {"slackWebhookUrl": f"secretsmanager:https://hooks.slack.com/services/{SECRET_PATH}"},
+            "(this one has 64 characters, with ':')",
+        ),
         ({"slackWebhookOnlyFailures": "yes"}, "slackWebhookOnlyFailures 'yes' must be true or false"),
     ],
 )

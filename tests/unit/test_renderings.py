@@ -204,13 +204,35 @@ def test_each_webhook_body_matches_its_golden_file(case: str) -> None:
     assert pretty == golden(f"{case}.webhooks.json", pretty)
 
 
-def test_a_reason_too_long_for_one_event_keeps_the_event_under_eventbridge_s_limit() -> None:
-    """PutEvents takes an entry of at most 256 KB: the document and every webhook's body together."""
-    reason = "The export failed because " + "of a very long story " * 20_000
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "The export failed because " + "of a very long story " * 20_000,  # ~420,000 characters
+        "\u6570\u636e" * 20_000,  # CJK: three bytes each in UTF-8
+        "\U0001f4a5" * 20_000,  # emoji: four bytes each
+    ],
+    ids=["ascii", "cjk", "emoji"],
+)
+def test_a_reason_too_long_for_one_event_keeps_the_event_under_eventbridge_s_limit(reason: str) -> None:
+    """PutEvents takes an entry of at most 256 KB, counted in UTF-8 bytes ("Calculating PutEvents event entry
+    size": the Time, Source, DetailType, Detail and Resources): the document and every webhook's body together,
+    as the publisher writes them."""
+    from notifier.adapters.publisher import EventBridgePublisher
+
     job = finished("CREATE FAILED", failure_reason=reason)
     notification = render(job, job.pending[-1])
-    detail = {**notification.document, "webhooks": notification.webhooks}
-    assert len(json.dumps(detail).encode()) < 256 * 1024
+
+    class Bus:
+        def put_events(self, Entries: list[dict]) -> dict:
+            [entry] = Entries
+            size = 14 + sum(len(entry[key].encode()) for key in ("Source", "DetailType", "Detail"))
+            size += sum(len(resource.encode()) for resource in entry["Resources"])
+            sizes.append(size)
+            return {"FailedEntryCount": 0, "Entries": [{"EventId": "1"}]}
+
+    sizes: list[int] = []
+    EventBridgePublisher("default", "personalize-job-notifier", Bus(), webhooks=SERVICES).publish(notification)
+    assert sizes[0] < 256 * 1024
 
 
 def test_the_schema_rejects_what_chat_would_reject() -> None:
@@ -282,3 +304,22 @@ def test_an_unreachable_accounts_notice_in_every_channel() -> None:
     assert notification.subject.isascii() and len(notification.subject) < 100
     # Every attempt to tell one outage carries the same id: a subscriber can drop a repeat.
     assert render_unreachable(UNREACHABLE).id == notification.id
+
+
+def test_a_failure_reason_mentions_no_one_in_google_chat_or_discord() -> None:
+    job = finished("CREATE FAILED", failure_reason="Denied: ask <users/all> or @everyone")
+    bodies = render(job, job.pending[-1]).webhooks
+    assert "<users/all>" not in bodies["googleChat"]["text"] and "<\u200busers/all>" in bodies["googleChat"]["text"]
+    assert bodies["discord"]["allowed_mentions"] == {"parse": []}
+    assert "&lt;users/all&gt;" in bodies["slack"]["text"]
+
+
+def test_pagerduty_warns_of_a_regression_only_not_of_every_model_verdict() -> None:
+    improved = assess(
+        VERSIONS[1],
+        {"normalized_discounted_cumulative_gain_at_25": 0.4},
+        (VERSIONS[0], {"normalized_discounted_cumulative_gain_at_25": 0.3}),
+    )
+    for assessment, severity in ((REGRESSED, "warning"), (improved, "info")):
+        job = with_assessment(trained(), assessment)
+        assert render(job, job.pending[-1]).webhooks["pagerDuty"]["payload"]["severity"] == severity

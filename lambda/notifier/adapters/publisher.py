@@ -62,7 +62,9 @@ class EventBridgePublisher:
         entry = {
             "Source": self._source,
             "DetailType": str(notification.document["detailType"]),
-            "Detail": json.dumps(detail, sort_keys=True),
+            # UTF-8, not \u escapes: PutEvents counts an entry's bytes ("Calculating PutEvents event entry size"),
+            # and an escaped emoji takes twelve of them.
+            "Detail": json.dumps(detail, sort_keys=True, ensure_ascii=False),
             "Resources": [notification.resource],
             "EventBusName": self._bus_name,
         }

@@ -32,6 +32,8 @@ TEAMS_TEXT_MAX_CHARS = 7_000
 # PagerDuty Events API v2: `summary` at most 1,024 characters, `dedup_key` at most 255.
 PAGERDUTY_SUMMARY_MAX_CHARS = 1_024
 PAGERDUTY_DEDUP_KEY_MAX_CHARS = 255
+# The failure reason and chat's text in the event's custom details: enough to act on, the whole in the console.
+PAGERDUTY_DETAIL_MAX_CHARS = 4_000
 
 SERVICES = ("slack", "teams", "discord", "googleChat", "pagerDuty")
 # A field every body of the service has: what a rule matches to know the event carries one (EventBridge's
@@ -181,10 +183,12 @@ def _discord(notice: _Notice) -> dict[str, object]:
 
 
 def _google_chat(notice: _Notice) -> dict[str, object]:
-    """Google Chat reads Slack's *bold*, `code` and ``` blocks the same way."""
+    """Google Chat reads Slack's *bold*, `code` and ``` blocks the same way; `<users/all>` in a failure reason
+    would mention everyone in the space (Google Chat, "Format messages"), so no text of ours can."""
     head = f"*{_with_emoji(notice.plain_title)}*"
     tail = _steps(notice.steps, "•", lambda words: f"*{words}*")
-    return {"text": fit(head, _fences_on_their_own_lines(notice.description), tail, GOOGLE_CHAT_TEXT_MAX_CHARS)}
+    text = fit(head, _fences_on_their_own_lines(notice.description), tail, GOOGLE_CHAT_TEXT_MAX_CHARS)
+    return {"text": text.replace("<users/", "<\u200busers/")}
 
 
 def _teams(notice: _Notice) -> dict[str, object]:
@@ -303,10 +307,10 @@ def _pager_duty(notice: _Notice) -> dict[str, object]:
         "status": document.get("status"),
         "outcome": notice.outcome,
         "outputPath": document.get("outputPath"),
-        "failureReason": shorten(str(reason), SLACK_TEXT_MAX_CHARS) if reason else None,
+        "failureReason": shorten(str(reason), PAGERDUTY_DETAIL_MAX_CHARS) if reason else None,
         "quality": document.get("quality"),
         "account": document.get("account"),
-        "text": fit("", _with_emoji(notice.description), "", SLACK_TEXT_MAX_CHARS),
+        "text": fit("", _with_emoji(notice.description), "", PAGERDUTY_DETAIL_MAX_CHARS),
     }
     event: dict[str, object] = {
         "event_action": "resolve" if resolving else "trigger",
@@ -314,7 +318,7 @@ def _pager_duty(notice: _Notice) -> dict[str, object]:
         "payload": {
             "summary": shorten(_with_emoji(notice.summary), PAGERDUTY_SUMMARY_MAX_CHARS),
             "source": str(source),
-            "severity": SEVERITY.get(notice.outcome, "warning" if document.get("quality") else "info"),
+            "severity": SEVERITY.get(notice.outcome, "warning" if document.get("quality") == "regressed" else "info"),
             "component": str(document.get("jobKind") or document.get("target") or "account"),
             "group": str(document.get("region") or document.get("account")),
             "class": notice.outcome,
