@@ -288,9 +288,11 @@ WEBHOOK_OPTIONS = {
 # An on-call page for a success is noise: PagerDuty gets what failure-only email gets unless told otherwise.
 ONLY_FAILURES_BY_DEFAULT = {"pagerDuty"}
 SECRET_PREFIX = "secretsmanager:"
-# botocore's models: secretsmanager CreateSecret Name (1-512 of ASCII letters, digits and /_+=.@-); events
+# botocore's models: secretsmanager CreateSecret Name (1-512 of ASCII letters, digits and /_+=.@-: no colon, so
+# `secretsmanager:NAME:VERSION_ID` reads one way); events
 # CreateApiDestination InvocationEndpoint (at most 2048, this pattern).
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+_SECRET_VERSION = re.compile(r"^[A-Za-z0-9-]{32,64}$")  # GetSecretValue VersionId: 32 to 64 (a UUID)
 _INVOCATION_ENDPOINT = re.compile(r"^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")
 # PagerDuty Events API v2: "routing_key: The 32 character Integration Key for an integration on a service".
 PAGERDUTY_ROUTING_KEY_CHARS = 32
@@ -313,7 +315,17 @@ def webhook_options(get: Callable[[str], object]) -> dict[str, object]:
 
 def _check_webhook(service: str, key: str, value: str) -> None:
     if value.startswith(SECRET_PREFIX):
-        name = value.removeprefix(SECRET_PREFIX)
+        name, _, version = value.removeprefix(SECRET_PREFIX).partition(":")
+        if "://" in value.removeprefix(SECRET_PREFIX):
+            raise ContextError(
+                f"{key}: secretsmanager: takes the name of a secret that holds the URL, not the URL itself (store it "
+                "with aws secretsmanager create-secret)"
+            )
+        if version and not _SECRET_VERSION.match(version):
+            raise ContextError(
+                f"{key}: after the secret's name, a version ID is 32 to 64 characters (this one has {len(version)}): "
+                "the VersionId put-secret-value printed"
+            )
         if not _SECRET_NAME.match(name):
             wrong = sorted({char for char in name if not _SECRET_NAME.match(char)})
             raise ContextError(

@@ -212,7 +212,15 @@ class Webhook:
     @property
     def secret_name(self) -> str | None:
         """The Secrets Manager secret that holds the URL or key, or None where the option gave it literally."""
-        return self.value.removeprefix(SECRET_PREFIX) if self.value.startswith(SECRET_PREFIX) else None
+        if not self.value.startswith(SECRET_PREFIX):
+            return None
+        return self.value.removeprefix(SECRET_PREFIX).partition(":")[0]
+
+    @property
+    def secret_version(self) -> str | None:
+        """The version of it to read (`secretsmanager:NAME:VERSION_ID`), else its current one."""
+        version = self.value.removeprefix(SECRET_PREFIX).partition(":")[2] if self.secret_name else ""
+        return version or None
 
 
 def poll_timeout_seconds(poll_minutes: int) -> int:

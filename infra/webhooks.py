@@ -7,9 +7,9 @@ still fails, with an alarm at its first message.
 A webhook URL (and a PagerDuty routing key) is a credential: given as `secretsmanager:NAME`, the template holds a
 CloudFormation dynamic reference to the secret, never the value ("Get a secret or secret value from Secrets
 Manager", CloudFormation user guide: the reference "can be used in all resource properties"; the value is read
-when the reference itself changes, so a new URL goes under a new secret name, and it "may show up in the service
-whose resource it's being used in": DescribeApiDestination returns the endpoint, ListTargetsByRule PagerDuty's
-input template).
+when the reference itself changes, so a new URL is deployed by its version, `secretsmanager:NAME:VERSION_ID`;
+and it "may show up in the service whose resource it's being used in": DescribeApiDestination returns the
+endpoint, ListTargetsByRule PagerDuty's input template).
 """
 
 from __future__ import annotations
@@ -70,9 +70,10 @@ class Webhooks(Construct):
                 f"{webhook.option} is written into the template as it is: a webhook URL or routing key is a "
                 f"credential; store it in Secrets Manager and give secretsmanager:NAME instead",
             )
-        credential = (
-            SecretValue.secrets_manager(webhook.secret_name).unsafe_unwrap() if webhook.secret_name else webhook.value
-        )
+        credential = webhook.value
+        if webhook.secret_name:
+            secret = SecretValue.secrets_manager(webhook.secret_name, version_id=webhook.secret_version)
+            credential = secret.unsafe_unwrap()
         connection = events.Connection(
             self,
             f"{name}Connection",

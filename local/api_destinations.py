@@ -306,11 +306,11 @@ def resolve_dynamic_references(value: str, account_id: str, region_name: str) ->
         reference = match.group(1)
         fields = reference.split(":")
         size = 7 if reference.startswith("arn:") else 1  # an ARN's own colons
-        secret_id, rest = ":".join(fields[:size]), fields[size:]
-        json_key = rest[1] if len(rest) > 1 else ""
+        secret_id, rest = ":".join(fields[:size]), fields[size:]  # SecretString:json-key:version-stage:version-id
+        json_key, stage, version = [*rest[1:4], "", "", ""][:3]
         backend = secretsmanager_backends[account_id][region_name]
         try:
-            text = backend.get_secret_value(secret_id, None, None)["SecretString"]
+            text = backend.get_secret_value(secret_id, version or None, stage or None)["SecretString"]
         except Exception as exc:  # moto's ResourceNotFoundException
             raise parsing.ValidationError(
                 message=f"Secrets Manager can't find the specified secret ({secret_id}): {exc}"

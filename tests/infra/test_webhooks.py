@@ -363,9 +363,10 @@ SECRET_PATH = "T0AAAAAAA/B0BBBBBBB/s3cr3tt0k3n"
         ({"googleChatWebhookUrl": "secretsmanager:has space"}, "a Secrets Manager secret name is 1 to 512 of"),
         (
             {"slackWebhookUrl": f"secretsmanager:https://hooks.slack.com/services/{SECRET_PATH}"},
-            "(this one has 64 characters, with ':')",
+            "secretsmanager: takes the name of a secret that holds the URL, not the URL itself",
         ),
         ({"slackWebhookOnlyFailures": "yes"}, "slackWebhookOnlyFailures 'yes' must be true or false"),
+        ({"slackWebhookUrl": "secretsmanager:notifier/slack-webhook:v2"}, "a version ID is 32 to 64 characters"),
     ],
 )
 def test_a_bad_webhook_stops_synth_in_one_line_that_never_repeats_the_credential(context, message) -> None:
@@ -398,3 +399,26 @@ def test_a_literal_webhook_is_accepted_with_a_warning_that_says_to_store_it(tmp_
         assert any(
             f"{option} is written into the template" in str(w) and "secretsmanager:NAME" in str(w) for w in warnings
         )
+
+
+def test_a_new_url_is_deployed_by_its_version_which_changes_the_reference(tmp_path) -> None:
+    """CloudFormation re-reads a dynamic reference only when it changes: `secretsmanager:NAME:VERSION_ID` puts the
+    version in it, and the embedded AWS's CloudFormation resolves that version, not the current one."""
+    from app import build_app
+    from notifier_local.api_destinations import resolve_dynamic_references
+
+    version = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b"
+    app, _ = build_app(
+        {"slackWebhookUrl": f"secretsmanager:notifier/slack-webhook:{version}"}, nag=False, outdir=str(tmp_path)
+    )
+    app.synth()
+    template = (tmp_path / "PersonalizeJobNotifier.template.json").read_text()
+    assert f"{{{{resolve:secretsmanager:notifier/slack-webhook:SecretString:::{version}}}}}" in template
+    with mock_aws():
+        secrets = boto3.session.Session(region_name=REGION).client("secretsmanager")
+        secrets.create_secret(Name="notifier/slack-webhook", SecretString="https://hooks.slack.com/services/old")
+        first = secrets.list_secret_version_ids(SecretId="notifier/slack-webhook")["Versions"][0]["VersionId"]
+        secrets.put_secret_value(SecretId="notifier/slack-webhook", SecretString="https://hooks.slack.com/services/new")
+        resolve = lambda ref: resolve_dynamic_references(ref, ACCOUNT, REGION)  # noqa: E731
+        assert resolve("{{resolve:secretsmanager:notifier/slack-webhook:SecretString:::}}").endswith("/new")
+        assert resolve(f"{{{{resolve:secretsmanager:notifier/slack-webhook:SecretString:::{first}}}}}").endswith("/old")
