@@ -320,58 +320,56 @@ def resolve_dynamic_references(value: str, account_id: str, region_name: str) ->
     return re.sub(r"\{\{resolve:secretsmanager:([^}]+)\}\}", secret, value)
 
 
-class CfnConnection(CloudFormationModel):
-    """AWS::Events::Connection: created through moto's EventBridge, its Arn for Fn::GetAtt."""
+class _CreatedByEventBridge:
+    """A resource type moto's CloudFormation lacks, created through moto's EventBridge: its Arn for Fn::GetAtt.
+    A mixin: moto's CloudFormation knows the direct subclasses of CloudFormationModel only."""
+
+    ATTRIBUTES: tuple[str, ...] = ("Arn",)
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in cls.ATTRIBUTES
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+    ) -> Any:
+        properties = cloudformation_json["Properties"]
+        name = properties.get("Name") or resource_name[-64:]
+        attributes = cls.create(events_backends[account_id][region_name], name, properties)
+        return _Created(attributes["Arn"], attributes)
+
+    @staticmethod
+    def create(backend: Any, name: str, properties: dict[str, Any]) -> dict[str, str]:
+        raise NotImplementedError
+
+
+class CfnConnection(_CreatedByEventBridge, CloudFormationModel):
+    ATTRIBUTES = ("Arn", "SecretArn")
 
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Events::Connection"
 
     @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("Arn", "SecretArn")
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> Any:
-        properties = cloudformation_json["Properties"]
-        backend = events_backends[account_id][region_name]
+    def create(backend: Any, name: str, properties: dict[str, Any]) -> dict[str, str]:
         connection = backend.create_connection(
-            properties.get("Name") or resource_name[-64:],
-            properties.get("Description", ""),
-            properties["AuthorizationType"],
-            properties["AuthParameters"],
+            name, properties.get("Description", ""), properties["AuthorizationType"], properties["AuthParameters"]
         )
-        return _Created(connection.arn, {"Arn": connection.arn, "SecretArn": connection.secret_arn})
+        return {"Arn": connection.arn, "SecretArn": connection.secret_arn}
 
 
-class CfnApiDestination(CloudFormationModel):
-    """AWS::Events::ApiDestination: created through moto's EventBridge, its Arn for Fn::GetAtt."""
-
+class CfnApiDestination(_CreatedByEventBridge, CloudFormationModel):
     @staticmethod
     def cloudformation_type() -> str:
         return "AWS::Events::ApiDestination"
 
     @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    @classmethod
-    def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
-    ) -> Any:
-        properties = cloudformation_json["Properties"]
-        backend = events_backends[account_id][region_name]
-        name = properties.get("Name") or resource_name[-64:]
+    def create(backend: Any, name: str, properties: dict[str, Any]) -> dict[str, str]:
         backend.create_api_destination(
             name,
             properties.get("Description", ""),
@@ -380,8 +378,7 @@ class CfnApiDestination(CloudFormationModel):
             properties.get("InvocationRateLimitPerSecond"),
             properties["HttpMethod"],
         )
-        arn = backend.destinations[name].arn
-        return _Created(arn, {"Arn": arn})
+        return {"Arn": backend.destinations[name].arn}
 
 
 @dataclass

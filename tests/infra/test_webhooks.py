@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -31,7 +32,7 @@ from notifier_local import personalize as emulator
 from notifier_local.api_destinations import Received, Receiver, receive_webhooks
 from tests.conftest import DATASET_ARN, FakeClock
 from tests.iam import Request, Resolver, decide
-from tests.infra.conftest import ACCOUNT, REGION, SECRET_VALUES, Deployed, deploy_in_moto
+from tests.infra.conftest import ACCOUNT, REGION, SECRET_VALUES, Deployed, deploy_in_moto, satellite
 from tests.infra.options import CONFIGURATIONS, synthesized
 from tests.unit.test_renderings import CASES, GOLDEN, LEASE, NOW, serving, usage_told
 
@@ -110,8 +111,6 @@ def hooks(assembly: Path) -> Iterator[Hooks]:
             yield Hooks(session, deployed, settings, receiver, clock)
         finally:
             receive_webhooks(None)
-            import time
-
             emulator.clock = time.time
 
 
@@ -225,12 +224,16 @@ def test_a_webhook_that_refuses_keeps_the_notification_in_the_dead_letter_queue(
     arn = hooks.export_job("refused")
     emulator.set_status(arn, "CREATE FAILED", failure_reason="bad")
     hooks.poll()
-    assert sorted(hooks.received()) == sorted(HOSTS.values())
+    got = hooks.received()
+    assert sorted(got) == sorted(HOSTS.values())
+    # The throttled one was asked again (six requests for five webhooks), and nothing was dead-lettered.
+    assert sum(len(requests) for requests in got.values()) == len(HOSTS) + 1
+    queue = hooks.deployed.outputs["WebhookDeadLetterQueueUrl"]
+    assert "Messages" not in hooks.session.client("sqs").receive_message(QueueUrl=queue)
     hooks.receiver.answer(*[400] * len(HOSTS))
     arn = hooks.export_job("refused-again")
     emulator.set_status(arn, "CREATE FAILED", failure_reason="bad")
     hooks.poll()
-    queue = hooks.deployed.outputs["WebhookDeadLetterQueueUrl"]
     messages = hooks.session.client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     assert len(messages) == len(HOSTS)
     assert {json.loads(m["Body"])["detail"]["jobArn"] for m in messages} == {arn}
@@ -317,11 +320,23 @@ def test_the_configurations_matrix_holds_every_webhook() -> None:
     assert {key for key, _ in WEBHOOK_OPTIONS.values()} <= set(CONFIGURATIONS["webhooks"])
 
 
-def test_each_rule_s_role_may_invoke_its_own_api_destination_only(assembly: Path) -> None:
-    template = json.loads(next(assembly.glob("PersonalizeJobNotifier.template.json")).read_text())
+def _with_webhooks() -> list[str]:
+    """The configurations of the matrix that deploy webhooks, as their settings say."""
+    from infra.settings import DeploySettings
+
+    return [name for name, context in CONFIGURATIONS.items() if DeploySettings.from_context(context.get).webhooks]
+
+
+@pytest.mark.parametrize("configuration", _with_webhooks())
+def test_each_rule_s_role_may_invoke_its_own_api_destination_only(configuration: str, tmp_path_factory) -> None:
+    from infra.settings import DeploySettings
+
+    assembly = synthesized(configuration, tmp_path_factory.getbasetemp() / "configurations")
+    [path] = [p for p in assembly.glob("*.template.json") if not satellite(p.name)]
+    template = json.loads(path.read_text())
     resources, resolve = template["Resources"], Resolver(template)
     destinations = [key for key, r in resources.items() if r["Type"] == "AWS::Events::ApiDestination"]
-    assert len(destinations) == len(HOSTS)
+    assert len(destinations) == len(DeploySettings.from_context(CONFIGURATIONS[configuration].get).webhooks)
     for rule in (r for r in resources.values() if r["Type"] == "AWS::Events::Rule"):
         for target in rule["Properties"]["Targets"]:
             destination = target["Arn"]["Fn::GetAtt"][0]
@@ -422,3 +437,24 @@ def test_a_new_url_is_deployed_by_its_version_which_changes_the_reference(tmp_pa
         resolve = lambda ref: resolve_dynamic_references(ref, ACCOUNT, REGION)  # noqa: E731
         assert resolve("{{resolve:secretsmanager:notifier/slack-webhook:SecretString:::}}").endswith("/new")
         assert resolve(f"{{{{resolve:secretsmanager:notifier/slack-webhook:SecretString:::{first}}}}}").endswith("/old")
+
+
+def test_the_subscribe_page_s_deploy_command_synthesizes_what_it_says(tmp_path) -> None:
+    """The `cdk deploy -c ...` a user copies from docs/subscribe.md: its options synthesize a Slack webhook and
+    PagerDuty from the secrets the page's commands create, by name."""
+    import re
+
+    from app import build_app
+
+    page = (REPO / "docs" / "subscribe.md").read_text()
+    [command] = [line for line in page.splitlines() if line.startswith("cdk deploy -c slackWebhookUrl=")]
+    context = dict(option.split("=", 1) for option in re.findall(r"-c (\S+)", command))
+    created = re.findall(r"create-secret --name (\S+)", page)
+    assert {value.removeprefix("secretsmanager:") for value in context.values()} == set(created)
+    app, _ = build_app(context, nag=False, outdir=str(tmp_path))
+    app.synth()
+    template = (tmp_path / "PersonalizeJobNotifier.template.json").read_text()
+    for name in created:
+        assert f"{{{{resolve:secretsmanager:{name}:SecretString:::}}}}" in template
+    rules = [key for key in json.loads(template)["Resources"] if key.startswith("Webhooks") and "Rule" in key]
+    assert sorted(rule[: rule.index("Rule")] for rule in rules) == ["WebhooksPagerDuty", "WebhooksSlack"]

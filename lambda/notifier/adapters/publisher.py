@@ -10,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from notifier.ports import PublishFailed, TaskGone, TaskRefusedByKey
 from notifier.rendering.envelope import Notification
+from notifier.rendering.webhooks import webhook_bodies
 
 # The part of a custom EventBridge source that cannot be used: AWS reserves "aws." sources.
 RESERVED_SOURCE_PREFIX = "aws."
@@ -58,7 +59,7 @@ class EventBridgePublisher:
         detail = dict(notification.document)
         if self._webhooks:
             # Each deployed webhook's body, which its rule sends on as it is (notifier.rendering.webhooks).
-            detail["webhooks"] = {service: notification.webhooks[service] for service in self._webhooks}
+            detail["webhooks"] = webhook_bodies(notification.chat, notification.document, self._webhooks)
         entry = {
             "Source": self._source,
             "DetailType": str(notification.document["detailType"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from notifier.domain.quality import Quality
 from notifier.domain.usage import Usage
@@ -86,7 +87,12 @@ class Notification:
     document: dict[str, object]
     message: str  # the bodies as SNS takes them (MessageStructure=json), serialized once
     resource: str = ""  # the ARN it is about: a job's, the role tried in an account, what a cadence is expected of
-    webhooks: dict[str, dict[str, object]] = field(default_factory=dict)  # each incoming webhook's body
+    chat: dict[str, object] = field(default_factory=dict)  # what chat says, which the webhooks' bodies are made of
+
+    @cached_property
+    def webhooks(self) -> dict[str, dict[str, object]]:
+        """Every incoming webhook's body; made only when asked (the publisher renders the deployed ones alone)."""
+        return webhook_bodies(self.chat, self.document)
 
 
 def assemble(
@@ -117,5 +123,5 @@ def assemble(
         attributes=attributes,
         document=document,
         resource=resource,
-        webhooks=webhook_bodies(chat, document),
+        chat=chat,
     )

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from notifier.rendering.text import shorten
@@ -82,10 +82,12 @@ _FENCE = "```"
 _BOLD = re.compile(r"(?<![*\w])\*([^*\n]+)\*(?![*\w])")
 
 
-def webhook_bodies(chat: Mapping[str, object], document: Mapping[str, object]) -> dict[str, dict[str, object]]:
-    """Every service's body for one notice (the event carries those of the webhooks deployed)."""
+def webhook_bodies(
+    chat: Mapping[str, object], document: Mapping[str, object], services: Sequence[str] = SERVICES
+) -> dict[str, dict[str, object]]:
+    """These services' bodies for one notice (the event carries those of the webhooks deployed)."""
     notice = _Notice.of(chat, document)
-    return {service: render(notice) for service, render in _RENDERERS.items()}
+    return {service: _RENDERERS[service](notice) for service in services}
 
 
 @dataclass(frozen=True)

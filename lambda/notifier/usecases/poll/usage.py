@@ -72,10 +72,9 @@ def read_when_due(
     deferred_before = cycle.report.deferred
     readings = read_requests(reader, billing, now, rule.idle_hours, report=cycle.report, out_of_time=out_of_time)
     readings = _still_billing(cycle, rule, readings, confirm)
-    told_for = _one_unreadable_notice_a_group(rule, readings, now)
     recorded = [
-        _judge(cycle, rule, record, reading, quiet=told_for.get(record.arn)) if record else False
-        for record, reading in _with_group_counts(readings, told_for)
+        _judge(cycle, rule, record, reading, quiet=quiet) if record else False
+        for record, reading, quiet in _one_unreadable_notice_a_group(rule, readings, now)
     ]
     if not backfilled and all(recorded) and cycle.report.deferred == deferred_before:
         done = replace(claimed, version=claimed.version + 1, backfilled=True)
@@ -166,42 +165,27 @@ def _still_billing(
 
 def _one_unreadable_notice_a_group(
     rule: UsageRule, readings: list[tuple[Watched | None, Reading]], now: datetime
-) -> dict[str, str | None]:
+) -> list[tuple[Watched | None, Reading, bool]]:
     """CloudWatch refuses an account and region at once (a member role without GetMetricData, a throttled
-    account): its resources newly unreadable are told by one notice, the first's, not one each. By ARN: None for
-    the one that tells, the teller's ARN for the others."""
-    groups: dict[tuple[str, str], list[Watched]] = defaultdict(list)
-    for record, reading in readings:
+    account): its resources newly unreadable are told by one notice, the first's, which says how many more it
+    speaks for; the others are recorded quiet."""
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)  # positions in `readings`
+    for position, (record, reading) in enumerate(readings):
         if record and usage.to_tell(record.usage, usage.judge(reading, rule), now, rule) is usage.Usage.UNKNOWN:
-            groups[(account_of(record.arn), record.region)].append(record)
-    told_for: dict[str, str | None] = {}
-    for members in groups.values():
-        told_for[members[0].arn] = None
-        told_for.update((member.arn, members[0].arn) for member in members[1:])
-    return told_for
-
-
-def _with_group_counts(
-    readings: list[tuple[Watched | None, Reading]], told_for: dict[str, str | None]
-) -> list[tuple[Watched | None, Reading]]:
-    """The notice that tells a group names how many others it speaks for."""
-    others: dict[str, int] = defaultdict(int)
-    for teller in told_for.values():
-        if teller:
-            others[teller] += 1
-    found = []
-    for record, reading in readings:
-        count = others.get(record.arn, 0) if record else 0
-        if record and count and reading.unreadable:
-            where = f"account {account_of(record.arn)} in {record.region}"
-            said = f"{reading.unreadable} (and {count} more of {where}: one notice for all)"
-            found.append((record, replace(reading, unreadable=said)))
-        else:
-            found.append((record, reading))
+            groups[(account_of(record.arn), record.region)].append(position)
+    found = [(record, reading, False) for record, reading in readings]
+    for (account, region), positions in groups.items():
+        first, *others = positions
+        for position in others:
+            found[position] = (*readings[position], True)
+        if others:
+            record, reading = readings[first]
+            said = f"{reading.unreadable} (and {len(others)} more of account {account} in {region}: one notice for all)"
+            found[first] = (record, replace(reading, unreadable=said), False)
     return found
 
 
-def _judge(cycle: Cycle, rule: UsageRule, record: Watched, reading: Reading, *, quiet: str | None = None) -> bool:
+def _judge(cycle: Cycle, rule: UsageRule, record: Watched, reading: Reading, *, quiet: bool = False) -> bool:
     """Record the reading, and tell it where it is news (unless `quiet`: another's notice tells it): False if the
     record could not be written."""
     now = cycle.clock()
