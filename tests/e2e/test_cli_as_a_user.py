@@ -403,9 +403,16 @@ def before_the_command_ran(code: int, out: str, err: str, package: Path) -> bool
         return False
     if code == -signal.SIGINT and not err:
         return True
-    frames = [Path(path).resolve() for path in re.findall(r'File "([^"]+)"', err)]
-    if any(frame.is_relative_to(package) or frame.name == "notifier_console.py" for frame in frames):
+    found = re.findall(r'File "([^"]+)", line (\d+), in (\S+)', err)
+    frames = [Path(path).resolve() for path, _, _ in found]
+    if any(frame.is_relative_to(package) for frame in frames):
         return False
+    # The entry module's own top level, up to the statement that installs the handler (the press can land on
+    # that very statement, before it took effect): still before the command; a line after it, or any of its
+    # functions, is the command.
+    for path, line, where in found:
+        if Path(path).name == "notifier_console.py" and (where != "<module>" or int(line) > _installs_handler(path)):
+            return False
     if code == 130:  # the start-up lost the press and printed why; the press again was answered, in one line
         return err.startswith(STARTUP_REPORTS) and err.endswith("KeyboardInterrupt\nnotifier: interrupted\n")
     # CPython's own fatal error, when the signal lands while it sets up sys.stdin/stdout/stderr (its runtime
@@ -413,6 +420,12 @@ def before_the_command_ran(code: int, out: str, err: str, package: Path) -> bool
     if code == 1 and err.startswith("Fatal Python error: init_") and "runtime state: core initialized" in err:
         return True
     return "KeyboardInterrupt" in err
+
+
+def _installs_handler(entry_module: str) -> int:
+    """The line of the entry module that installs its Ctrl-C handler."""
+    lines = Path(entry_module).read_text().splitlines()
+    return next(n for n, text in enumerate(lines, 1) if text.startswith("_signal.signal(_signal.SIGINT"))
 
 
 @contextmanager
@@ -919,3 +932,22 @@ def test_test_notify_sends_one_marked_notice_through_each_deployed_webhook(user:
 def test_test_notify_refuses_what_it_cannot_send_in_one_line(user: User, argv: tuple[str, ...], said: str) -> None:
     ran = user.run(*argv)
     assert ran.code == 2 and said in ran.err, ran
+
+
+def test_a_press_on_the_statement_that_installs_the_handler_is_before_the_command() -> None:
+    """The classification the Ctrl-C test relies on: a KeyboardInterrupt raised at the entry module's top level,
+    up to the statement that installs the handler, came before the command; one in its functions or after it did
+    not (as a loaded CI run met it: the press landed on `_signal.signal(...)` itself)."""
+    entry = REPO / "notifier_console.py"
+    installs = _installs_handler(str(entry))
+
+    def report(line: int, where: str = "<module>") -> str:
+        return (
+            f'Traceback (most recent call last):\n  File "{entry}", line {line}, in {where}\n'
+            "    _signal.signal(_signal.SIGINT, _interrupted)\nKeyboardInterrupt\n"
+        )
+
+    package = REPO / "lambda" / "notifier"
+    assert before_the_command_ran(1, "", report(installs), package)
+    assert not before_the_command_ran(1, "", report(installs + 1), package)
+    assert not before_the_command_ran(1, "", report(installs - 5, "run"), package)
